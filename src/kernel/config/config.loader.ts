@@ -1,0 +1,108 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { configSchema, type AppConfig } from './config.schema.js';
+
+/** Raised for any configuration problem; its message is one line meant for the operator. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+type Json = Record<string, unknown>;
+
+/** Environment variable → config path. Module-suffixed variables are handled below. */
+const ENV_PATHS: Record<string, string> = {
+  NODE_ENV: 'env',
+  MODULES: 'modules',
+  HOST: 'http.host',
+  PORT: 'http.port',
+  DATA_DIR: 'dataDir',
+  DATABASE_URL: 'database.url',
+  EVENT_BUS: 'events.transport',
+  KAFKA_BROKERS: 'events.kafkaBrokers',
+  LOG_LEVEL: 'log.level',
+  AUTH_SIGNING_KEYS: 'auth.signingKeys',
+  AUTH_JWKS_URL: 'auth.jwksUrl',
+  ADMIN_EMAIL: 'admin.email',
+  ADMIN_PASSWORD: 'admin.password',
+};
+const PREFIXED_ENV_PATHS: Record<string, string> = {
+  DATABASE_URL_: 'database.urls',
+  SERVICE_URLS_: 'serviceUrls',
+};
+/** Paths whose values must never be echoed in an error line. */
+const SECRET_PATHS = ['auth.signingKeys', 'admin.password', 'database.url', 'database.urls'];
+
+function setPath(target: Json, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function isPlainObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Json, v) : v;
+  }
+  return out;
+}
+
+function readJson(file: string): Json {
+  if (!existsSync(file)) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!isPlainObject(parsed)) throw new Error('not an object');
+    return parsed;
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${file} is not a JSON object (${(err as Error).message})`);
+  }
+}
+
+function fromEnv(env: Env): Json {
+  const out: Json = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || value === '') continue;
+    const path = ENV_PATHS[name];
+    if (path) {
+      setPath(out, path, value);
+      continue;
+    }
+    for (const [prefix, base] of Object.entries(PREFIXED_ENV_PATHS)) {
+      if (name.startsWith(prefix) && name.length > prefix.length) {
+        setPath(out, `${base}.${name.slice(prefix.length).toLowerCase()}`, value);
+      }
+    }
+  }
+  return out;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  const path = issue.path.join('.');
+  const secret = SECRET_PATHS.some((p) => path === p || path.startsWith(`${p}.`));
+  return `${path || '(root)'}: ${secret ? 'invalid value' : issue.message}`;
+}
+
+/**
+ * Merges `config/default.json`, `config/<NODE_ENV>.json`, then the environment (which wins),
+ * and validates the result. Files are read from `configDir` (default: `CONFIG_DIR` or `./config`).
+ */
+export function loadConfig(env: Env, configDir = resolve(env.CONFIG_DIR ?? 'config'), overrides: Json = {}): AppConfig {
+  const fromVars = fromEnv(env);
+  const envName = String((overrides as { env?: string }).env ?? env.NODE_ENV ?? 'development');
+  const merged = [readJson(join(configDir, 'default.json')), readJson(join(configDir, `${envName}.json`)), fromVars, overrides]
+    .reduce(deepMerge, { env: envName });
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError(`Invalid configuration: ${result.error.issues.map(describe).join('; ')}`);
+  }
+  return result.data;
+}

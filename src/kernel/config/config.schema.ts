@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const commaList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+/** The whole configuration of one process, after files and environment are merged. */
+export const configSchema = z.object({
+  env: z.enum(['development', 'test', 'production']),
+  /** Raw `MODULES` value; the runtime selector parses it. */
+  modules: z.string().default('all'),
+  http: z.object({
+    host: z.string().min(1),
+    port,
+    bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/),
+  }),
+  dataDir: z.string().min(1),
+  /** `:memory:` keeps every module database in memory (tests). */
+  sqlite: z.object({ inMemory: z.boolean() }),
+  database: z.object({
+    url: z.string().url().optional(),
+    urls: z.record(z.string(), z.string().url()).default({}),
+  }),
+  events: z.object({
+    transport: z.enum(['memory', 'kafka']).optional(),
+    kafkaBrokers: commaList.default([]),
+    relayIntervalMs: z.coerce.number().int().min(10),
+    relayBatchSize: z.coerce.number().int().min(1).max(10_000),
+    retry: z.object({
+      maxAttempts: z.coerce.number().int().min(1).max(20),
+      initialDelayMs: z.coerce.number().int().min(1),
+      maxDelayMs: z.coerce.number().int().min(1),
+    }),
+  }),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    pretty: z.boolean(),
+  }),
+  auth: z.object({
+    issuer: z.string().min(1),
+    audience: z.string().min(1),
+    accessTokenTtlSeconds: z.coerce.number().int().min(30).max(86_400),
+    /** JSON array of private JWKs, newest first. Required in production. */
+    signingKeys: z.string().optional(),
+    /** Where processes that do not host the user module fetch its public keys. */
+    jwksUrl: z.string().url().optional(),
+  }),
+  admin: z.object({
+    email: z.string().email().optional(),
+    password: z.string().min(8).optional(),
+  }),
+  seedDemoData: z.boolean(),
+  serviceUrls: z.record(z.string(), commaList).default({}),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,28 @@
+import type { EventEnvelope } from './event-envelope.js';
+
+/**
+ * Delivers one event to one consuming group. It resolves once the event is dealt with for good
+ * (handled and recorded in the inbox, or dead-lettered); a rejection means "deliver it again".
+ */
+export type DeliverFn = (event: EventEnvelope) => Promise<void>;
+
+/**
+ * How events move between processes. The reliability (outbox, inbox, retries, dead letters) lives
+ * above this port, so every transport gives the same semantics.
+ */
+export interface EventTransport {
+  readonly name: string;
+  /**
+   * Hands one event over. Resolves when the transport has taken responsibility for it, so the
+   * outbox row may be marked published: for the in-memory transport that is when every local
+   * consumer has dealt with it; for a broker, when the broker acknowledged it. Events of one
+   * subject are handed over in outbox order.
+   */
+  publish(event: EventEnvelope): Promise<void>;
+  /** Registers a consuming group (one per module) for events from the given sources. */
+  subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Whether the transport can currently move events (for readiness). */
+  healthy(): Promise<boolean>;
+}

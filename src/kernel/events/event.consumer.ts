@@ -1,0 +1,141 @@
+import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import { ExponentialBackoff, handleAll, retry, type RetryPolicy } from 'cockatiel';
+import type { Logger } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import { openTransaction } from '../db/unit-of-work.js';
+import type { Metrics } from '../observability/metrics.js';
+import { DeadLetterSchema } from './dead-letter.entity.js';
+import { parseEventType, type EventEnvelope } from './event-envelope.js';
+import type { ResolvedSubscription } from './event-handler.js';
+import { InboxRecordSchema } from './inbox.entity.js';
+
+export interface RetryOptions {
+  /** Total tries, the first included. */
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export type DeliveryOutcome = 'applied' | 'duplicate' | 'dead-lettered' | 'ignored';
+
+/**
+ * The consuming side of the bus for one module: validates each event against its contract,
+ * applies it effectively once (inbox in the handler's transaction), retries failures with
+ * backoff and dead-letters what still fails, so that one bad event never stops the stream.
+ */
+export class EventConsumer {
+  private readonly byType = new Map<string, ResolvedSubscription>();
+  private readonly families = new Set<string>();
+  private readonly retryPolicy: RetryPolicy;
+
+  constructor(
+    readonly module: string,
+    private readonly orm: MikroORM,
+    subscriptions: readonly ResolvedSubscription[],
+    retryOptions: RetryOptions,
+    private readonly afterCommit: () => void,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    for (const s of subscriptions) {
+      this.byType.set(s.contract.type, s);
+      const parsed = parseEventType(s.contract.type);
+      if (parsed) this.families.add(parsed.family);
+    }
+    this.retryPolicy = retry(handleAll, {
+      maxAttempts: retryOptions.maxAttempts - 1,
+      backoff: new ExponentialBackoff({ initialDelay: retryOptions.initialDelayMs, maxDelay: retryOptions.maxDelayMs }),
+    });
+  }
+
+  get types(): string[] {
+    return [...this.byType.keys()];
+  }
+
+  /** For the transport: resolves once the event is applied, a duplicate, or dead-lettered. */
+  readonly deliver = async (event: EventEnvelope): Promise<void> => {
+    await this.process(event);
+  };
+
+  async process(event: EventEnvelope): Promise<DeliveryOutcome> {
+    const outcome = await this.route(event);
+    if (outcome !== 'ignored') this.metrics.eventsConsumed.inc({ module: this.module, type: event.type, outcome });
+    return outcome;
+  }
+
+  private async route(event: EventEnvelope): Promise<DeliveryOutcome> {
+    const subscription = this.byType.get(event.type);
+    if (!subscription) {
+      const family = parseEventType(event.type)?.family;
+      if (family && this.families.has(family)) {
+        return this.deadLetter(event, `unsupported event version: ${event.type}`, 0);
+      }
+      return 'ignored';
+    }
+    const data = subscription.contract.schema.safeParse(event.data);
+    if (!data.success) {
+      return this.deadLetter(event, `invalid payload: ${z.prettifyError(data.error)}`, 0);
+    }
+    let attempts = 0;
+    try {
+      return await this.retryPolicy.execute(({ attempt }) => {
+        attempts = attempt + 1;
+        return this.applyOnce({ ...event, data: data.data }, subscription);
+      });
+    } catch (err) {
+      this.logger.error({ err, eventId: event.id, type: event.type, attempts }, 'event handler failed; dead-lettering');
+      return this.deadLetter(event, `handler failed after ${attempts} attempt(s): ${(err as Error).message}`, attempts);
+    }
+  }
+
+  private async applyOnce(event: EventEnvelope, subscription: ResolvedSubscription): Promise<DeliveryOutcome> {
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await this.orm.em.fork().transactional(async (em) => {
+        if (await em.findOne(InboxRecordSchema, { eventId: event.id })) return 'duplicate' as const;
+        em.create(InboxRecordSchema, { eventId: event.id, type: event.type, processedAt: new Date() });
+        await subscription.handler.handle(event, openTransaction(em, this.module));
+        return 'applied' as const;
+      });
+    } catch (err) {
+      // Two deliveries of one event raced; the one that lost sees the other's inbox record.
+      if (err instanceof UniqueConstraintViolationException && (await this.alreadyApplied(event.id))) return 'duplicate';
+      throw err;
+    }
+    if (outcome === 'applied') this.afterCommit();
+    return outcome;
+  }
+
+  private async alreadyApplied(eventId: string): Promise<boolean> {
+    return (await this.orm.em.fork().count(InboxRecordSchema, { eventId })) > 0;
+  }
+
+  private async deadLetter(event: EventEnvelope, reason: string, attempts: number): Promise<DeliveryOutcome> {
+    const em = this.orm.em.fork();
+    const existing = await em.findOne(DeadLetterSchema, { eventId: event.id });
+    if (existing) {
+      existing.reason = reason;
+      existing.attempts += attempts;
+      existing.status = 'pending';
+      existing.failedAt = new Date();
+    } else {
+      em.create(DeadLetterSchema, {
+        id: uuidv7(),
+        eventId: event.id,
+        type: event.type,
+        subject: event.subject,
+        envelope: event,
+        reason,
+        attempts,
+        status: 'pending',
+        failedAt: new Date(),
+        replayedAt: null,
+      });
+    }
+    await em.flush();
+    this.metrics.deadLetters.inc({ module: this.module, type: event.type });
+    this.logger.warn({ eventId: event.id, type: event.type, reason }, 'event dead-lettered');
+    return 'dead-lettered';
+  }
+}

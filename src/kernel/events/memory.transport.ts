@@ -1,0 +1,44 @@
+import ee2 from 'eventemitter2';
+import type { EventEnvelope } from './event-envelope.js';
+import type { DeliverFn, EventTransport } from './event-transport.port.js';
+import { KeyedSerialQueue } from './keyed-serial.queue.js';
+
+const { EventEmitter2 } = ee2;
+
+/**
+ * The transport of the all-in-one process. `publish` resolves only after every subscribed group
+ * has dealt with the event, so the relay marks an outbox row published only once nothing can be
+ * lost by a crash; a crash before that re-delivers from the outbox and the inbox absorbs it.
+ */
+export class MemoryTransport implements EventTransport {
+  readonly name = 'memory';
+  private readonly emitter = new EventEmitter2({ maxListeners: 100 });
+  private readonly queues: KeyedSerialQueue[] = [];
+  private running = false;
+
+  async publish(event: EventEnvelope): Promise<void> {
+    if (!this.running) throw new Error('memory transport is stopped');
+    await this.emitter.emitAsync(event.source, event);
+  }
+
+  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
+    const queue = new KeyedSerialQueue();
+    this.queues.push(queue);
+    const listener = (event: EventEnvelope) => queue.push(event.subject, () => deliver(event));
+    for (const source of sources) this.emitter.on(source, listener);
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.queues.map((q) => q.idle()));
+    this.emitter.removeAllListeners();
+  }
+
+  async healthy(): Promise<boolean> {
+    return this.running;
+  }
+}

@@ -1,0 +1,130 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import type { EventEnvelope } from './event-envelope.js';
+import type { EventTransport } from './event-transport.port.js';
+import { OutboxRecordSchema, type OutboxRecord } from './outbox.entity.js';
+
+export interface RelayOptions {
+  intervalMs: number;
+  batchSize: number;
+}
+
+export function toEnvelope(source: string, row: OutboxRecord): EventEnvelope {
+  return {
+    specversion: '1.0',
+    id: row.id,
+    source,
+    type: row.type,
+    subject: row.subject,
+    time: row.time,
+    datacontenttype: 'application/json',
+    data: row.data,
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+  };
+}
+
+/**
+ * Moves committed events from one module's outbox to the transport, at least once and in outbox
+ * order. Rows are handed over without waiting for earlier ones to finish (a retrying subject must
+ * not hold up the others) and are marked published one by one as the transport takes them. After
+ * a restart everything unmarked is handed over again; consumers' inboxes absorb the repeats.
+ */
+export class OutboxRelay {
+  /** Highest seq handed to the transport in this process's life. */
+  private dispatchedUpTo = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private running = false;
+
+  constructor(
+    private readonly source: string,
+    private readonly orm: MikroORM,
+    private readonly transport: EventTransport,
+    private readonly options: RelayOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.timer = setInterval(() => this.nudge(), this.options.intervalMs);
+    this.timer.unref();
+    this.nudge();
+  }
+
+  /** Asks for a relay pass soon; passes never overlap, and a request during one causes another. */
+  nudge(): void {
+    if (!this.running) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.pass()
+      .catch((err: unknown) => this.logger.error({ err }, 'outbox relay pass failed'))
+      .finally(() => {
+        this.ticking = undefined;
+        if (this.again) {
+          this.again = false;
+          this.nudge();
+        }
+      });
+  }
+
+  /** Stops taking new rows and waits for the handed-over ones to be dealt with. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Stops at once without waiting for anything (the process is going down hard). */
+  halt(): void {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Events in flight or waiting, for tests and drain. */
+  async idle(): Promise<void> {
+    while (this.ticking || this.inFlight.size > 0) {
+      await this.ticking;
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const rows = await this.orm.em.fork().find(
+      OutboxRecordSchema,
+      { publishedAt: null, seq: { $gt: this.dispatchedUpTo } },
+      { orderBy: { seq: 'asc' }, limit: this.options.batchSize },
+    );
+    for (const row of rows) {
+      this.dispatchedUpTo = row.seq;
+      this.track(this.handOver(row));
+    }
+    if (rows.length === this.options.batchSize) this.again = true;
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async handOver(row: OutboxRecord): Promise<void> {
+    try {
+      await this.transport.publish(toEnvelope(this.source, row));
+    } catch (err) {
+      // Not taken: hand it (and what follows) over again on a later pass.
+      this.dispatchedUpTo = Math.min(this.dispatchedUpTo, row.seq - 1);
+      this.logger.warn({ err, eventId: row.id, type: row.type }, 'event not handed over; will retry');
+      return;
+    }
+    try {
+      await this.orm.em.fork().nativeUpdate(OutboxRecordSchema, { seq: row.seq }, { publishedAt: new Date() });
+    } catch (err) {
+      // Left unmarked, the row is handed over again after a restart and deduplicated downstream.
+      this.logger.warn({ err, eventId: row.id }, 'could not mark event published');
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Logger } from 'pino';
+import type { AccessTokenVerifier } from '../auth/access-token.verifier.js';
+import { runHealthChecks, type HealthCheck } from '../observability/health.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RequestContext } from '../observability/request-context.js';
+import type { ApiRoute } from './api-route.js';
+import { buildOpenApiDocument } from './openapi.builder.js';
+import { problemMiddleware } from './problem.middleware.js';
+import { requestMiddleware, securityHeaders } from './request.middleware.js';
+import { mountRoutes } from './route.mounter.js';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  requests: RequestContext;
+  metrics: Metrics;
+  verifier: AccessTokenVerifier;
+  routes: readonly ApiRoute[];
+  health: readonly HealthCheck[];
+  bodyLimit: string;
+  /** Whether the process is shutting down: readiness fails so load balancers stop sending. */
+  draining: () => boolean;
+}
+
+/** The koa application of one process: the routes of the modules it hosts plus operations routes. */
+export function createHttpApp(options: HttpAppOptions): Koa {
+  const app = new Koa();
+  app.silent = true;
+  const router = new Router();
+  const openapi = buildOpenApiDocument(options.routes, { title: 'Mercato API', version: '1.0.0' });
+
+  router.get('/health/live', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/health/ready', async (ctx) => {
+    const report = await runHealthChecks(options.health);
+    const ready = report.status === 'ok' && !options.draining();
+    ctx.status = ready ? 200 : 503;
+    ctx.body = ready ? report : { ...report, status: 'unavailable' };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = options.metrics.registry.contentType;
+    ctx.body = await options.metrics.registry.metrics();
+  });
+  router.get('/api/openapi.json', (ctx) => {
+    ctx.body = openapi;
+  });
+  mountRoutes(router, options.routes, options.verifier);
+
+  app.use(requestMiddleware(options.logger, options.requests, options.metrics));
+  app.use(problemMiddleware(options.logger));
+  app.use(securityHeaders);
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit, jsonStrict: true }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}

@@ -1,0 +1,28 @@
+import type { EntitySchema } from '@mikro-orm/core';
+import type { DependencyContainer } from 'tsyringe';
+import type { EventContract } from './events/event-contract.js';
+import type { Subscription } from './events/event-handler.js';
+import type { ApiRoute } from './http/api-route.js';
+
+/**
+ * A bounded context as the runtime sees it. The module owns its entities (in its own database),
+ * its routes and its event handlers; it states what it publishes so the runtime can tell which
+ * module a consumer must listen to.
+ */
+export interface ModuleDefinition {
+  readonly name: string;
+  /** The module that signs access tokens: the process hosting it holds the signing keys. */
+  readonly issuesTokens?: boolean;
+  readonly entities: readonly EntitySchema<any, any>[];
+  readonly publishes: readonly EventContract<any>[];
+  readonly subscriptions: readonly Subscription<any>[];
+  /** Registers the module's own services in its child container. */
+  register(container: DependencyContainer): void;
+  routes(container: DependencyContainer): ApiRoute[];
+  /** Runs once the module's database and the bus are ready (e.g. to ensure seed data). */
+  start?(container: DependencyContainer): Promise<void>;
+}
+
+export function defineModule(definition: ModuleDefinition): ModuleDefinition {
+  return definition;
+}

@@ -1,0 +1,32 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The process's Prometheus registry and the instruments the kernel records into. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly eventsConsumed = new Counter({
+    name: 'events_consumed_total',
+    help: 'Events dealt with by a consuming module, by outcome',
+    labelNames: ['module', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deadLetters = new Counter({
+    name: 'events_dead_lettered_total',
+    help: 'Events a consuming module gave up on',
+    labelNames: ['module', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,53 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { inject, injectable } from 'tsyringe';
+import { v7 as uuidv7 } from 'uuid';
+import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import { TOKENS } from '../../../kernel/tokens.js';
+import type { Money } from '../contracts/money.schema.js';
+import { ProductCreatedV1 } from '../contracts/product-created.event.js';
+import { DuplicateSkuError } from '../domain/catalog.errors.js';
+import { normalizeSku, type Product } from '../domain/product.js';
+import { ProductRepository } from '../infrastructure/product.repository.js';
+import { toSnapshot } from './product.view.js';
+
+export interface CreateProductCommand {
+  sku: string;
+  name: string;
+  description?: string | null;
+  price: Money;
+}
+
+@injectable()
+export class CreateProductHandler {
+  constructor(
+    @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
+    @inject(ProductRepository) private readonly products: ProductRepository,
+  ) {}
+
+  async execute(command: CreateProductCommand): Promise<Product> {
+    const sku = normalizeSku(command.sku);
+    try {
+      return await this.uow.run(async (tx) => {
+        if (await this.products.findBySku(tx.em, sku)) throw new DuplicateSkuError(sku);
+        const now = new Date();
+        const product: Product = {
+          id: uuidv7(),
+          sku,
+          name: command.name,
+          description: command.description ?? null,
+          price: { ...command.price },
+          createdAt: now,
+          updatedAt: now,
+          version: 1,
+        };
+        this.products.add(tx.em, product);
+        tx.publish(ProductCreatedV1, product.id, toSnapshot(product));
+        return product;
+      });
+    } catch (err) {
+      // Two creations of one SKU raced past the check; the database kept one.
+      if (err instanceof UniqueConstraintViolationException) throw new DuplicateSkuError(sku);
+      throw err;
+    }
+  }
+}

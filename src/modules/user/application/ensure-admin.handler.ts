@@ -1,0 +1,42 @@
+import { inject, injectable } from 'tsyringe';
+import type { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
+import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { Logger } from '../../../kernel/observability/logger.factory.js';
+import { TOKENS } from '../../../kernel/tokens.js';
+import { normalizeEmail } from '../domain/user.js';
+import { UserRepository } from '../infrastructure/user.repository.js';
+import { RegisterUserHandler } from './register-user.handler.js';
+
+/**
+ * Makes sure the configured admin exists with the configured password, at every start: creating
+ * it the first time, and promoting or re-keying an existing account when the settings change.
+ */
+@injectable()
+export class EnsureAdminHandler {
+  constructor(
+    @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
+    @inject(TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
+    @inject(UserRepository) private readonly users: UserRepository,
+    @inject(RegisterUserHandler) private readonly register: RegisterUserHandler,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {}
+
+  async execute(rawEmail: string, password: string): Promise<void> {
+    const email = normalizeEmail(rawEmail);
+    const existing = await this.users.findByEmail(this.uow.reader(), email);
+    const passwordMatches = existing ? await this.hasher.verify(password, existing.passwordHash) : false;
+    if (existing?.role === 'admin' && passwordMatches) return;
+    const passwordHash = passwordMatches && existing ? existing.passwordHash : await this.hasher.hash(password);
+    await this.uow.run(async (tx) => {
+      const user = await this.users.findByEmail(tx.em, email);
+      if (!user) {
+        this.register.create(tx, { email, name: 'Administrator', passwordHash, role: 'admin' });
+        return;
+      }
+      user.role = 'admin';
+      user.passwordHash = passwordHash;
+      user.updatedAt = new Date();
+    });
+    this.logger.info({ email }, existing ? 'admin account updated' : 'admin account created');
+  }
+}

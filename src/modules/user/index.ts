@@ -1,0 +1,32 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { AppConfig } from '../../kernel/config/config.schema.js';
+import { defineModule } from '../../kernel/module.js';
+import { TOKENS } from '../../kernel/tokens.js';
+import { CurrentUserQuery } from './application/current-user.query.js';
+import { EnsureAdminHandler } from './application/ensure-admin.handler.js';
+import { IssueTokenHandler } from './application/issue-token.handler.js';
+import { RegisterUserHandler } from './application/register-user.handler.js';
+import { UserRegisteredV1 } from './contracts/user-registered.event.js';
+import { UserRepository } from './infrastructure/user.repository.js';
+import { userRoutes } from './infrastructure/user.routes.js';
+import { UserSchema } from './infrastructure/user.schema.js';
+
+export const userModule = defineModule({
+  name: 'user',
+  issuesTokens: true,
+  entities: [UserSchema],
+  publishes: [UserRegisteredV1],
+  subscriptions: [],
+  register(container: DependencyContainer) {
+    container.registerSingleton(UserRepository);
+    container.registerSingleton(RegisterUserHandler);
+    container.registerSingleton(IssueTokenHandler);
+    container.registerSingleton(CurrentUserQuery);
+    container.registerSingleton(EnsureAdminHandler);
+  },
+  routes: userRoutes,
+  async start(container: DependencyContainer) {
+    const { admin } = container.resolve<AppConfig>(TOKENS.Config);
+    if (admin.email && admin.password) await container.resolve(EnsureAdminHandler).execute(admin.email, admin.password);
+  },
+});

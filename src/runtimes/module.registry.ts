@@ -1,0 +1,6 @@
+import type { ModuleDefinition } from '../kernel/module.js';
+import { catalogModule } from '../modules/catalog/index.js';
+import { userModule } from '../modules/user/index.js';
+
+/** Every bounded context this codebase has; MODULES picks among them. */
+export const ALL_MODULES: readonly ModuleDefinition[] = [userModule, catalogModule];

@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { AccessTokenVerifier } from '../kernel/auth/access-token.verifier.js';
+import { generateSigningKeySet, loadOrCreateSigningKeySet, signingKeySetFromJwks, type SigningKeySet } from '../kernel/auth/signing-keys.js';
+import type { AppConfig } from '../kernel/config/config.schema.js';
+import { StartupError } from './startup.error.js';
+
+/**
+ * The keys of a process that issues tokens: configured ones in production (never generated
+ * there), a key kept under DATA_DIR in development, throwaway keys in tests.
+ */
+export async function loadSigningKeys(config: AppConfig): Promise<SigningKeySet> {
+  if (config.auth.signingKeys) {
+    try {
+      return await signingKeySetFromJwks(config.auth.signingKeys);
+    } catch (err) {
+      throw new StartupError((err as Error).message);
+    }
+  }
+  if (config.env === 'production') throw new StartupError('AUTH_SIGNING_KEYS is required in production (a JSON array of private ES256 JWKs)');
+  if (config.env === 'test') return generateSigningKeySet();
+  return loadOrCreateSigningKeySet(join(config.dataDir, 'keys'));
+}
+
+/** Every process verifies tokens itself: from its own keys, or from the issuer's JWKS. */
+export function createVerifier(config: AppConfig, keys: SigningKeySet | undefined): AccessTokenVerifier {
+  const options = { issuer: config.auth.issuer, audience: config.auth.audience };
+  if (keys) return new AccessTokenVerifier({ kind: 'local', keys }, options);
+  const issuerUrl = config.serviceUrls['user']?.[0];
+  const url = config.auth.jwksUrl ?? (issuerUrl ? new URL('/.well-known/jwks.json', issuerUrl).toString() : undefined);
+  if (!url) throw new StartupError('This process verifies tokens but hosts no issuer: set AUTH_JWKS_URL or SERVICE_URLS_USER');
+  return new AccessTokenVerifier({ kind: 'remote', url }, options);
+}

@@ -1,0 +1,166 @@
+import 'reflect-metadata';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MikroORM } from '@mikro-orm/core';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { AccessTokenSigner } from '../kernel/auth/access-token.signer.js';
+import { PasswordHasher } from '../kernel/auth/password.hasher.js';
+import type { AppConfig } from '../kernel/config/config.schema.js';
+import { createModuleOrm, databaseTargetFor } from '../kernel/db/module-orm.factory.js';
+import { UnitOfWork } from '../kernel/db/unit-of-work.js';
+import { DeadLetterService } from '../kernel/events/dead-letter.service.js';
+import { deadLetterRoutes } from '../kernel/events/dead-letter.routes.js';
+import { EventBus } from '../kernel/events/event-bus.js';
+import { resolveSubscriptions } from '../kernel/events/event-handler.js';
+import { EventConsumer } from '../kernel/events/event.consumer.js';
+import type { ApiRoute } from '../kernel/http/api-route.js';
+import { createHttpApp } from '../kernel/http/http-app.factory.js';
+import type { ModuleDefinition } from '../kernel/module.js';
+import type { HealthCheck } from '../kernel/observability/health.js';
+import { createLogger, type Logger } from '../kernel/observability/logger.factory.js';
+import { Metrics } from '../kernel/observability/metrics.js';
+import { RequestContext } from '../kernel/observability/request-context.js';
+import { TOKENS } from '../kernel/tokens.js';
+import { ALL_MODULES } from './module.registry.js';
+import { selectModules } from './module.selector.js';
+import { createVerifier, loadSigningKeys } from './signing.selector.js';
+import { StartupError } from './startup.error.js';
+import { selectTransport } from './transport.selector.js';
+
+export interface HostedModule {
+  definition: ModuleDefinition;
+  container: DependencyContainer;
+  orm: MikroORM;
+}
+
+export interface System {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly bus: EventBus;
+  readonly modules: ReadonlyMap<string, HostedModule>;
+  /** Serves HTTP on the configured host and port; resolves with the bound URL. */
+  listen(): Promise<string>;
+  /** Graceful: refuse new work, let in-flight requests and relayed events finish, close databases. */
+  stop(): Promise<void>;
+  /** Abrupt, for crash tests: drop connections and databases without draining anything. */
+  kill(): Promise<void>;
+  readonly app: ReturnType<typeof createHttpApp>;
+}
+
+export interface SystemOptions {
+  /** The modules this codebase has; tests pass fixture modules. */
+  available?: readonly ModuleDefinition[];
+}
+
+/** Which module publishes each event type: consumers subscribe to those modules' streams. */
+function publisherIndex(available: readonly ModuleDefinition[]): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const module of available) for (const contract of module.publishes) index.set(contract.type, module.name);
+  return index;
+}
+
+/**
+ * The composition root: the one place that turns configuration into a running process — which
+ * modules, which databases, which transport, which keys — and wires them together.
+ */
+export async function createSystem(config: AppConfig, options: SystemOptions = {}): Promise<System> {
+  const available = options.available ?? ALL_MODULES;
+  const selection = selectModules(config.modules, available);
+  if (selection.gateway && !selection.hostsEverything) {
+    throw new StartupError('The gateway can only route in-process for now: host every module with it, or leave gateway out of MODULES');
+  }
+  const names = selection.modules.map((m) => m.name);
+  const requests = new RequestContext();
+  const logger = createLogger(config.log, requests);
+  const metrics = new Metrics();
+  const transport = selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])]);
+  const bus = new EventBus(transport, { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize }, logger);
+
+  const issuesTokens = selection.modules.some((m) => m.issuesTokens);
+  const keys = issuesTokens ? await loadSigningKeys(config) : undefined;
+  const verifier = createVerifier(config, keys);
+
+  const root = rootContainer.createChildContainer();
+  root.register(TOKENS.Config, { useValue: config });
+  root.register(TOKENS.PasswordHasher, { useValue: new PasswordHasher() });
+  root.register(TOKENS.TokenVerifier, { useValue: verifier });
+  if (keys) {
+    root.register(TOKENS.SigningKeys, { useValue: keys });
+    root.register(TOKENS.TokenSigner, {
+      useValue: new AccessTokenSigner(keys, { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: config.auth.accessTokenTtlSeconds }),
+    });
+  }
+
+  const publishers = publisherIndex(available);
+  const hosted = new Map<string, HostedModule>();
+  const routes: ApiRoute[] = [];
+  const health: HealthCheck[] = [{ name: `bus:${transport.name}`, check: () => bus.healthy() }];
+  try {
+    for (const definition of selection.modules) {
+      const moduleLogger = logger.child({ module: definition.name });
+      const orm = await createModuleOrm(definition.name, definition.entities, databaseTargetFor(definition.name, { ...config.sqlite, dataDir: config.dataDir, ...config.database }), moduleLogger);
+      const container = root.createChildContainer();
+      container.register(TOKENS.Logger, { useValue: moduleLogger });
+      container.register(TOKENS.UnitOfWork, { useValue: new UnitOfWork(orm, definition.name, () => bus.committed(definition.name)) });
+      definition.register(container);
+      hosted.set(definition.name, { definition, container, orm });
+      health.push({ name: `db:${definition.name}`, check: () => orm.isConnected() });
+
+      if (definition.publishes.length > 0) bus.addPublisher(definition.name, orm);
+      const subscriptions = resolveSubscriptions(definition.subscriptions, container);
+      const consumer = new EventConsumer(definition.name, orm, subscriptions, config.events.retry, () => bus.committed(definition.name), moduleLogger, metrics);
+      const sources = [...new Set(definition.subscriptions.map((s) => publishers.get(s.contract.type)).filter((s): s is string => Boolean(s)))];
+      await bus.addConsumer(consumer, sources);
+      routes.push(...definition.routes(container), ...deadLetterRoutes(definition.name, new DeadLetterService(orm, consumer)));
+    }
+    await bus.start();
+    for (const { definition, container } of hosted.values()) await definition.start?.(container);
+  } catch (err) {
+    await Promise.allSettled([...hosted.values()].map((m) => m.orm.close(true)));
+    throw err;
+  }
+
+  let draining = false;
+  let server: Server | undefined;
+  const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, bodyLimit: config.http.bodyLimit, draining: () => draining });
+
+  const closeServer = async (force: boolean) => {
+    if (!server?.listening) return;
+    const closed = once(server, 'close');
+    server.close();
+    if (force) server.closeAllConnections();
+    else server.closeIdleConnections();
+    await closed;
+  };
+
+  return {
+    config,
+    logger,
+    bus,
+    modules: hosted,
+    app,
+    async listen() {
+      server = app.listen(config.http.port, config.http.host);
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      const url = `http://${config.http.host}:${port}`;
+      logger.info({ url, modules: names, gateway: selection.gateway, transport: transport.name }, 'mercato listening');
+      return url;
+    },
+    async stop() {
+      draining = true;
+      await closeServer(false);
+      await bus.stop();
+      await Promise.all([...hosted.values()].map((m) => m.orm.close()));
+      logger.info('mercato stopped');
+      logger.flush();
+    },
+    async kill() {
+      draining = true;
+      await closeServer(true);
+      bus.halt();
+      await Promise.allSettled([...hosted.values()].map((m) => m.orm.close(true)));
+    },
+  };
+}
