@@ -21,6 +21,8 @@ export interface ModuleDefinition {
   routes(container: DependencyContainer): ApiRoute[];
   /** Runs once the module's database and the bus are ready (e.g. to ensure seed data). */
   start?(container: DependencyContainer): Promise<void>;
+  /** Stops what `start` started (background loops), before the database closes. */
+  stop?(container: DependencyContainer): Promise<void>;
 }
 
 export function defineModule(definition: ModuleDefinition): ModuleDefinition {

@@ -11,37 +11,50 @@ function refuse(message: string): never {
   process.exit(1);
 }
 
-async function main(): Promise<void> {
-  let system: System;
-  try {
-    const config = loadConfig(process.env);
-    system = await createSystem(config);
-    await system.listen();
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof StartupError || err instanceof ModuleSelectionError) refuse(err.message);
-    throw err;
-  }
+function isOperatorError(err: unknown): err is Error {
+  if (err instanceof ConfigError || err instanceof StartupError || err instanceof ModuleSelectionError) return true;
+  const code = (err as { code?: unknown })?.code;
+  return code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL';
+}
 
-  let stopping = false;
+async function main(): Promise<void> {
+  let system: System | undefined;
+  let stopRequested: string | undefined;
+
   const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    system.logger.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      system.logger.error('graceful shutdown timed out');
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    deadline.unref();
-    system.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        system.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    if (stopRequested) return;
+    stopRequested = signal;
+    // A signal during start-up is honoured once the system exists (see below).
+    if (system) void stop(system, signal);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    const config = loadConfig(process.env);
+    system = await createSystem(config);
+    if (!stopRequested) await system.listen();
+  } catch (err) {
+    if (isOperatorError(err)) refuse(err.message);
+    throw err;
+  }
+  if (stopRequested) await stop(system, stopRequested);
+}
+
+async function stop(system: System, signal: string): Promise<void> {
+  system.logger.info({ signal }, 'shutting down');
+  const deadline = setTimeout(() => {
+    system.logger.error('graceful shutdown timed out');
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS);
+  deadline.unref();
+  try {
+    await system.stop();
+    process.exit(0);
+  } catch (err) {
+    system.logger.error({ err }, 'shutdown failed');
+    process.exit(1);
+  }
 }
 
 void main().catch((err: unknown) => {

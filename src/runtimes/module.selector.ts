@@ -1,6 +1,7 @@
 import type { ModuleDefinition } from '../kernel/module.js';
 
 export const GATEWAY = 'gateway';
+const ALL = 'all';
 
 export interface ModuleSelection {
   modules: ModuleDefinition[];
@@ -17,15 +18,16 @@ export class ModuleSelectionError extends Error {
 /** Parses `MODULES` (comma list; unset, empty or `all` means every module plus the gateway). */
 export function selectModules(raw: string | undefined, available: readonly ModuleDefinition[]): ModuleSelection {
   const names = (raw ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (names.length === 0 || (names.length === 1 && names[0] === 'all')) {
-    return { modules: [...available], gateway: true, hostsEverything: true };
-  }
   const known = new Set([...available.map((m) => m.name), GATEWAY]);
-  const unknown = names.filter((n) => !known.has(n));
+  const unknown = names.filter((n) => n !== ALL && !known.has(n));
   if (unknown.length > 0) {
     throw new ModuleSelectionError(
-      `Unknown module${unknown.length > 1 ? 's' : ''} in MODULES: ${unknown.join(', ')} (known: all, ${[...known].join(', ')})`,
+      `Unknown module${unknown.length > 1 ? 's' : ''} in MODULES: ${unknown.join(', ')} (known: ${ALL}, ${[...known].join(', ')})`,
     );
+  }
+  // `all` already includes everything, so `all,gateway` means the same as `all`.
+  if (names.length === 0 || names.includes(ALL)) {
+    return { modules: [...available], gateway: true, hostsEverything: true };
   }
   const modules = available.filter((m) => names.includes(m.name));
   return { modules, gateway: names.includes(GATEWAY), hostsEverything: modules.length === available.length };

@@ -21,12 +21,19 @@ export async function loadSigningKeys(config: AppConfig): Promise<SigningKeySet>
   return loadOrCreateSigningKeySet(join(config.dataDir, 'keys'));
 }
 
-/** Every process verifies tokens itself: from its own keys, or from the issuer's JWKS. */
-export function createVerifier(config: AppConfig, keys: SigningKeySet | undefined): AccessTokenVerifier {
+/**
+ * Every process verifies tokens itself: with its own keys when it issues them, from the issuer's
+ * JWKS when one is configured, and otherwise (outside production) with the development keys under
+ * DATA_DIR, so that processes started by hand on one machine trust each other's tokens.
+ */
+export async function createVerifier(config: AppConfig, keys: SigningKeySet | undefined): Promise<AccessTokenVerifier> {
   const options = { issuer: config.auth.issuer, audience: config.auth.audience };
   if (keys) return new AccessTokenVerifier({ kind: 'local', keys }, options);
   const issuerUrl = config.serviceUrls['user']?.[0];
   const url = config.auth.jwksUrl ?? (issuerUrl ? new URL('/.well-known/jwks.json', issuerUrl).toString() : undefined);
-  if (!url) throw new StartupError('This process verifies tokens but hosts no issuer: set AUTH_JWKS_URL or SERVICE_URLS_USER');
-  return new AccessTokenVerifier({ kind: 'remote', url }, options);
+  if (url) return new AccessTokenVerifier({ kind: 'remote', url }, options);
+  if (config.env === 'production' && !config.auth.signingKeys) {
+    throw new StartupError('This process verifies tokens but hosts no issuer: set AUTH_JWKS_URL or SERVICE_URLS_USER');
+  }
+  return new AccessTokenVerifier({ kind: 'local', keys: await loadSigningKeys(config) }, options);
 }

@@ -79,7 +79,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
 
   const issuesTokens = selection.modules.some((m) => m.issuesTokens);
   const keys = issuesTokens ? await loadSigningKeys(config) : undefined;
-  const verifier = createVerifier(config, keys);
+  const verifier = await createVerifier(config, keys);
 
   const root = rootContainer.createChildContainer();
   root.register(TOKENS.Config, { useValue: config });
@@ -134,6 +134,10 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     await closed;
   };
 
+  const stopModules = async () => {
+    for (const { definition, container } of hosted.values()) await definition.stop?.(container);
+  };
+
   return {
     config,
     logger,
@@ -151,6 +155,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     async stop() {
       draining = true;
       await closeServer(false);
+      await stopModules();
       await bus.stop();
       await Promise.all([...hosted.values()].map((m) => m.orm.close()));
       logger.info('mercato stopped');
@@ -160,6 +165,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
       draining = true;
       await closeServer(true);
       bus.halt();
+      await stopModules();
       await Promise.allSettled([...hosted.values()].map((m) => m.orm.close(true)));
     },
   };

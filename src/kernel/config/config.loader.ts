@@ -26,13 +26,14 @@ const ENV_PATHS: Record<string, string> = {
   AUTH_JWKS_URL: 'auth.jwksUrl',
   ADMIN_EMAIL: 'admin.email',
   ADMIN_PASSWORD: 'admin.password',
+  SMTP_URL: 'notification.smtpUrl',
 };
 const PREFIXED_ENV_PATHS: Record<string, string> = {
   DATABASE_URL_: 'database.urls',
   SERVICE_URLS_: 'serviceUrls',
 };
 /** Paths whose values must never be echoed in an error line. */
-const SECRET_PATHS = ['auth.signingKeys', 'admin.password', 'database.url', 'database.urls'];
+const SECRET_PATHS = ['auth.signingKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl'];
 
 function setPath(target: Json, path: string, value: unknown): void {
   const keys = path.split('.');
@@ -58,13 +59,16 @@ function deepMerge(base: Json, over: Json): Json {
 
 function readJson(file: string): Json {
   if (!existsSync(file)) return {};
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (!isPlainObject(parsed)) throw new Error('not an object');
-    return parsed;
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`Invalid configuration: ${file} is not a JSON object (${(err as Error).message})`);
+    // Not the parser's message: V8 quotes the text around the error, which may be a secret.
+    const reason = err instanceof SyntaxError ? 'not valid JSON' : ((err as NodeJS.ErrnoException).code ?? 'unreadable');
+    throw new ConfigError(`Invalid configuration: ${file} is not a JSON object (${reason})`);
   }
+  if (!isPlainObject(parsed)) throw new ConfigError(`Invalid configuration: ${file} is not a JSON object`);
+  return parsed;
 }
 
 function fromEnv(env: Env): Json {

@@ -51,6 +51,13 @@ export const configSchema = z.object({
     password: z.string().min(8).optional(),
   }),
   seedDemoData: z.boolean(),
+  notification: z.object({
+    /** SMTP server for outgoing mail (smtp://user:pass@host:port); unset logs messages instead. */
+    smtpUrl: z.string().url().optional(),
+    from: z.string().min(3),
+    pollIntervalMs: z.coerce.number().int().min(10),
+    maxAttempts: z.coerce.number().int().min(1).max(50),
+  }),
   serviceUrls: z.record(z.string(), commaList).default({}),
 });
 

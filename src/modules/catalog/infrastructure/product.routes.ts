@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
 import { defineRoute, type ApiRoute } from '../../../kernel/http/api-route.js';
+import { PageQuery } from '../../../kernel/http/cursor.js';
 import { MoneySchema } from '../contracts/money.schema.js';
 import { CreateProductHandler } from '../application/create-product.handler.js';
 import { ProductQueries } from '../application/product.queries.js';
@@ -10,16 +11,15 @@ import { UpdateProductHandler } from '../application/update-product.handler.js';
 const Sku = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64');
 const Name = z.string().trim().min(1).max(200);
 const Description = z.string().max(5000);
+// Strict like the bodies it sits in (the contract's MoneySchema stays lenient for events).
+const Price = z.strictObject(MoneySchema.shape);
 
-const CreateProductBody = z.strictObject({ sku: Sku, name: Name, description: Description.nullable().optional(), price: MoneySchema });
+const CreateProductBody = z.strictObject({ sku: Sku, name: Name, description: Description.nullable().optional(), price: Price });
 const UpdateProductBody = z
-  .strictObject({ name: Name.optional(), description: Description.nullable().optional(), price: MoneySchema.optional() })
+  .strictObject({ name: Name.optional(), description: Description.nullable().optional(), price: Price.optional() })
   .refine((b) => Object.keys(b).length > 0, 'give at least one of name, description, price');
-const ProductIdParams = z.object({ id: z.uuid() });
-const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(512).optional(),
-});
+// UUIDs are case-insensitive (RFC 9562); ids are stored in lower case.
+const ProductIdParams = z.object({ id: z.uuid().toLowerCase() });
 
 export function productRoutes(container: DependencyContainer): ApiRoute[] {
   const create = container.resolve(CreateProductHandler);
@@ -52,7 +52,7 @@ export function productRoutes(container: DependencyContainer): ApiRoute[] {
       summary: 'List products, oldest first',
       tags,
       access: 'public',
-      request: { query: ListQuery },
+      request: { query: PageQuery },
       responses: {
         200: { description: 'A page of products', schema: z.object({ items: z.array(ProductView), nextCursor: z.string().nullable() }) },
         400: { description: 'Invalid limit or cursor' },

@@ -1,0 +1,23 @@
+import { inject, injectable } from 'tsyringe';
+import type { Transaction } from '../../../kernel/db/unit-of-work.js';
+import type { EventData } from '../../../kernel/events/event-contract.js';
+import type { EventEnvelope } from '../../../kernel/events/event-envelope.js';
+import type { EventHandler } from '../../../kernel/events/event-handler.js';
+import type { PaymentCapturedV1 } from '../../payment/contracts/payment-captured.event.js';
+import { StockRepository } from '../infrastructure/stock.repository.js';
+
+type PaymentCaptured = EventData<typeof PaymentCapturedV1>;
+
+/** Paid for: the reserved units are sold. */
+@injectable()
+export class PaymentCapturedHandler implements EventHandler<PaymentCaptured> {
+  constructor(@inject(StockRepository) private readonly stock: StockRepository) {}
+
+  async handle(event: EventEnvelope<PaymentCaptured>, tx: Transaction): Promise<void> {
+    const reservation = await this.stock.findReservation(tx.em, event.data.orderId);
+    if (reservation?.status !== 'reserved') return;
+    for (const line of reservation.lines) await this.stock.sell(tx.em, line);
+    reservation.status = 'committed';
+    reservation.updatedAt = new Date();
+  }
+}

@@ -1,0 +1,47 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { AppConfig } from '../../kernel/config/config.schema.js';
+import { on } from '../../kernel/events/event-handler.js';
+import { defineModule } from '../../kernel/module.js';
+import type { Logger } from '../../kernel/observability/logger.factory.js';
+import { TOKENS } from '../../kernel/tokens.js';
+import { OrderCancelledV1 } from '../order/contracts/order-cancelled.event.js';
+import { OrderConfirmedV1 } from '../order/contracts/order-confirmed.event.js';
+import { UserRegisteredV1 } from '../user/contracts/user-registered.event.js';
+import { NotificationDispatcher } from './application/notification.dispatcher.js';
+import { OrderCancelledHandler, OrderConfirmedHandler, UserRegisteredHandler } from './application/notification.handlers.js';
+import { NOTIFICATION_CHANNEL } from './domain/notification-channel.port.js';
+import { LogChannel } from './infrastructure/log.channel.js';
+import { NotificationRepository } from './infrastructure/notification.repository.js';
+import { notificationRoutes } from './infrastructure/notification.routes.js';
+import { NotificationSchema, RecipientSchema } from './infrastructure/notification.schema.js';
+import { SmtpChannel } from './infrastructure/smtp.channel.js';
+
+export const notificationModule = defineModule({
+  name: 'notification',
+  entities: [NotificationSchema, RecipientSchema],
+  publishes: [],
+  subscriptions: [
+    on(UserRegisteredV1, UserRegisteredHandler),
+    on(OrderConfirmedV1, OrderConfirmedHandler),
+    on(OrderCancelledV1, OrderCancelledHandler),
+  ],
+  register(container: DependencyContainer) {
+    const { notification } = container.resolve<AppConfig>(TOKENS.Config);
+    const channel = notification.smtpUrl
+      ? new SmtpChannel(notification.smtpUrl, notification.from)
+      : new LogChannel(container.resolve<Logger>(TOKENS.Logger));
+    container.register(NOTIFICATION_CHANNEL, { useValue: channel });
+    container.registerSingleton(NotificationRepository);
+    container.registerSingleton(NotificationDispatcher);
+    container.registerSingleton(UserRegisteredHandler);
+    container.registerSingleton(OrderConfirmedHandler);
+    container.registerSingleton(OrderCancelledHandler);
+  },
+  routes: notificationRoutes,
+  async start(container: DependencyContainer) {
+    container.resolve(NotificationDispatcher).start();
+  },
+  async stop(container: DependencyContainer) {
+    await container.resolve(NotificationDispatcher).stop();
+  },
+});

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { defineEvent } from '../../../kernel/events/event-contract.js';
+import { MoneySchema } from '../../catalog/contracts/money.schema.js';
+
+/**
+ * No money moved: the card was declined (`payment_declined`) or the provider could not be reached
+ * after retries (`payment_unavailable`). Subject = orderId.
+ */
+export const PaymentDeclinedV1 = defineEvent(
+  'payment.declined.v1',
+  z.object({
+    paymentId: z.uuid(),
+    orderId: z.uuid(),
+    userId: z.uuid(),
+    amount: MoneySchema,
+    reason: z.enum(['payment_declined', 'payment_unavailable']),
+  }),
+);

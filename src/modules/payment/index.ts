@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import type { DependencyContainer } from 'tsyringe';
+import type { AppConfig } from '../../kernel/config/config.schema.js';
+import { on } from '../../kernel/events/event-handler.js';
+import { defineModule } from '../../kernel/module.js';
+import { TOKENS } from '../../kernel/tokens.js';
+import { StockReservedV1 } from '../inventory/contracts/stock-reserved.event.js';
+import { ChargeOrderHandler } from './application/charge-order.handler.js';
+import { PaymentQueries } from './application/payment.queries.js';
+import { PaymentCapturedV1 } from './contracts/payment-captured.event.js';
+import { PaymentDeclinedV1 } from './contracts/payment-declined.event.js';
+import { PAYMENT_PROVIDER } from './domain/payment-provider.port.js';
+import { PaymentRepository } from './infrastructure/payment.repository.js';
+import { paymentRoutes } from './infrastructure/payment.routes.js';
+import { PaymentSchema } from './infrastructure/payment.schema.js';
+import { SandboxPaymentProvider } from './infrastructure/sandbox-payment.provider.js';
+
+export const paymentModule = defineModule({
+  name: 'payment',
+  entities: [PaymentSchema],
+  publishes: [PaymentCapturedV1, PaymentDeclinedV1],
+  subscriptions: [on(StockReservedV1, ChargeOrderHandler)],
+  register(container: DependencyContainer) {
+    const config = container.resolve<AppConfig>(TOKENS.Config);
+    const ledger = config.sqlite.inMemory ? undefined : join(config.dataDir, 'payment-sandbox-ledger.jsonl');
+    container.register(PAYMENT_PROVIDER, { useValue: new SandboxPaymentProvider(ledger) });
+    container.registerSingleton(PaymentRepository);
+    container.registerSingleton(PaymentQueries);
+    container.registerSingleton(ChargeOrderHandler);
+  },
+  routes: paymentRoutes,
+});

@@ -1,0 +1,37 @@
+import type { DependencyContainer } from 'tsyringe';
+import { z } from 'zod';
+import { defineRoute, type ApiRoute } from '../../../kernel/http/api-route.js';
+import { MoneySchema } from '../../catalog/contracts/money.schema.js';
+import { PaymentQueries } from '../application/payment.queries.js';
+
+const PaymentView = z.object({
+  id: z.uuid(),
+  orderId: z.uuid(),
+  amount: MoneySchema,
+  status: z.enum(['captured', 'declined', 'failed', 'refunded']),
+  createdAt: z.string(),
+});
+
+export function paymentRoutes(container: DependencyContainer): ApiRoute[] {
+  const queries = container.resolve(PaymentQueries);
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/payments',
+      summary: "An order's payments (its owner or an admin)",
+      tags: ['payments'],
+      access: 'authenticated',
+      request: { query: z.object({ orderId: z.uuid() }) },
+      responses: { 200: { description: 'Payments', schema: z.array(PaymentView) }, 400: { description: 'Missing or malformed orderId' }, 401: { description: 'No valid token' } },
+      handle: async ({ query, principal }) => ({
+        body: (await queries.forOrder(query.orderId, principal)).map((p) => ({
+          id: p.id,
+          orderId: p.orderId,
+          amount: { ...p.amount },
+          status: p.status,
+          createdAt: p.createdAt.toISOString(),
+        })),
+      }),
+    }),
+  ];
+}

@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { loadConfig } from '../../src/kernel/config/config.loader.js';
+import type { ModuleDefinition } from '../../src/kernel/module.js';
+import { createSystem, type System } from '../../src/runtimes/system.factory.js';
+
+export const ADMIN = { email: 'admin@mercato.test', password: 'admin-password-1' };
+
+export interface TestSystem {
+  system: System;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  /** Environment-style settings on top of config/test.json (e.g. `{ MODULES: 'catalog' }`). */
+  env?: Record<string, string>;
+  /** Config overrides merged last (nested, as in config/*.json). */
+  overrides?: Record<string, unknown>;
+  /** Fixture modules instead of the real ones. */
+  available?: readonly ModuleDefinition[];
+}
+
+/** The real system, in this process, on in-memory databases and a random port. */
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const config = loadConfig(
+    { NODE_ENV: 'test', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...options.env },
+    undefined,
+    options.overrides ?? {},
+  );
+  const system = await createSystem(config, options.available ? { available: options.available } : {});
+  const url = await system.listen();
+  return { system, url, stop: () => system.stop() };
+}

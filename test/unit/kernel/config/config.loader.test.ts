@@ -1,0 +1,162 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../../src/kernel/config/config.loader.js';
+
+/** The repository's own config/*.json. */
+const CONFIG_DIR = resolve('config');
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  const temps: string[] = [];
+  afterEach(async () => {
+    await Promise.all(temps.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  async function tempConfigDir(files: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'mercato-config-'));
+    temps.push(dir);
+    await Promise.all(Object.entries(files).map(([name, text]) => writeFile(join(dir, name), text)));
+    return dir;
+  }
+
+  it('takes defaults from config/default.json and config/<NODE_ENV>.json', () => {
+    const config = loadConfig({ NODE_ENV: 'development' }, CONFIG_DIR);
+    expect(config.env).toBe('development');
+    expect(config.modules).toBe('all');
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, bodyLimit: '100kb' });
+    expect(config.dataDir).toBe('./data');
+    expect(config.log).toEqual({ level: 'info', pretty: true }); // development.json over default.json
+    expect(config.seedDemoData).toBe(true);
+    expect(config.events.transport).toBeUndefined();
+    expect(config.events.kafkaBrokers).toEqual([]);
+    expect(config.database.urls).toEqual({});
+    expect(config.serviceUrls).toEqual({});
+  });
+
+  it('defaults NODE_ENV to development', () => {
+    expect(loadConfig({}, CONFIG_DIR).env).toBe('development');
+  });
+
+  it('reads the file of the selected environment', () => {
+    const config = loadConfig({ NODE_ENV: 'test' }, CONFIG_DIR);
+    expect(config.http.port).toBe(0);
+    expect(config.sqlite.inMemory).toBe(true);
+    expect(config.log.level).toBe('silent');
+    expect(config.events.retry).toEqual({ maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20 }); // nested merge
+    expect(config.events.relayBatchSize).toBe(200); // still from default.json
+  });
+
+  it('lets the environment win over the files', () => {
+    const config = loadConfig(
+      { NODE_ENV: 'development', PORT: '4123', HOST: '0.0.0.0', LOG_LEVEL: 'warn', DATA_DIR: '/tmp/x', MODULES: 'catalog', EVENT_BUS: 'memory' },
+      CONFIG_DIR,
+    );
+    expect(config.http.port).toBe(4123);
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.http.bodyLimit).toBe('100kb');
+    expect(config.log).toEqual({ level: 'warn', pretty: true });
+    expect(config.dataDir).toBe('/tmp/x');
+    expect(config.modules).toBe('catalog');
+    expect(config.events.transport).toBe('memory');
+  });
+
+  it('ignores empty environment variables', () => {
+    expect(loadConfig({ NODE_ENV: 'development', PORT: '', LOG_LEVEL: '' }, CONFIG_DIR).http.port).toBe(3000);
+  });
+
+  it('maps DATABASE_URL and DATABASE_URL_<MODULE>', () => {
+    const config = loadConfig(
+      { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', DATABASE_URL_CATALOG: 'postgres://postgres@127.0.0.1:5432/catalog' },
+      CONFIG_DIR,
+    );
+    expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/test');
+    expect(config.database.urls).toEqual({ catalog: 'postgres://postgres@127.0.0.1:5432/catalog' });
+  });
+
+  it('splits SERVICE_URLS_<MODULE> into a list', () => {
+    const config = loadConfig({ SERVICE_URLS_ORDER: 'http://a:1,http://b:2', SERVICE_URLS_USER: ' http://u:3 ' }, CONFIG_DIR);
+    expect(config.serviceUrls).toEqual({ order: ['http://a:1', 'http://b:2'], user: ['http://u:3'] });
+  });
+
+  it('splits KAFKA_BROKERS into a list, trimming blanks', () => {
+    const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093,' }, CONFIG_DIR);
+    expect(config.events.kafkaBrokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
+  });
+
+  it('applies overrides last', () => {
+    const config = loadConfig({ PORT: '4000' }, CONFIG_DIR, { http: { port: 5000 } });
+    expect(config.http.port).toBe(5000);
+    expect(config.http.host).toBe('127.0.0.1');
+  });
+
+  it.each(['abc', '70000', '-1', '1.5'])('refuses PORT=%s naming http.port', (value) => {
+    const err = configError(() => loadConfig({ NODE_ENV: 'development', PORT: value }, CONFIG_DIR));
+    expect(err.message).toContain('http.port');
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('refuses an unknown NODE_ENV, EVENT_BUS or LOG_LEVEL', () => {
+    expect(configError(() => loadConfig({ NODE_ENV: 'staging' }, CONFIG_DIR)).message).toContain('env');
+    expect(configError(() => loadConfig({ EVENT_BUS: 'carrier-pigeon' }, CONFIG_DIR)).message).toContain('events.transport');
+    expect(configError(() => loadConfig({ LOG_LEVEL: 'loud' }, CONFIG_DIR)).message).toContain('log.level');
+  });
+
+  it('names an invalid secret without echoing it', () => {
+    const password = 'Sh0rt!';
+    const err = configError(() => loadConfig({ ADMIN_EMAIL: 'admin@mercato.test', ADMIN_PASSWORD: password }, CONFIG_DIR));
+    expect(err.message).toContain('admin.password');
+    expect(err.message).not.toContain(password);
+  });
+
+  it('does not echo an invalid database URL (it may carry a password)', () => {
+    const url = 'not a url with hunter2-secret';
+    const err = configError(() => loadConfig({ DATABASE_URL_CATALOG: url }, CONFIG_DIR));
+    expect(err.message).toContain('database.urls.catalog');
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it('reports every problem on one line', () => {
+    const err = configError(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }, CONFIG_DIR));
+    expect(err.message).toMatch(/http\.port.*log\.level|log\.level.*http\.port/);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('reads files from another directory', async () => {
+    const dir = await tempConfigDir({
+      'default.json': await import('node:fs/promises').then((fs) => fs.readFile(join(CONFIG_DIR, 'default.json'), 'utf8')),
+      'development.json': JSON.stringify({ http: { port: 8123 }, log: { level: 'debug', pretty: false } }),
+    });
+    const config = loadConfig({}, dir);
+    expect(config.http.port).toBe(8123);
+    expect(config.log.level).toBe('debug');
+  });
+
+  it('refuses a config file that is not valid JSON, without quoting it', async () => {
+    const dir = await tempConfigDir({ 'default.json': '{ "admin": { "password": hunter2-secret } }' });
+    const err = configError(() => loadConfig({}, dir));
+    expect(err.message).toContain(join(dir, 'default.json'));
+    expect(err.message).not.toContain('hunter2');
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('refuses a config file that is JSON but not an object', async () => {
+    const dir = await tempConfigDir({ 'default.json': '[1, 2, 3]' });
+    expect(configError(() => loadConfig({}, dir)).message).toContain('default.json');
+  });
+
+  it('refuses a config file whose values are invalid', async () => {
+    const dir = await tempConfigDir({ 'default.json': JSON.stringify({ http: { port: 'eighty' } }) });
+    expect(configError(() => loadConfig({}, dir)).message).toContain('http.port');
+  });
+});
