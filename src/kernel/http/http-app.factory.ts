@@ -54,6 +54,8 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.use(securityHeaders);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit, jsonStrict: true }));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  // Not `throw: true`: the thrown error would lose the Allow header a 405 must carry (RFC 9110 §15.5.6);
+  // the problem middleware turns the bare status into a problem document.
+  app.use(router.allowedMethods());
   return app;
 }

@@ -74,6 +74,9 @@ export function problemMiddleware(logger: Logger) {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
         sendProblem(ctx, problem(404, `No route for ${ctx.method} ${ctx.path}.`));
+      } else if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+        // Set by the router's allowedMethods, with the Allow header kept.
+        sendProblem(ctx, problem(ctx.status, `${ctx.method} is not ${ctx.status === 405 ? 'allowed here' : 'implemented'}.`));
       }
     } catch (err) {
       if (err instanceof HttpError) {

@@ -5,10 +5,17 @@ export type InputLocation = 'body' | 'query' | 'params';
 
 /** Body errors name the field (`items.0.quantity`); query and path errors say where they are. */
 function fieldErrors(error: z.ZodError, location: InputLocation): FieldError[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const prefixed = location === 'body' ? path : [location === 'params' ? 'path' : 'query', path].filter(Boolean).join('.');
-    return { path: prefixed, message: issue.message };
+  return error.issues.flatMap((issue) => {
+    // zod reports unknown fields once, on their parent object: name each field instead.
+    const located =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ path: [...issue.path, key], message: `Unrecognized key: "${key}"` }))
+        : [{ path: issue.path, message: issue.message }];
+    return located.map(({ path: segments, message }) => {
+      const path = segments.map(String).join('.');
+      const prefixed = location === 'body' ? path : [location === 'params' ? 'path' : 'query', path].filter(Boolean).join('.');
+      return { path: prefixed, message };
+    });
   });
 }
 
