@@ -1,4 +1,4 @@
-import type { EntitySchema } from '@mikro-orm/core';
+import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
 import type { DependencyContainer } from 'tsyringe';
 import type { EventContract } from './events/event-contract.js';
 import type { Subscription } from './events/event-handler.js';
@@ -14,6 +14,17 @@ export interface ModuleDefinition {
   /** The module that signs access tokens: the process hosting it holds the signing keys. */
   readonly issuesTokens?: boolean;
   readonly entities: readonly EntitySchema<any, any>[];
+  /**
+   * The module's schema migrations, oldest first (its own tables and the kernel's event tables, in
+   * the schema named after the module). Applied at start on PostgreSQL; SQLite derives its schema
+   * from the entities. Add one with `npx tsx scripts/create-migration.ts <module> <name>`.
+   */
+  readonly migrations?: readonly MigrationObject[];
+  /**
+   * Path prefixes of every route the module serves: what a gateway that does not host the module
+   * forwards to the processes that do. Checked against `routes` at start.
+   */
+  readonly routePrefixes?: readonly string[];
   readonly publishes: readonly EventContract<any>[];
   readonly subscriptions: readonly Subscription<any>[];
   /** Registers the module's own services in its child container. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AccessTokenVerifier } from '../kernel/auth/access-token.verifier.js';
+import { AccessTokenVerifier, type JwksSource } from '../kernel/auth/access-token.verifier.js';
 import { generateSigningKeySet, loadOrCreateSigningKeySet, signingKeySetFromJwks, type SigningKeySet } from '../kernel/auth/signing-keys.js';
 import type { AppConfig } from '../kernel/config/config.schema.js';
 import { StartupError } from './startup.error.js';
@@ -36,4 +36,25 @@ export async function createVerifier(config: AppConfig, keys: SigningKeySet | un
     throw new StartupError('This process verifies tokens but hosts no issuer: set AUTH_JWKS_URL or SERVICE_URLS_USER');
   }
   return new AccessTokenVerifier({ kind: 'local', keys: await loadSigningKeys(config) }, options);
+}
+
+/** The gateway's keys for service tokens: configured in production, kept under DATA_DIR otherwise. */
+export async function loadServiceSigningKeys(config: AppConfig): Promise<SigningKeySet> {
+  if (config.auth.serviceSigningKeys) {
+    try {
+      return await signingKeySetFromJwks(config.auth.serviceSigningKeys);
+    } catch (err) {
+      throw new StartupError((err as Error).message.replace('AUTH_SIGNING_KEYS', 'SERVICE_TOKEN_KEYS'));
+    }
+  }
+  if (config.env === 'production') throw new StartupError('SERVICE_TOKEN_KEYS is required in production for the gateway and the processes behind it');
+  return loadOrCreateSigningKeySet(join(config.dataDir, 'keys', 'service'));
+}
+
+/** Where a module process finds the keys that sign service tokens. */
+export async function serviceTokenSource(config: AppConfig): Promise<JwksSource> {
+  const gatewayUrl = config.serviceUrls['gateway']?.[0];
+  const url = config.auth.serviceJwksUrl ?? (gatewayUrl ? new URL('/.well-known/service-jwks.json', gatewayUrl).toString() : undefined);
+  if (url) return { kind: 'remote', url };
+  return { kind: 'local', keys: await loadServiceSigningKeys(config) };
 }

@@ -27,6 +27,11 @@ import { selectModules } from './module.selector.js';
 import { createVerifier, loadSigningKeys } from './signing.selector.js';
 import { StartupError } from './startup.error.js';
 import { selectTransport } from './transport.selector.js';
+import { composeEdge } from './edge.composer.js';
+import { RouteTable } from '../kernel/gateway/route-table.js';
+
+/** How long `kill` lets connections close before it returns regardless. */
+const KILL_GRACE_MS = 500;
 
 export interface HostedModule {
   definition: ModuleDefinition;
@@ -67,19 +72,18 @@ function publisherIndex(available: readonly ModuleDefinition[]): Map<string, str
 export async function createSystem(config: AppConfig, options: SystemOptions = {}): Promise<System> {
   const available = options.available ?? ALL_MODULES;
   const selection = selectModules(config.modules, available);
-  if (selection.gateway && !selection.hostsEverything) {
-    throw new StartupError('The gateway can only route in-process for now: host every module with it, or leave gateway out of MODULES');
-  }
   const names = selection.modules.map((m) => m.name);
   const requests = new RequestContext();
   const logger = createLogger(config.log, requests);
   const metrics = new Metrics();
-  const transport = selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])]);
+  const transport = selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])], logger);
   const bus = new EventBus(transport, { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize }, logger);
 
   const issuesTokens = selection.modules.some((m) => m.issuesTokens);
   const keys = issuesTokens ? await loadSigningKeys(config) : undefined;
   const verifier = await createVerifier(config, keys);
+  const edge = await composeEdge(config, selection, available, verifier, !transport.pipelined, logger);
+  const routeTable = new RouteTable(available);
 
   const root = rootContainer.createChildContainer();
   root.register(TOKENS.Config, { useValue: config });
@@ -99,7 +103,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   try {
     for (const definition of selection.modules) {
       const moduleLogger = logger.child({ module: definition.name });
-      const orm = await createModuleOrm(definition.name, definition.entities, databaseTargetFor(definition.name, { ...config.sqlite, dataDir: config.dataDir, ...config.database }), moduleLogger);
+      const orm = await createModuleOrm(definition.name, definition.entities, databaseTargetFor(definition.name, { ...config.sqlite, dataDir: config.dataDir, ...config.database }), moduleLogger, { migrations: definition.migrations });
       const container = root.createChildContainer();
       container.register(TOKENS.Logger, { useValue: moduleLogger });
       container.register(TOKENS.UnitOfWork, { useValue: new UnitOfWork(orm, definition.name, () => bus.committed(definition.name)) });
@@ -112,9 +116,13 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
       const consumer = new EventConsumer(definition.name, orm, subscriptions, config.events.retry, () => bus.committed(definition.name), moduleLogger, metrics);
       const sources = [...new Set(definition.subscriptions.map((s) => publishers.get(s.contract.type)).filter((s): s is string => Boolean(s)))];
       await bus.addConsumer(consumer, sources);
-      routes.push(...definition.routes(container), ...deadLetterRoutes(definition.name, new DeadLetterService(orm, consumer)));
+      const moduleRoutes = [...definition.routes(container), ...deadLetterRoutes(definition.name, new DeadLetterService(orm, consumer))];
+      routeTable.assertCovers(definition.name, moduleRoutes.map((r) => r.path));
+      routes.push(...moduleRoutes);
     }
-    await bus.start();
+    await bus.start().catch((err: unknown) => {
+      throw new StartupError(`the ${transport.name} event bus did not start: ${(err as Error).message}`);
+    });
     for (const { definition, container } of hosted.values()) await definition.start?.(container);
   } catch (err) {
     await Promise.allSettled([...hosted.values()].map((m) => m.orm.close(true)));
@@ -123,7 +131,9 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
 
   let draining = false;
   let server: Server | undefined;
-  const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, bodyLimit: config.http.bodyLimit, draining: () => draining });
+  routes.push(...edge.routes);
+  edge.start();
+  const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, guards: edge.guards, bodyLimit: config.http.bodyLimit, draining: () => draining });
 
   const closeServer = async (force: boolean) => {
     if (!server?.listening) return;
@@ -155,6 +165,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     async stop() {
       draining = true;
       await closeServer(false);
+      edge.stop();
       await stopModules();
       await bus.stop();
       await Promise.all([...hosted.values()].map((m) => m.orm.close()));
@@ -164,9 +175,11 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     async kill() {
       draining = true;
       await closeServer(true);
+      edge.stop();
       bus.halt();
-      await stopModules();
-      await Promise.allSettled([...hosted.values()].map((m) => m.orm.close(true)));
+      // A crash waits for nothing: work still in flight is abandoned, not drained.
+      const abandoned = Promise.allSettled([stopModules(), ...[...hosted.values()].map((m) => m.orm.close(true))]);
+      await Promise.race([abandoned, new Promise((resolve) => setTimeout(resolve, KILL_GRACE_MS).unref())]);
     },
   };
 }

@@ -18,7 +18,8 @@ export type JwksSource = { kind: 'local'; keys: SigningKeySet } | { kind: 'remot
 
 export interface AccessTokenVerifierOptions {
   issuer: string;
-  audience: string;
+  /** One audience, or several of which the token must name one. */
+  audience: string | string[];
   clockToleranceSeconds?: number;
 }
 

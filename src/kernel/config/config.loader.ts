@@ -21,9 +21,14 @@ const ENV_PATHS: Record<string, string> = {
   DATABASE_URL: 'database.url',
   EVENT_BUS: 'events.transport',
   KAFKA_BROKERS: 'events.kafkaBrokers',
+  KAFKA_TOPIC_PREFIX: 'events.topicPrefix',
+  KAFKA_PARTITIONS: 'events.partitions',
   LOG_LEVEL: 'log.level',
   AUTH_SIGNING_KEYS: 'auth.signingKeys',
   AUTH_JWKS_URL: 'auth.jwksUrl',
+  SERVICE_TOKEN_KEYS: 'auth.serviceSigningKeys',
+  SERVICE_TOKEN_JWKS_URL: 'auth.serviceJwksUrl',
+  GATEWAY_UPSTREAM_TIMEOUT_MS: 'gateway.upstreamTimeoutMs',
   ADMIN_EMAIL: 'admin.email',
   ADMIN_PASSWORD: 'admin.password',
   SMTP_URL: 'notification.smtpUrl',
@@ -33,7 +38,7 @@ const PREFIXED_ENV_PATHS: Record<string, string> = {
   SERVICE_URLS_: 'serviceUrls',
 };
 /** Paths whose values must never be echoed in an error line. */
-const SECRET_PATHS = ['auth.signingKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl'];
+const SECRET_PATHS = ['auth.signingKeys', 'auth.serviceSigningKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl'];
 
 function setPath(target: Json, path: string, value: unknown): void {
   const keys = path.split('.');

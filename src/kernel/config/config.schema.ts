@@ -25,6 +25,9 @@ export const configSchema = z.object({
   events: z.object({
     transport: z.enum(['memory', 'kafka']).optional(),
     kafkaBrokers: commaList.default([]),
+    /** Prefix of Kafka topics (`<prefix>.<module>`) and consumer groups. */
+    topicPrefix: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+    partitions: z.coerce.number().int().min(1).max(256),
     relayIntervalMs: z.coerce.number().int().min(10),
     relayBatchSize: z.coerce.number().int().min(1).max(10_000),
     retry: z.object({
@@ -45,6 +48,10 @@ export const configSchema = z.object({
     signingKeys: z.string().optional(),
     /** Where processes that do not host the user module fetch its public keys. */
     jwksUrl: z.string().url().optional(),
+    /** The gateway's keys for service tokens (JSON array of private ES256 JWKs). Required in production. */
+    serviceSigningKeys: z.string().optional(),
+    /** Where module processes fetch the gateway's service-token keys (default: from SERVICE_URLS_GATEWAY). */
+    serviceJwksUrl: z.string().url().optional(),
   }),
   admin: z.object({
     email: z.string().email().optional(),
@@ -59,6 +66,13 @@ export const configSchema = z.object({
     maxAttempts: z.coerce.number().int().min(1).max(50),
   }),
   serviceUrls: z.record(z.string(), commaList).default({}),
+  gateway: z.object({
+    upstreamTimeoutMs: z.coerce.number().int().min(100),
+    healthIntervalMs: z.coerce.number().int().min(100),
+    healthTimeoutMs: z.coerce.number().int().min(100),
+    breakerThreshold: z.coerce.number().int().min(1),
+    breakerHalfOpenMs: z.coerce.number().int().min(100),
+  }),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

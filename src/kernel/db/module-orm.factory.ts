@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/core';
+import { MikroORM, type EntitySchema, type MigrationObject, type Options } from '@mikro-orm/core';
 import { LibSqlDriver } from '@mikro-orm/libsql';
 import type { Logger } from 'pino';
 import { DeadLetterSchema } from '../events/dead-letter.entity.js';
@@ -24,32 +24,148 @@ export function databaseTargetFor(module: string, settings: DatabaseSettings): D
   return { kind: 'sqlite', file: settings.inMemory ? ':memory:' : join(settings.dataDir, `${module}.db`) };
 }
 
+export function isPostgres(orm: MikroORM): boolean {
+  return orm.config.get('driver')?.name === 'PostgreSqlDriver';
+}
+
 /** Tables every module has for the bus: its outbox, its inbox and its dead letters. */
 const EVENT_TABLES = [OutboxRecordSchema, InboxRecordSchema, DeadLetterSchema];
+
+/** Name of the table, inside the module's own schema, that lists the migrations applied there. */
+export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+/** First key of the advisory lock taken while a schema is migrated (the second is the schema name's hash). */
+const MIGRATION_LOCK_CLASS = 0x4d657263; // "Merc"
+
+export interface ModuleOrmOptions {
+  /**
+   * The module's migrations, oldest first (PostgreSQL only; SQLite keeps `updateSchema`).
+   * Passed explicitly rather than found by glob, so that tsx, vitest and compiled code behave alike.
+   */
+  migrations?: readonly MigrationObject[];
+}
+
+function commonOptions(module: string, entities: readonly EntitySchema<any, any>[], logger: Logger | undefined): Options {
+  return {
+    entities: [...entities, ...EVENT_TABLES],
+    allowGlobalContext: false,
+    discovery: { warnWhenNoEntities: false },
+    logger: (message) => logger?.debug({ module }, message),
+    debug: false,
+  };
+}
+
+/**
+ * The ORM options of a module on PostgreSQL: its tables and its migration history live in the
+ * schema named after it. Also used by `scripts/create-migration.ts`, so generated migrations match
+ * what runs in production.
+ */
+export async function postgresOrmOptions(
+  module: string,
+  entities: readonly EntitySchema<any, any>[],
+  target: Extract<DatabaseTarget, { kind: 'postgres' }>,
+  logger: Logger | undefined,
+  migrations: readonly MigrationObject[],
+): Promise<Options> {
+  const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([import('@mikro-orm/postgresql'), import('@mikro-orm/migrations')]);
+  return {
+    ...commonOptions(module, entities, logger),
+    driver: PostgreSqlDriver,
+    clientUrl: target.url,
+    schema: target.schema,
+    // Created (race-safely) by ensurePostgresDatabase before the ORM connects.
+    ensureDatabase: false,
+    extensions: [Migrator],
+    migrations: {
+      tableName: `${target.schema}.${MIGRATIONS_TABLE}`,
+      migrationsList: [...migrations],
+      transactional: true,
+      allOrNothing: true,
+      // Never write snapshot files at run time: the migrations are the source of truth.
+      snapshot: false,
+      silent: true,
+    },
+  };
+}
+
+/** Creates the database of a PostgreSQL URL if it does not exist; safe when several processes do it at once. */
+export async function ensurePostgresDatabase(url: string): Promise<void> {
+  const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
+  const dbName = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  if (!dbName) throw new Error('the PostgreSQL URL names no database');
+  const admin = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: url,
+    dbName: 'postgres',
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+    ensureDatabase: false,
+    allowGlobalContext: true,
+    debug: false,
+    pool: { min: 0, max: 1 },
+  });
+  try {
+    const connection = admin.em.getConnection();
+    const found = await connection.execute('select 1 from pg_database where datname = ?', [dbName]);
+    if (found.length > 0) return;
+    try {
+      await connection.execute(`create database ${quoteIdent(dbName)}`);
+    } catch (err) {
+      // Another process created it between our check and our create.
+      const code = (err as { code?: string }).code;
+      if (code !== '42P04' && code !== '23505') throw err;
+    }
+  } finally {
+    await admin.close(true);
+  }
+}
+
+/**
+ * Brings a module's schema up to date: creates it if missing and applies pending migrations,
+ * under an advisory lock keyed by the schema name so that concurrent starts apply each migration once.
+ * Returns the names of the migrations applied.
+ */
+export async function migrateModuleSchema(orm: MikroORM, schema: string): Promise<string[]> {
+  const connection = orm.em.getConnection();
+  // The lock is held by this (otherwise idle) transaction; the work runs on other pooled
+  // connections and commits on its own. The lock goes with the transaction, even on a crash.
+  return connection.transactional(async (lock) => {
+    await connection.execute('select pg_advisory_xact_lock(?, hashtext(?))', [MIGRATION_LOCK_CLASS, `migrations:${schema}`], 'all', lock);
+    await connection.execute(`create schema if not exists ${quoteIdent(schema)}`);
+    const applied = await orm.migrator.up();
+    return applied.map((m) => m.name);
+  });
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
 
 export async function createModuleOrm(
   module: string,
   entities: readonly EntitySchema<any, any>[],
   target: DatabaseTarget,
   logger: Logger,
+  options: ModuleOrmOptions = {},
 ): Promise<MikroORM> {
-  const common: Options = {
-    entities: [...entities, ...EVENT_TABLES],
-    allowGlobalContext: false,
-    discovery: { warnWhenNoEntities: false },
-    logger: (message) => logger.debug({ module }, message),
-    debug: false,
-  };
   if (target.kind === 'postgres') {
-    const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
-    const orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: target.url, schema: target.schema });
-    await orm.schema.ensureDatabase();
-    await orm.em.getConnection().execute(`create schema if not exists "${target.schema}"`);
-    await orm.schema.updateSchema({ schema: target.schema });
+    const migrations = options.migrations ?? [];
+    if (migrations.length === 0) {
+      throw new Error(`module "${module}" has no migrations: on PostgreSQL its schema is only built by migrations (add one with scripts/create-migration.ts)`);
+    }
+    await ensurePostgresDatabase(target.url);
+    const orm = await MikroORM.init(await postgresOrmOptions(module, entities, target, logger, migrations));
+    try {
+      const applied = await migrateModuleSchema(orm, target.schema);
+      if (applied.length > 0) logger.info({ module, schema: target.schema, migrations: applied }, 'database migrations applied');
+    } catch (err) {
+      await orm.close(true);
+      throw err;
+    }
     return orm;
   }
   if (target.file !== ':memory:') mkdirSync(join(target.file, '..'), { recursive: true });
-  const orm = await MikroORM.init({ ...common, driver: LibSqlDriver, dbName: target.file });
+  const orm = await MikroORM.init({ ...commonOptions(module, entities, logger), driver: LibSqlDriver, dbName: target.file });
   await orm.em.getConnection().execute('pragma journal_mode = wal');
   await orm.schema.updateSchema();
   return orm;

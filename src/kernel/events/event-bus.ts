@@ -19,6 +19,7 @@ export class EventBus {
   ) {}
 
   addPublisher(source: string, orm: MikroORM): void {
+    this.transport.declareSource(source);
     this.relays.set(source, new OutboxRelay(source, orm, this.transport, this.relayOptions, this.logger.child({ relay: source })));
   }
 

@@ -13,6 +13,14 @@ export type DeliverFn = (event: EventEnvelope) => Promise<void>;
 export interface EventTransport {
   readonly name: string;
   /**
+   * True when `publish` may take long (it waits for consumers), so the relay hands events over
+   * without waiting for each other; false when it only waits for a broker's acknowledgement, so
+   * the relay publishes a claimed batch and marks it in the same transaction.
+   */
+  readonly pipelined: boolean;
+  /** Announces a module that will publish, so the transport can prepare its stream. */
+  declareSource(source: string): void;
+  /**
    * Hands one event over. Resolves when the transport has taken responsibility for it, so the
    * outbox row may be marked published: for the in-memory transport that is when every local
    * consumer has dealt with it; for a broker, when the broker acknowledged it. Events of one

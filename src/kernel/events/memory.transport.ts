@@ -12,6 +12,7 @@ const { EventEmitter2 } = ee2;
  */
 export class MemoryTransport implements EventTransport {
   readonly name = 'memory';
+  readonly pipelined = true;
   private readonly emitter = new EventEmitter2({ maxListeners: 100 });
   private readonly queues: KeyedSerialQueue[] = [];
   private running = false;
@@ -19,6 +20,10 @@ export class MemoryTransport implements EventTransport {
   async publish(event: EventEnvelope): Promise<void> {
     if (!this.running) throw new Error('memory transport is stopped');
     await this.emitter.emitAsync(event.source, event);
+  }
+
+  declareSource(): void {
+    // Every publisher reaches every subscriber through the one emitter.
   }
 
   async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {

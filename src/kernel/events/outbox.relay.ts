@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { isPostgres } from '../db/module-orm.factory.js';
 import type { Logger } from 'pino';
 import type { EventEnvelope } from './event-envelope.js';
 import type { EventTransport } from './event-transport.port.js';
@@ -25,9 +26,8 @@ export function toEnvelope(source: string, row: OutboxRecord): EventEnvelope {
 
 /**
  * Moves committed events from one module's outbox to the transport, at least once and in outbox
- * order. Rows are handed over without waiting for earlier ones to finish (a retrying subject must
- * not hold up the others) and are marked published one by one as the transport takes them. After
- * a restart everything unmarked is handed over again; consumers' inboxes absorb the repeats.
+ * order. After a restart everything unmarked is handed over again; consumers' inboxes absorb the
+ * repeats.
  */
 export class OutboxRelay {
   /** Highest seq handed to the transport in this process's life. */
@@ -93,12 +93,48 @@ export class OutboxRelay {
     }
   }
 
-  private async pass(): Promise<void> {
+  private pass(): Promise<void> {
+    return this.transport.pipelined ? this.pipelinedPass() : this.claimedPass();
+  }
+
+  /**
+   * For a broker: claim a batch, publish it, mark it, all in one transaction, so a failed publish
+   * leaves the rows for the next pass. On PostgreSQL one replica relays at a time (a transaction
+   * advisory lock), which keeps outbox order and stops every replica from publishing every row.
+   */
+  private async claimedPass(): Promise<void> {
+    const relayed = await this.orm.em.fork().transactional(async (em) => {
+      if (isPostgres(this.orm)) {
+        const [lock] = await em.getConnection().execute<{ claimed: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as claimed', [
+          `outbox:${this.source}`,
+        ]);
+        if (!lock?.claimed) return 0;
+      }
+      const rows = await em.find(OutboxRecordSchema, { publishedAt: null }, { orderBy: { seq: 'asc' }, limit: this.options.batchSize });
+      if (rows.length === 0) return 0;
+      await Promise.all(rows.map((row) => this.transport.publish(toEnvelope(this.source, row))));
+      await em.nativeUpdate(OutboxRecordSchema, { seq: { $in: rows.map((r) => r.seq) } }, { publishedAt: new Date() });
+      return rows.length;
+    });
+    if (relayed === this.options.batchSize) this.again = true;
+  }
+
+  /**
+   * For the in-memory transport, whose `publish` waits for the consumers: hand rows over without
+   * waiting for each other and mark each when it is done.
+   */
+  private async pipelinedPass(): Promise<void> {
+    const from = this.dispatchedUpTo;
     const rows = await this.orm.em.fork().find(
       OutboxRecordSchema,
-      { publishedAt: null, seq: { $gt: this.dispatchedUpTo } },
+      { publishedAt: null, seq: { $gt: from } },
       { orderBy: { seq: 'asc' }, limit: this.options.batchSize },
     );
+    // A hand-over was refused while we read: read again from there, or that row would be skipped.
+    if (this.dispatchedUpTo < from) {
+      this.again = true;
+      return;
+    }
     for (const row of rows) {
       this.dispatchedUpTo = row.seq;
       this.track(this.handOver(row));

@@ -1,4 +1,4 @@
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
@@ -20,6 +20,11 @@ export interface HttpAppOptions {
   routes: readonly ApiRoute[];
   health: readonly HealthCheck[];
   bodyLimit: string;
+  /**
+   * Run before the body is parsed, after ids and error handling: the gateway's proxy (which
+   * streams bodies on) or a module process's zero-trust check.
+   */
+  guards?: readonly Middleware[];
   /** Whether the process is shutting down: readiness fails so load balancers stop sending. */
   draining: () => boolean;
 }
@@ -52,6 +57,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.use(requestMiddleware(options.logger, options.requests, options.metrics));
   app.use(problemMiddleware(options.logger));
   app.use(securityHeaders);
+  for (const guard of options.guards ?? []) app.use(guard);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit, jsonStrict: true }));
   app.use(router.routes());
   // Not `throw: true`: the thrown error would lose the Allow header a 405 must carry (RFC 9110 §15.5.6);

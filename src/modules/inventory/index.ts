@@ -16,10 +16,13 @@ import { inventoryRoutes } from './infrastructure/inventory.routes.js';
 import { ReservationSchema } from './infrastructure/reservation.schema.js';
 import { StockItemSchema } from './infrastructure/stock-item.schema.js';
 import { StockRepository } from './infrastructure/stock.repository.js';
+import { migrations } from './infrastructure/migrations/index.js';
 
 export const inventoryModule = defineModule({
   name: 'inventory',
+  routePrefixes: ['/api/v1/inventory'],
   entities: [StockItemSchema, ReservationSchema],
+  migrations,
   publishes: [StockReservedV1, StockRejectedV1],
   subscriptions: [
     on(ProductCreatedV1, ProductCreatedHandler),

@@ -14,10 +14,13 @@ import { PaymentRepository } from './infrastructure/payment.repository.js';
 import { paymentRoutes } from './infrastructure/payment.routes.js';
 import { PaymentSchema } from './infrastructure/payment.schema.js';
 import { SandboxPaymentProvider } from './infrastructure/sandbox-payment.provider.js';
+import { migrations } from './infrastructure/migrations/index.js';
 
 export const paymentModule = defineModule({
   name: 'payment',
+  routePrefixes: ['/api/v1/payments'],
   entities: [PaymentSchema],
+  migrations,
   publishes: [PaymentCapturedV1, PaymentDeclinedV1],
   subscriptions: [on(StockReservedV1, ChargeOrderHandler)],
   register(container: DependencyContainer) {

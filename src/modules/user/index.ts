@@ -10,11 +10,14 @@ import { UserRegisteredV1 } from './contracts/user-registered.event.js';
 import { UserRepository } from './infrastructure/user.repository.js';
 import { userRoutes } from './infrastructure/user.routes.js';
 import { UserSchema } from './infrastructure/user.schema.js';
+import { migrations } from './infrastructure/migrations/index.js';
 
 export const userModule = defineModule({
   name: 'user',
+  routePrefixes: ['/api/v1/users', '/api/v1/auth', '/.well-known/jwks.json'],
   issuesTokens: true,
   entities: [UserSchema],
+  migrations,
   publishes: [UserRegisteredV1],
   subscriptions: [],
   register(container: DependencyContainer) {

@@ -1,0 +1,136 @@
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { fromKafkaMessage, toKafkaMessage } from './cloudevents-kafka.codec.js';
+import type { EventEnvelope } from './event-envelope.js';
+import type { DeliverFn, EventTransport } from './event-transport.port.js';
+
+export interface KafkaTransportOptions {
+  brokers: string[];
+  clientId: string;
+  /** Prefix of every topic and consumer group, so several systems can share a broker. */
+  prefix: string;
+  partitions: number;
+  logger: Logger;
+}
+
+interface Registration {
+  group: string;
+  sources: readonly string[];
+  deliver: DeliverFn;
+}
+
+const KAFKAJS_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'debug',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/**
+ * Events over Apache Kafka: one topic per publishing module, one consumer group per consuming
+ * module (so replicas share the work), offsets committed only after `deliver` resolved, that is
+ * after the handler's transaction committed or the event was dead-lettered.
+ */
+export class KafkaTransport implements EventTransport {
+  readonly name = 'kafka';
+  readonly pipelined = false;
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+  private readonly consumers: Consumer[] = [];
+  private readonly registrations: Registration[] = [];
+  private readonly sources = new Set<string>();
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    const log = options.logger.child({ transport: 'kafka' });
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: 3000,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        log[KAFKAJS_LEVELS[level] ?? 'debug']({ kafka: rest }, message);
+      },
+    });
+    this.admin = this.kafka.admin();
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  topic(source: string): string {
+    return `${this.options.prefix}.${source}`;
+  }
+
+  declareSource(source: string): void {
+    this.sources.add(source);
+  }
+
+  async publish(event: EventEnvelope): Promise<void> {
+    await this.producer.send({ topic: this.topic(event.source), acks: -1, messages: [toKafkaMessage(event)] });
+  }
+
+  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
+    this.registrations.push({ group, sources, deliver });
+    for (const source of sources) this.sources.add(source);
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await this.ensureTopics();
+    await this.producer.connect();
+    for (const registration of this.registrations) await this.startConsumer(registration);
+  }
+
+  async stop(): Promise<void> {
+    // Disconnecting a consumer waits for the message in hand, so no handler is cut off.
+    await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      await this.admin.describeCluster();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async ensureTopics(): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = [...this.sources].map((s) => this.topic(s)).filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: this.options.partitions, replicationFactor: -1 })),
+    });
+  }
+
+  private async startConsumer({ group, sources, deliver }: Registration): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: `${this.options.prefix}.${group}`,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 15_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 15_000,
+      // A broker outage must not end consumption for good: keep reconnecting.
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000, restartOnFailure: async () => true },
+    });
+    this.consumers.push(consumer);
+    await consumer.connect();
+    // A new group starts at the beginning, so a late-joining module can rebuild its read model.
+    await consumer.subscribe({ topics: sources.map((s) => this.topic(s)), fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: this.options.partitions,
+      eachMessage: async ({ message, topic, partition }) => {
+        const event = fromKafkaMessage(message);
+        if (!event) {
+          this.options.logger.warn({ topic, partition, offset: message.offset }, 'skipping a message that is not a CloudEvent');
+          return;
+        }
+        await deliver(event);
+      },
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import { request } from 'undici';
+import type { Logger } from 'pino';
+
+export interface Upstream {
+  readonly url: string;
+  healthy: boolean;
+  /** Opens after consecutive failures; while open the instance gets no traffic. */
+  readonly breaker: CircuitBreakerPolicy;
+}
+
+export interface UpstreamPoolOptions {
+  healthIntervalMs: number;
+  healthTimeoutMs: number;
+  breakerThreshold: number;
+  breakerHalfOpenMs: number;
+}
+
+/** Thrown when no instance of a module can take a request right now. */
+export class NoUpstreamError extends Error {
+  override name = 'NoUpstreamError';
+}
+
+/**
+ * The instances of one module (from discovery configuration: a list of URLs, which may be DNS
+ * names that a platform balances further), with active health checks and a circuit breaker per
+ * instance; requests go round-robin over the instances that are healthy and not broken.
+ */
+export class UpstreamPool {
+  private readonly upstreams: Upstream[];
+  private next = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly module: string,
+    urls: readonly string[],
+    private readonly options: UpstreamPoolOptions,
+    private readonly logger: Logger,
+  ) {
+    this.upstreams = urls.map((url) => {
+      const breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: options.breakerHalfOpenMs,
+        breaker: new ConsecutiveBreaker(options.breakerThreshold),
+      });
+      breaker.onStateChange((state) => logger.warn({ module, url, state: CircuitState[state] }, 'upstream circuit changed'));
+      // Until the first probe answers, an instance is given the benefit of the doubt.
+      return { url: url.replace(/\/+$/, ''), healthy: true, breaker };
+    });
+  }
+
+  get size(): number {
+    return this.upstreams.length;
+  }
+
+  start(): void {
+    void this.probeAll();
+    this.timer = setInterval(() => void this.probeAll(), this.options.healthIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Instances to try, in order, starting from the next in the rotation; broken ones left out. */
+  candidates(): Upstream[] {
+    const usable = this.upstreams.filter((u) => u.healthy && u.breaker.state !== CircuitState.Open);
+    if (usable.length === 0) return [];
+    const start = this.next++ % usable.length;
+    return [...usable.slice(start), ...usable.slice(0, start)];
+  }
+
+  async execute<T>(upstream: Upstream, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await upstream.breaker.execute(fn);
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) throw new NoUpstreamError(`${upstream.url} is broken`);
+      throw err;
+    }
+  }
+
+  private async probeAll(): Promise<void> {
+    await Promise.all(this.upstreams.map((u) => this.probe(u)));
+  }
+
+  private async probe(upstream: Upstream): Promise<void> {
+    let healthy = false;
+    try {
+      const res = await request(`${upstream.url}/health/ready`, {
+        headersTimeout: this.options.healthTimeoutMs,
+        bodyTimeout: this.options.healthTimeoutMs,
+      });
+      await res.body.dump();
+      healthy = res.statusCode === 200;
+    } catch {
+      healthy = false;
+    }
+    if (healthy !== upstream.healthy) this.logger.warn({ module: this.module, url: upstream.url, healthy }, 'upstream health changed');
+    upstream.healthy = healthy;
+  }
+}

@@ -1,0 +1,75 @@
+import type { Middleware } from 'koa';
+import type { AccessTokenVerifier } from '../kernel/auth/access-token.verifier.js';
+import { ServiceTokenIssuer, ServiceTokenVerifier } from '../kernel/auth/service-tokens.js';
+import { zeroTrustMiddleware } from '../kernel/auth/zero-trust.middleware.js';
+import type { AppConfig } from '../kernel/config/config.schema.js';
+import { proxyMiddleware } from '../kernel/gateway/proxy.middleware.js';
+import { RouteTable } from '../kernel/gateway/route-table.js';
+import { UpstreamPool } from '../kernel/gateway/upstream.pool.js';
+import { defineRoute, type ApiRoute } from '../kernel/http/api-route.js';
+import type { ModuleDefinition } from '../kernel/module.js';
+import type { Logger } from '../kernel/observability/logger.factory.js';
+import type { ModuleSelection } from './module.selector.js';
+import { loadServiceSigningKeys, serviceTokenSource } from './signing.selector.js';
+import { StartupError } from './startup.error.js';
+
+/** How a process meets the network: as the gateway, as a module behind one, or as everything. */
+export interface Edge {
+  guards: Middleware[];
+  routes: ApiRoute[];
+  start(): void;
+  stop(): void;
+}
+
+const NO_EDGE: Edge = { guards: [], routes: [], start: () => undefined, stop: () => undefined };
+
+export async function composeEdge(
+  config: AppConfig,
+  selection: ModuleSelection,
+  available: readonly ModuleDefinition[],
+  users: AccessTokenVerifier,
+  distributed: boolean,
+  logger: Logger,
+): Promise<Edge> {
+  if (selection.hostsEverything) return NO_EDGE;
+  if (selection.gateway) return gatewayEdge(config, selection, available, logger);
+  // Behind a gateway (a split deployment over a broker), nobody is trusted for reaching the port.
+  if (!distributed) return NO_EDGE;
+  const services = new ServiceTokenVerifier(await serviceTokenSource(config), selection.modules.map((m) => m.name));
+  return { ...NO_EDGE, guards: [zeroTrustMiddleware(users, services)] };
+}
+
+async function gatewayEdge(config: AppConfig, selection: ModuleSelection, available: readonly ModuleDefinition[], logger: Logger): Promise<Edge> {
+  const hosted = new Set(selection.modules.map((m) => m.name));
+  const remote = available.filter((m) => !hosted.has(m.name));
+  const missing = remote.filter((m) => !config.serviceUrls[m.name]?.length);
+  if (missing.length > 0) {
+    throw new StartupError(`the gateway needs the address of every module it does not host: set ${missing.map((m) => `SERVICE_URLS_${m.name.toUpperCase()}`).join(', ')}`);
+  }
+  const pools = new Map(
+    remote.map((m) => [m.name, new UpstreamPool(m.name, config.serviceUrls[m.name]!, config.gateway, logger.child({ upstream: m.name }))]),
+  );
+  const keys = await loadServiceSigningKeys(config);
+  const proxy = proxyMiddleware({
+    routes: new RouteTable(available),
+    pools,
+    serviceTokens: new ServiceTokenIssuer(keys),
+    timeoutMs: config.gateway.upstreamTimeoutMs,
+    logger,
+  });
+  const serviceJwks = defineRoute({
+    method: 'get',
+    path: '/.well-known/service-jwks.json',
+    summary: 'Public keys that verify the gateway’s service tokens',
+    tags: ['gateway'],
+    access: 'public',
+    responses: { 200: { description: 'JSON Web Key Set' } },
+    handle: async () => ({ body: keys.jwks(), headers: { 'Cache-Control': 'public, max-age=300' } }),
+  });
+  return {
+    guards: [proxy],
+    routes: [serviceJwks],
+    start: () => pools.forEach((p) => p.start()),
+    stop: () => pools.forEach((p) => p.stop()),
+  };
+}

@@ -1,0 +1,124 @@
+import type { MikroORM } from '@mikro-orm/core';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../../../src/kernel/events/event-envelope.js';
+import type { EventTransport } from '../../../src/kernel/events/event-transport.port.js';
+import type { OutboxRecord } from '../../../src/kernel/events/outbox.entity.js';
+import { OutboxRelay } from '../../../src/kernel/events/outbox.relay.js';
+import { waitFor } from '../../support/wait-for.js';
+
+interface Deferred {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/** An outbox in memory, behind the two ORM calls the relay makes; its reads can be held. */
+function fakeOutbox() {
+  const rows: OutboxRecord[] = [];
+  let readGate: Promise<void> | undefined;
+  const em = {
+    async find(_entity: unknown, where: { seq: { $gt: number } }): Promise<OutboxRecord[]> {
+      const after = where.seq.$gt;
+      const found = rows.filter((r) => !r.publishedAt && r.seq > after).map((r) => ({ ...r }));
+      await readGate;
+      return found;
+    },
+    async nativeUpdate(_entity: unknown, where: { seq: number }, data: { publishedAt: Date }): Promise<number> {
+      rows.find((r) => r.seq === where.seq)!.publishedAt = data.publishedAt;
+      return 1;
+    },
+  };
+  return {
+    rows,
+    /** Commits one more event. */
+    add(): OutboxRecord {
+      const seq = rows.length + 1;
+      const row: OutboxRecord = {
+        seq,
+        id: `00000000-0000-7000-8000-00000000000${seq}`,
+        type: 'ledger.entry-made.v1',
+        subject: `acc-${seq}`,
+        time: new Date().toISOString(),
+        data: { n: seq },
+        traceparent: null,
+        publishedAt: null,
+      };
+      rows.push(row);
+      return row;
+    },
+    orm: { em: { fork: () => em } } as unknown as MikroORM,
+    /** Reads from now on wait until the returned function is called. */
+    holdReads(): () => void {
+      let open!: () => void;
+      readGate = new Promise<void>((resolve) => (open = resolve));
+      return () => {
+        readGate = undefined;
+        open();
+      };
+    },
+  };
+}
+
+/** A transport whose hand-overs are settled by the test. */
+function fakeTransport() {
+  const pending = new Map<string, Deferred[]>();
+  const handedOver: string[] = [];
+  const transport: EventTransport = {
+    name: 'fake',
+    pipelined: true,
+    declareSource: () => undefined,
+    publish(event: EventEnvelope) {
+      handedOver.push(event.id);
+      return new Promise<void>((resolve, reject) => pending.set(event.id, [...(pending.get(event.id) ?? []), { resolve, reject }]));
+    },
+    subscribe: async () => undefined,
+    start: async () => undefined,
+    stop: async () => undefined,
+    healthy: async () => true,
+  };
+  return {
+    transport,
+    handedOver,
+    settle(id: string, outcome: 'take' | 'refuse'): void {
+      const waiting = pending.get(id) ?? [];
+      pending.delete(id);
+      for (const d of waiting) outcome === 'take' ? d.resolve() : d.reject(new Error('broker unavailable'));
+    },
+    takeAll(): void {
+      for (const id of [...pending.keys()]) this.settle(id, 'take');
+    },
+  };
+}
+
+describe('the outbox relay', () => {
+  it('hands an event over again when the transport refused it while a later pass was reading', async () => {
+    const outbox = fakeOutbox();
+    const broker = fakeTransport();
+    const relay = new OutboxRelay('ledger', outbox.orm, broker.transport, { intervalMs: 20, batchSize: 100 }, pino({ level: 'silent' }));
+    const first = outbox.add();
+    const second = outbox.add();
+    try {
+      relay.start();
+      // A first pass hands over rows 1 and 2; the broker has not answered yet.
+      await waitFor(() => broker.handedOver.length === 2);
+      const third = outbox.add();
+      const openReads = outbox.holdReads();
+      relay.nudge();
+      // The next pass is reading (rows after 2) when the broker refuses row 1.
+      broker.settle(first.id, 'refuse');
+      await new Promise((resolve) => setImmediate(resolve));
+      openReads();
+
+      // Row 1 must be handed over again, in this process, without a restart.
+      await waitFor(() => {
+        broker.takeAll();
+        return outbox.rows.every((r) => r.publishedAt);
+      }, 3_000, 'every row to be published');
+      expect(broker.handedOver.filter((id) => id === first.id).length).toBeGreaterThanOrEqual(2);
+      expect(broker.handedOver).toContain(second.id);
+      expect(broker.handedOver).toContain(third.id);
+    } finally {
+      relay.halt();
+    }
+  });
+});
