@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { fromKafkaMessage, toKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
@@ -18,6 +19,15 @@ interface Registration {
   sources: readonly string[];
   deliver: DeliverFn;
 }
+
+/**
+ * Processes of a split system start together and create topics concurrently; a topic that another
+ * process just created may not have a leader yet. Such start-up errors are worth a few tries.
+ */
+const STARTUP_RETRY = retry(
+  handleWhen((err) => (err as { retriable?: boolean }).retriable === true || /topic-partition|leader|coordinator/i.test(err.message)),
+  { maxAttempts: 8, backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 3000 }) },
+);
 
 const KAFKAJS_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -55,7 +65,12 @@ export class KafkaTransport implements EventTransport {
       },
     });
     this.admin = this.kafka.admin();
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   topic(source: string): string {
@@ -77,9 +92,9 @@ export class KafkaTransport implements EventTransport {
 
   async start(): Promise<void> {
     await this.admin.connect();
-    await this.ensureTopics();
+    await STARTUP_RETRY.execute(() => this.ensureTopics());
     await this.producer.connect();
-    for (const registration of this.registrations) await this.startConsumer(registration);
+    for (const registration of this.registrations) await STARTUP_RETRY.execute(() => this.startConsumer(registration));
   }
 
   async stop(): Promise<void> {
@@ -117,10 +132,15 @@ export class KafkaTransport implements EventTransport {
       // A broker outage must not end consumption for good: keep reconnecting.
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000, restartOnFailure: async () => true },
     });
+    try {
+      await consumer.connect();
+      // A new group starts at the beginning, so a late-joining module can rebuild its read model.
+      await consumer.subscribe({ topics: sources.map((s) => this.topic(s)), fromBeginning: true });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
     this.consumers.push(consumer);
-    await consumer.connect();
-    // A new group starts at the beginning, so a late-joining module can rebuild its read model.
-    await consumer.subscribe({ topics: sources.map((s) => this.topic(s)), fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: this.options.partitions,
       eachMessage: async ({ message, topic, partition }) => {
