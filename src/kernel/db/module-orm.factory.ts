@@ -73,7 +73,7 @@ export async function postgresOrmOptions(
     driver: PostgreSqlDriver,
     clientUrl: target.url,
     schema: target.schema,
-    // Created (race-safely) by ensurePostgresDatabase before the ORM connects.
+    // A missing database is created (race-safely) by ensurePostgresDatabase, not by MikroORM.
     ensureDatabase: false,
     extensions: [Migrator],
     migrations: {
@@ -153,9 +153,13 @@ export async function createModuleOrm(
     if (migrations.length === 0) {
       throw new Error(`module "${module}" has no migrations: on PostgreSQL its schema is only built by migrations (add one with scripts/create-migration.ts)`);
     }
-    await ensurePostgresDatabase(target.url);
     const orm = await MikroORM.init(await postgresOrmOptions(module, entities, target, logger, migrations));
     try {
+      // Only a missing database sends us to the server's maintenance database to create it.
+      await orm.em.getConnection().execute('select 1').catch(async (err: unknown) => {
+        if ((err as { code?: string }).code !== '3D000') throw err;
+        await ensurePostgresDatabase(target.url);
+      });
       const applied = await migrateModuleSchema(orm, target.schema);
       if (applied.length > 0) logger.info({ module, schema: target.schema, migrations: applied }, 'database migrations applied');
     } catch (err) {
