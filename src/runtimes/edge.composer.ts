@@ -55,6 +55,7 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
     pools,
     serviceTokens: new ServiceTokenIssuer(keys),
     timeoutMs: config.gateway.upstreamTimeoutMs,
+    bodyLimit: config.http.bodyLimit,
     logger,
   });
   const serviceJwks = defineRoute({

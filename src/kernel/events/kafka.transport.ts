@@ -1,9 +1,13 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { fromKafkaMessage, toKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { DeliverFn, EventTransport } from './event-transport.port.js';
+import { KeyedSerialQueue } from './keyed-serial.queue.js';
+
+/** Long retries inside a batch must not make the group think this member died. */
+const HEARTBEAT_DURING_BATCH_MS = 3000;
 
 export interface KafkaTransportOptions {
   brokers: string[];
@@ -12,6 +16,12 @@ export interface KafkaTransportOptions {
   prefix: string;
   partitions: number;
   logger: Logger;
+}
+
+interface QueuedEvent {
+  event: EventEnvelope;
+  resolve(): void;
+  reject(err: unknown): void;
 }
 
 interface Registration {
@@ -50,6 +60,9 @@ export class KafkaTransport implements EventTransport {
   private readonly consumers: Consumer[] = [];
   private readonly registrations: Registration[] = [];
   private readonly sources = new Set<string>();
+  /** Events handed to `publish` and not yet sent, in hand-over order. */
+  private queued: QueuedEvent[] = [];
+  private sending: Promise<void> | undefined;
 
   constructor(private readonly options: KafkaTransportOptions) {
     const log = options.logger.child({ transport: 'kafka' });
@@ -81,8 +94,15 @@ export class KafkaTransport implements EventTransport {
     this.sources.add(source);
   }
 
-  async publish(event: EventEnvelope): Promise<void> {
-    await this.producer.send({ topic: this.topic(event.source), acks: -1, messages: [toKafkaMessage(event)] });
+  /**
+   * Resolves once the broker acknowledged the event. Events are sent in the order they were handed
+   * over (see `drain`), so events of one subject reach their partition in outbox order.
+   */
+  publish(event: EventEnvelope): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ event, resolve, reject });
+      this.sending ??= this.drain();
+    });
   }
 
   async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
@@ -109,6 +129,41 @@ export class KafkaTransport implements EventTransport {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Sends the queued events with one request in flight at a time, each request carrying everything
+   * queued so far (a relay pass hands its whole batch over at once). Concurrent `send` calls on a
+   * kafkajs producer may reach the broker in any order, and one retried after a failure lands after
+   * later ones: either would reorder a subject's events. For the same reason, when a request fails,
+   * the events queued behind it fail too rather than overtake the failed ones.
+   */
+  private async drain(): Promise<void> {
+    // Let the caller's other synchronous hand-overs join this request.
+    await Promise.resolve();
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued;
+        this.queued = [];
+        const byTopic = new Map<string, Message[]>();
+        for (const { event } of batch) {
+          const topic = this.topic(event.source);
+          const messages = byTopic.get(topic) ?? [];
+          messages.push(toKafkaMessage(event));
+          byTopic.set(topic, messages);
+        }
+        try {
+          await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+          for (const queued of batch) queued.resolve();
+        } catch (err) {
+          const behind = this.queued;
+          this.queued = [];
+          for (const queued of [...batch, ...behind]) queued.reject(err);
+        }
+      }
+    } finally {
+      this.sending = undefined;
     }
   }
 
@@ -143,14 +198,47 @@ export class KafkaTransport implements EventTransport {
     this.consumers.push(consumer);
     await consumer.run({
       partitionsConsumedConcurrently: this.options.partitions,
-      eachMessage: async ({ message, topic, partition }) => {
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.consumeBatch(payload, deliver),
+    });
+  }
+
+  /**
+   * A partition carries many subjects. Within a fetched batch, events are handled in order per
+   * subject but concurrently across subjects, so one subject's retries do not hold up the others;
+   * offsets are resolved strictly in order, only up to the first event not yet dealt with.
+   * When an event is not dealt with (`deliver` rejected), the later events of its subject in the
+   * batch are held back too: the batch is fetched again from that event on, and they must not be
+   * applied before it.
+   */
+  private async consumeBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload, deliver: DeliverFn): Promise<void> {
+    const queue = new KeyedSerialQueue();
+    const failedSubjects = new Set<string>();
+    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_DURING_BATCH_MS);
+    try {
+      const handled = batch.messages.map((message) => {
         const event = fromKafkaMessage(message);
         if (!event) {
-          this.options.logger.warn({ topic, partition, offset: message.offset }, 'skipping a message that is not a CloudEvent');
-          return;
+          this.options.logger.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset }, 'skipping a message that is not a CloudEvent');
+          return Promise.resolve();
         }
-        await deliver(event);
-      },
-    });
+        return queue.push(event.subject, async () => {
+          if (failedSubjects.has(event.subject)) throw new Error(`held back behind an earlier event of subject ${event.subject}`);
+          try {
+            await deliver(event);
+          } catch (err) {
+            failedSubjects.add(event.subject);
+            throw err;
+          }
+        });
+      });
+      for (const [i, done] of handled.entries()) {
+        await done;
+        resolveOffset(batch.messages[i]!.offset);
+      }
+    } finally {
+      clearInterval(keepAlive);
+      await queue.idle();
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
+import getRawBody from 'raw-body';
 import { request } from 'undici';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenIssuer } from '../auth/service-tokens.js';
 import { ServiceUnavailableError } from '../http/http.errors.js';
@@ -21,6 +22,14 @@ const NOT_FORWARDED = new Set([
   SERVICE_TOKEN_HEADER,
 ]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+const MAX_TRIES = 3;
+/** Connection failures before any byte of the request left: safe to send elsewhere. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+function neverSent(err: unknown): boolean {
+  const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+  return code !== undefined && NOT_SENT_CODES.has(code);
+}
 /** Answers worth trying on another instance, for requests that are safe to repeat. */
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
@@ -37,6 +46,7 @@ export interface ProxyOptions {
   pools: ReadonlyMap<string, UpstreamPool>;
   serviceTokens: ServiceTokenIssuer;
   timeoutMs: number;
+  bodyLimit: string;
   logger: Logger;
 }
 
@@ -58,24 +68,22 @@ export function proxyMiddleware(options: ProxyOptions) {
       'x-forwarded-for': [ctx.get('x-forwarded-for'), ctx.ip].filter(Boolean).join(', '),
       'x-forwarded-proto': ctx.protocol,
     };
-    const retryable = IDEMPOTENT.has(ctx.method);
-    const candidates = pool.candidates().slice(0, retryable ? 3 : 1);
-    for (const upstream of candidates) {
+    const safe = IDEMPOTENT.has(ctx.method);
+    // Buffered (within the body limit) so that a request refused by a dead instance can go to the next.
+    const body = safe ? undefined : await getRawBody(ctx.req, { limit: options.bodyLimit });
+    for (const upstream of pool.candidates().slice(0, MAX_TRIES)) {
       try {
         const res = await pool.execute(upstream, async () => {
           const answer = await request(`${upstream.url}${ctx.url}`, {
             method: ctx.method as 'GET',
             headers,
-            body: retryable ? undefined : ctx.req,
+            body,
             headersTimeout: options.timeoutMs,
             bodyTimeout: options.timeoutMs,
           });
-          // A 5xx from the instance counts against its breaker.
-          if (answer.statusCode >= 500) {
-            if (retryable && RETRYABLE_STATUS.has(answer.statusCode)) {
-              await answer.body.dump();
-              throw new Error(`upstream answered ${answer.statusCode}`);
-            }
+          if (safe && RETRYABLE_STATUS.has(answer.statusCode)) {
+            await answer.body.dump();
+            throw new Error(`upstream answered ${answer.statusCode}`);
           }
           return answer;
         });
@@ -87,6 +95,8 @@ export function proxyMiddleware(options: ProxyOptions) {
         return;
       } catch (err) {
         if (!(err instanceof NoUpstreamError)) options.logger.warn({ module, upstream: upstream.url, err }, 'upstream request failed');
+        // An unsafe request may be repeated elsewhere only if it provably never reached this instance.
+        if (!safe && !(err instanceof NoUpstreamError) && !neverSent(err)) break;
       }
     }
     ctx.set('Retry-After', '5');

@@ -97,5 +97,8 @@ export class UpstreamPool {
     }
     if (healthy !== upstream.healthy) this.logger.warn({ module: this.module, url: upstream.url, healthy }, 'upstream health changed');
     upstream.healthy = healthy;
+    // candidates() skips open breakers, so cockatiel would never get to half-open them: a passing
+    // probe closes the breaker instead (isolating and releasing it resets it).
+    if (healthy && upstream.breaker.state === CircuitState.Open) upstream.breaker.isolate().dispose();
   }
 }

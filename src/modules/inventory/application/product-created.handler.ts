@@ -3,15 +3,22 @@ import type { Transaction } from '../../../kernel/db/unit-of-work.js';
 import type { EventEnvelope } from '../../../kernel/events/event-envelope.js';
 import type { EventHandler } from '../../../kernel/events/event-handler.js';
 import type { EventData } from '../../../kernel/events/event-contract.js';
+import type { AppConfig } from '../../../kernel/config/config.schema.js';
+import { TOKENS } from '../../../kernel/tokens.js';
 import type { ProductCreatedV1 } from '../../catalog/contracts/product-created.event.js';
 import { StockRepository } from '../infrastructure/stock.repository.js';
+import { DEMO_STOCK } from './demo-stock.js';
 
-/** Every new product gets a stock record with nothing in it, ready to be restocked. */
+/** Every new product gets a stock record, empty (demo products in development excepted). */
 @injectable()
 export class ProductCreatedHandler implements EventHandler<EventData<typeof ProductCreatedV1>> {
-  constructor(@inject(StockRepository) private readonly stock: StockRepository) {}
+  constructor(
+    @inject(StockRepository) private readonly stock: StockRepository,
+    @inject(TOKENS.Config) private readonly config: AppConfig,
+  ) {}
 
   async handle(event: EventEnvelope<EventData<typeof ProductCreatedV1>>, tx: Transaction): Promise<void> {
-    await this.stock.addItemIfMissing(tx.em, event.data.sku, event.data.productId);
+    const initial = this.config.seedDemoData ? (DEMO_STOCK[event.data.sku] ?? 0) : 0;
+    await this.stock.addItemIfMissing(tx.em, event.data.sku, event.data.productId, initial);
   }
 }

@@ -12,9 +12,9 @@ export class StockRepository {
     return em.findOne(StockItemSchema, { sku }, { refresh: true });
   }
 
-  async addItemIfMissing(em: EntityManager, sku: string, productId: string): Promise<void> {
+  async addItemIfMissing(em: EntityManager, sku: string, productId: string, available: number): Promise<void> {
     if (await em.findOne(StockItemSchema, { sku })) return;
-    em.create(StockItemSchema, { sku, productId, available: 0, reserved: 0, sold: 0, updatedAt: new Date() });
+    em.create(StockItemSchema, { sku, productId, available, reserved: 0, sold: 0, updatedAt: new Date() });
   }
 
   /** Adds units; false when the SKU is unknown. */

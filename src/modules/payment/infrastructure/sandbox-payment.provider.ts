@@ -1,5 +1,5 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ProviderUnavailableError, type ChargeRequest, type ChargeResult, type PaymentProvider } from '../domain/payment-provider.port.js';
 
@@ -11,7 +11,9 @@ export const SANDBOX_UNAVAILABLE_METHOD = 'pm_sandbox_unavailable';
 /**
  * A stand-in for a card processor that behaves like Stripe's test mode: `pm_card_*` methods are
  * captured, `pm_card_chargeDeclined*` are declined. Like a real provider it remembers idempotency
- * keys, and it keeps that ledger in a file so a restarted process cannot charge an order twice.
+ * keys across restarts and across the replicas that share its directory: each key is claimed with
+ * an exclusive file create, so two processes charging the same order agree on one charge; the
+ * JSON-lines ledger beside it records every charge once.
  */
 export class SandboxPaymentProvider implements PaymentProvider {
   private readonly ledger = new Map<string, ChargeResult>();
@@ -33,7 +35,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    const known = this.ledger.get(request.idempotencyKey);
+    const known = this.ledger.get(request.idempotencyKey) ?? this.claimedElsewhere(request.idempotencyKey);
     if (known) return known;
     if (request.paymentMethod === SANDBOX_UNAVAILABLE_METHOD) throw new ProviderUnavailableError('sandbox provider is unavailable');
     const reference = `ch_sandbox_${randomUUID().replaceAll('-', '')}`;
@@ -42,15 +44,36 @@ export class SandboxPaymentProvider implements PaymentProvider {
       : request.paymentMethod.startsWith('pm_card_')
         ? { outcome: 'captured', reference }
         : { outcome: 'declined', reference, code: 'invalid_payment_method' };
-    this.record(request.idempotencyKey, result);
+    return this.record(request.idempotencyKey, result);
+  }
+
+  private claimFile(key: string): string | undefined {
+    return this.ledgerFile ? join(dirname(this.ledgerFile), 'payment-sandbox-claims', `${Buffer.from(key).toString('base64url')}.json`) : undefined;
+  }
+
+  /** A charge another process (or an earlier life of this one) already made for the key. */
+  private claimedElsewhere(key: string): ChargeResult | undefined {
+    const file = this.claimFile(key);
+    if (!file || !existsSync(file)) return undefined;
+    const result = JSON.parse(readFileSync(file, 'utf8')) as ChargeResult;
+    this.ledger.set(key, result);
     return result;
   }
 
-  private record(key: string, result: ChargeResult): void {
-    if (this.ledgerFile) {
-      mkdirSync(dirname(this.ledgerFile), { recursive: true });
+  private record(key: string, result: ChargeResult): ChargeResult {
+    const file = this.claimFile(key);
+    if (this.ledgerFile && file) {
+      mkdirSync(dirname(file), { recursive: true });
+      try {
+        writeFileSync(file, JSON.stringify(result), { flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // Another process charged this key a moment ago: its charge is the one.
+        return this.claimedElsewhere(key)!;
+      }
       appendFileSync(this.ledgerFile, `${JSON.stringify({ key, result })}\n`);
     }
     this.ledger.set(key, result);
+    return result;
   }
 }
