@@ -178,7 +178,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
       edge.stop();
       bus.halt();
       // A crash waits for nothing: work still in flight is abandoned, not drained.
-      const abandoned = Promise.allSettled([stopModules(), ...[...hosted.values()].map((m) => m.orm.close(true))]);
+      const abandoned = Promise.allSettled([stopModules(), transport.stop(), ...[...hosted.values()].map((m) => m.orm.close(true))]);
       await Promise.race([abandoned, new Promise((resolve) => setTimeout(resolve, KILL_GRACE_MS).unref())]);
     },
   };

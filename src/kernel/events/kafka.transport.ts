@@ -111,7 +111,7 @@ export class KafkaTransport implements EventTransport {
   }
 
   async start(): Promise<void> {
-    await this.admin.connect();
+    await STARTUP_RETRY.execute(() => this.admin.connect());
     await STARTUP_RETRY.execute(() => this.ensureTopics());
     await this.producer.connect();
     for (const registration of this.registrations) await STARTUP_RETRY.execute(() => this.startConsumer(registration));
@@ -182,6 +182,8 @@ export class KafkaTransport implements EventTransport {
       groupId: `${this.options.prefix}.${group}`,
       allowAutoTopicCreation: false,
       sessionTimeout: 15_000,
+      // Short long-polls: a stop (which waits for the pending fetch) and a new event come sooner.
+      maxWaitTimeInMs: 1000,
       heartbeatInterval: 1000,
       rebalanceTimeout: 15_000,
       // A broker outage must not end consumption for good: keep reconnecting.

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { isPostgres } from '../db/module-orm.factory.js';
 import type { Logger } from 'pino';
 import type { EventEnvelope } from './event-envelope.js';
@@ -33,6 +33,8 @@ export class OutboxRelay {
   /** Highest seq handed to the transport in this process's life. */
   private dispatchedUpTo = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Per subject, the latest hand-over in flight (pipelined passes): the next one of that subject goes after it. */
+  private readonly lastBySubject = new Map<string, { seq: number; taken: Promise<boolean> }>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
@@ -98,25 +100,29 @@ export class OutboxRelay {
   }
 
   /**
-   * For a broker: claim a batch, publish it, mark it, all in one transaction, so a failed publish
-   * leaves the rows for the next pass. On PostgreSQL one replica relays at a time (a transaction
-   * advisory lock), which keeps outbox order and stops every replica from publishing every row.
+   * For a broker: publish a batch, then mark it; a failed publish leaves the rows for the next
+   * pass. On PostgreSQL the pass runs in a transaction holding an advisory lock, so one replica
+   * relays at a time: outbox order is kept and replicas do not each publish every row. SQLite has
+   * one process per file and a single connection, which must not be held while a broker is away.
    */
   private async claimedPass(): Promise<void> {
-    const relayed = await this.orm.em.fork().transactional(async (em) => {
-      if (isPostgres(this.orm)) {
-        const [lock] = await em.getConnection().execute<{ claimed: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as claimed', [
-          `outbox:${this.source}`,
-        ]);
-        if (!lock?.claimed) return 0;
-      }
-      const rows = await em.find(OutboxRecordSchema, { publishedAt: null }, { orderBy: { seq: 'asc' }, limit: this.options.batchSize });
-      if (rows.length === 0) return 0;
-      await Promise.all(rows.map((row) => this.transport.publish(toEnvelope(this.source, row))));
-      await em.nativeUpdate(OutboxRecordSchema, { seq: { $in: rows.map((r) => r.seq) } }, { publishedAt: new Date() });
-      return rows.length;
-    });
+    const relayed = isPostgres(this.orm)
+      ? await this.orm.em.fork().transactional(async (em) => {
+          const [lock] = await em.getConnection().execute<{ claimed: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as claimed', [
+            `outbox:${this.source}`,
+          ]);
+          return lock?.claimed ? this.publishBatch(em) : 0;
+        })
+      : await this.publishBatch(this.orm.em.fork());
     if (relayed === this.options.batchSize) this.again = true;
+  }
+
+  private async publishBatch(em: EntityManager): Promise<number> {
+    const rows = await em.find(OutboxRecordSchema, { publishedAt: null }, { orderBy: { seq: 'asc' }, limit: this.options.batchSize });
+    if (rows.length === 0) return 0;
+    await Promise.all(rows.map((row) => this.transport.publish(toEnvelope(this.source, row))));
+    await em.nativeUpdate(OutboxRecordSchema, { seq: { $in: rows.map((r) => r.seq) } }, { publishedAt: new Date() });
+    return rows.length;
   }
 
   /**
@@ -137,7 +143,16 @@ export class OutboxRelay {
     }
     for (const row of rows) {
       this.dispatchedUpTo = row.seq;
-      this.track(this.handOver(row));
+      // A row handed over again after a refusal does not wait for the later ones it let through.
+      const previous = this.lastBySubject.get(row.subject);
+      const taken = this.handOver(row, previous && previous.seq < row.seq ? previous.taken : undefined);
+      const entry = { seq: row.seq, taken };
+      this.lastBySubject.set(row.subject, entry);
+      this.track(
+        taken.then(() => {
+          if (this.lastBySubject.get(row.subject) === entry) this.lastBySubject.delete(row.subject);
+        }),
+      );
     }
     if (rows.length === this.options.batchSize) this.again = true;
   }
@@ -147,14 +162,23 @@ export class OutboxRelay {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private async handOver(row: OutboxRecord): Promise<void> {
+  /**
+   * Resolves with whether the transport took the row. After `previous` (the subject's earlier
+   * hand-over) was refused, the row is not handed over at all: it would overtake that one, which is
+   * handed over again, followed by this one, on a later pass.
+   */
+  private async handOver(row: OutboxRecord, previous?: Promise<boolean>): Promise<boolean> {
+    if (previous && !(await previous)) {
+      this.dispatchedUpTo = Math.min(this.dispatchedUpTo, row.seq - 1);
+      return false;
+    }
     try {
       await this.transport.publish(toEnvelope(this.source, row));
     } catch (err) {
       // Not taken: hand it (and what follows) over again on a later pass.
       this.dispatchedUpTo = Math.min(this.dispatchedUpTo, row.seq - 1);
       this.logger.warn({ err, eventId: row.id, type: row.type }, 'event not handed over; will retry');
-      return;
+      return false;
     }
     try {
       await this.orm.em.fork().nativeUpdate(OutboxRecordSchema, { seq: row.seq }, { publishedAt: new Date() });
@@ -162,5 +186,6 @@ export class OutboxRelay {
       // Left unmarked, the row is handed over again after a restart and deduplicated downstream.
       this.logger.warn({ err, eventId: row.id }, 'could not mark event published');
     }
+    return true;
   }
 }

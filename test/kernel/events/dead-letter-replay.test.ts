@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient } from '../../support/http-client.js';
-import { startEventSystem, type EventSystem } from '../../support/fixtures/event-system.js';
+import { EVENTUALLY_MS, startEventSystem, type EventSystem } from '../../support/fixtures/event-system.js';
 import { ADMIN } from '../../support/test-system.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -25,7 +25,7 @@ describe('a dead-lettered event', () => {
     sys.tally.failFor('acc-y');
     await sys.ledger.makeEntry('acc-x', 5);
     await sys.ledger.makeEntry('acc-y', 6);
-    await waitFor(async () => (await sys.deadLetters()).length === 2, 3_000, 'two dead letters');
+    await waitFor(async () => (await sys.deadLetters()).length === 2, EVENTUALLY_MS, 'two dead letters');
 
     const listed = await http.get(BASE, { token: admin });
     expect(listed.status).toBe(200);

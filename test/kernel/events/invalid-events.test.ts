@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRecordSchema } from '../../../src/kernel/events/outbox.entity.js';
-import { startEventSystem, type EventSystem } from '../../support/fixtures/event-system.js';
+import { EVENTUALLY_MS, startEventSystem, type EventSystem } from '../../support/fixtures/event-system.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /** DESIGN "Events": an invalid or unknown-version event goes to the dead letters; it never stops the consumer. */
@@ -34,8 +34,9 @@ describe('an invalid payload or an unknown event version', () => {
     const later = await sys.ledger.makeEntry('acc-i', 9);
     await sys.ledger.makeEntry('acc-j', 4);
 
-    await waitFor(async () => (await sys.tallyRows()).length === 2, 3_000, 'the later events to be applied');
-    await waitFor(async () => (await sys.outbox()).every((r) => r.publishedAt), 3_000, 'every event to be relayed');
+    await waitFor(async () => (await sys.tallyRows()).length === 2, EVENTUALLY_MS, 'the later events to be applied');
+    await waitFor(async () => (await sys.outbox()).every((r) => r.publishedAt), EVENTUALLY_MS, 'every event to be relayed');
+    await sys.settled();
 
     const letters = await sys.deadLetters();
     expect(letters.map((l) => l.eventId).sort()).toEqual([invalid, v2].sort());

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEventSystem, type EventSystem } from '../../support/fixtures/event-system.js';
+import { EVENTUALLY_MS, startEventSystem, type EventSystem } from '../../support/fixtures/event-system.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /** A small seeded generator, so that the "random" delays are the same on every run. */
@@ -44,7 +44,8 @@ describe('events for one subject', () => {
     }
     expect(published).toHaveLength(50);
 
-    await waitFor(async () => (await sys.tallyRows()).length === 50, 4_000, 'all 50 events to be applied');
+    await waitFor(async () => (await sys.tallyRows()).length === 50, EVENTUALLY_MS, 'all 50 events to be applied');
+    await sys.settled();
     const outbox = await sys.outbox();
     const rows = await sys.tallyRows();
     for (const account of accounts) {

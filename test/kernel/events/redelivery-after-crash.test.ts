@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEventSystem, tempDataDir, type EventSystem } from '../../support/fixtures/event-system.js';
+import { EVENTUALLY_MS, startEventSystem, tempDataDir, type EventSystem } from '../../support/fixtures/event-system.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const CRASH_CHILD = fileURLToPath(new URL('../../support/fixtures/crash-child.ts', import.meta.url));
@@ -23,7 +23,7 @@ function spawnCrashChild(dataDir: string, account: string) {
       waitFor(() => {
         if (child.exitCode !== null) throw new Error(`crash child exited early: ${stderr}`);
         return stdout.includes('handling');
-      }, 10_000, 'the child to be handling the event'),
+      }, 2 * EVENTUALLY_MS, 'the child to be handling the event'),
     /** kill -9: no cleanup of any kind runs in the child. */
     async sigkill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -73,7 +73,8 @@ describe('an event committed when the process dies', () => {
     const outbox = await waitFor(async () => {
       const o = await second.outbox();
       return o.every((r) => r.publishedAt) && o;
-    }, 3_000, 'the outbox to be relayed');
+    }, EVENTUALLY_MS, 'the outbox to be relayed');
+    await second.settled();
     expect(outbox.map((r) => r.id)).toEqual([pending!.id]);
     expect(await second.tallyRows()).toEqual([expect.objectContaining({ eventId: pending!.id, account: 'acc-1', number: 1, amount: 42 })]);
     expect(await second.ledger.entries()).toEqual([entry]);
@@ -90,7 +91,8 @@ describe('an event committed when the process dies', () => {
     const outbox = await waitFor(async () => {
       const o = await second.outbox();
       return o.length === 1 && o.every((r) => r.publishedAt) && o;
-    }, 3_000, 'the outbox to be relayed');
+    }, EVENTUALLY_MS, 'the outbox to be relayed');
+    await second.settled();
     expect(await second.ledger.entries()).toHaveLength(1);
     expect(await second.tallyRows()).toEqual([expect.objectContaining({ eventId: outbox[0]!.id, account: 'acc-2', number: 1, amount: 7 })]);
     expect((await second.inbox()).map((r) => r.eventId)).toEqual([outbox[0]!.id]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEventSystem, type EventSystem } from '../../support/fixtures/event-system.js';
+import { EVENTUALLY_MS, startEventSystem, type EventSystem } from '../../support/fixtures/event-system.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /** Principle 3: failing handlers are retried with backoff, then dead-lettered, without blocking other keys. */
@@ -27,7 +27,7 @@ describe('a failing handler', () => {
     const letters = await waitFor(async () => {
       const l = await sys.deadLetters();
       return l.length > 0 && (await sys.tallyRows()).length === 7 && l;
-    }, 4_000, 'a1 to be dead-lettered and the 7 others applied');
+    }, EVENTUALLY_MS, 'a1 to be dead-lettered and the 7 others applied');
 
     const [outboxA1] = (await sys.outbox()).filter((r) => r.data['entryId'] === a1!.id);
     expect(letters).toHaveLength(1);
@@ -54,14 +54,14 @@ describe('a failing handler', () => {
     expect(timeline.indexOf('acc-c#1')).toBeLessThan(lastA1);
     expect((await sys.tallyRows('acc-b')).map((r) => r.amount)).toEqual([10, 11, 12]);
     expect((await sys.tallyRows('acc-c')).map((r) => r.amount)).toEqual([20, 21, 22]);
-    await waitFor(async () => (await sys.outbox()).every((r) => r.publishedAt), 3_000, 'every event to be relayed');
+    await waitFor(async () => (await sys.outbox()).every((r) => r.publishedAt), EVENTUALLY_MS, 'every event to be relayed');
   });
 
   it('that fails transiently is applied once, with no dead letter', async () => {
     sys.tally.failFor('acc-t', { times: 2 });
     await sys.ledger.makeEntry('acc-t', 5);
-    await waitFor(async () => (await sys.tallyRows('acc-t')).length === 1);
-    await sys.system.bus.idle();
+    await waitFor(async () => (await sys.tallyRows('acc-t')).length === 1, EVENTUALLY_MS, 'acc-t to be applied');
+    await sys.settled();
     expect(sys.tally.seenFor('acc-t')).toEqual([1, 1, 1]);
     expect(await sys.tallyRows('acc-t')).toEqual([expect.objectContaining({ number: 1, amount: 5 })]);
     expect((await sys.deadLetters()).filter((l) => l.subject === 'acc-t')).toEqual([]);

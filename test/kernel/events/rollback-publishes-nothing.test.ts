@@ -17,7 +17,7 @@ describe('a state change that rolls back', () => {
 
     // A later event on the same subject is a barrier: had the first one left, it would come first.
     await sys.ledger.makeEntry('acc-r', 7);
-    await sys.system.bus.idle();
+    await sys.settled();
     expect(await sys.tallyRows()).toEqual([expect.objectContaining({ account: 'acc-r', number: 1, amount: 7 })]);
     expect(sys.tally.seenFor('acc-r')).toEqual([1]);
     expect(await sys.outbox()).toEqual([expect.objectContaining({ subject: 'acc-r', publishedAt: expect.any(Date) })]);
@@ -34,7 +34,7 @@ describe('a state change that rolls back', () => {
     expect((await sys.outbox()).filter((r) => r.subject === 'acc-z')).toEqual([]);
 
     await sys.ledger.makeEntry('acc-z', 3);
-    await sys.system.bus.idle();
+    await sys.settled();
     expect(await sys.tallyRows('acc-z')).toEqual([expect.objectContaining({ number: 1, amount: 3 })]);
     expect(await sys.deadLetters()).toEqual([]);
   });
