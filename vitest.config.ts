@@ -2,6 +2,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /** The event-bus semantics suite: DESIGN principle 3 says it must pass on both transports. */
 const EVENT_SUITE = 'test/kernel/events/**/*.test.ts';
+/** Event tests about what only a broker has (e.g. its dead-letter topic). */
+const KAFKA_ONLY = 'test/**/*.kafka.test.ts';
 /** Multi-process tests; see the `split` project. */
 const SPLIT_SUITE = 'test/split/**/*.test.ts';
 /** Event tests that are about the in-memory machinery itself (a fake transport), not the bus's semantics. */
@@ -18,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'memory',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, SPLIT_SUITE],
+          exclude: [...configDefaults.exclude, SPLIT_SUITE, KAFKA_ONLY],
           env: { TEST_EVENT_BUS: 'memory' },
         },
       },

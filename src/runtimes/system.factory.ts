@@ -2,18 +2,12 @@ import 'reflect-metadata';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MikroORM } from '@mikro-orm/core';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { container as rootContainer } from 'tsyringe';
 import { AccessTokenSigner } from '../kernel/auth/access-token.signer.js';
 import { PasswordHasher } from '../kernel/auth/password.hasher.js';
 import type { AppConfig } from '../kernel/config/config.schema.js';
-import { createModuleOrm, databaseTargetFor } from '../kernel/db/module-orm.factory.js';
-import { UnitOfWork } from '../kernel/db/unit-of-work.js';
-import { DeadLetterService } from '../kernel/events/dead-letter.service.js';
-import { deadLetterRoutes } from '../kernel/events/dead-letter.routes.js';
 import { EventBus } from '../kernel/events/event-bus.js';
-import { resolveSubscriptions } from '../kernel/events/event-handler.js';
-import { EventConsumer } from '../kernel/events/event.consumer.js';
+import { RouteTable } from '../kernel/gateway/route-table.js';
 import type { ApiRoute } from '../kernel/http/api-route.js';
 import { createHttpApp } from '../kernel/http/http-app.factory.js';
 import type { ModuleDefinition } from '../kernel/module.js';
@@ -26,18 +20,12 @@ import { ALL_MODULES } from './module.registry.js';
 import { selectModules } from './module.selector.js';
 import { createVerifier, loadSigningKeys } from './signing.selector.js';
 import { StartupError } from './startup.error.js';
-import { selectTransport } from './transport.selector.js';
 import { composeEdge } from './edge.composer.js';
-import { RouteTable } from '../kernel/gateway/route-table.js';
+import { hostModule, publisherIndex, type HostedModule } from './module.host.js';
+import { selectTransport } from './transport.selector.js';
 
 /** How long `kill` lets connections close before it returns regardless. */
 const KILL_GRACE_MS = 500;
-
-export interface HostedModule {
-  definition: ModuleDefinition;
-  container: DependencyContainer;
-  orm: MikroORM;
-}
 
 export interface System {
   readonly config: AppConfig;
@@ -56,13 +44,6 @@ export interface System {
 export interface SystemOptions {
   /** The modules this codebase has; tests pass fixture modules. */
   available?: readonly ModuleDefinition[];
-}
-
-/** Which module publishes each event type: consumers subscribe to those modules' streams. */
-function publisherIndex(available: readonly ModuleDefinition[]): Map<string, string> {
-  const index = new Map<string, string>();
-  for (const module of available) for (const contract of module.publishes) index.set(contract.type, module.name);
-  return index;
 }
 
 /**
@@ -102,23 +83,10 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const health: HealthCheck[] = [{ name: `bus:${transport.name}`, check: () => bus.healthy() }];
   try {
     for (const definition of selection.modules) {
-      const moduleLogger = logger.child({ module: definition.name });
-      const orm = await createModuleOrm(definition.name, definition.entities, databaseTargetFor(definition.name, { ...config.sqlite, dataDir: config.dataDir, ...config.database }), moduleLogger, { migrations: definition.migrations });
-      const container = root.createChildContainer();
-      container.register(TOKENS.Logger, { useValue: moduleLogger });
-      container.register(TOKENS.UnitOfWork, { useValue: new UnitOfWork(orm, definition.name, () => bus.committed(definition.name)) });
-      definition.register(container);
-      hosted.set(definition.name, { definition, container, orm });
-      health.push({ name: `db:${definition.name}`, check: () => orm.isConnected() });
-
-      if (definition.publishes.length > 0) bus.addPublisher(definition.name, orm);
-      const subscriptions = resolveSubscriptions(definition.subscriptions, container);
-      const consumer = new EventConsumer(definition.name, orm, subscriptions, config.events.retry, () => bus.committed(definition.name), moduleLogger, metrics);
-      const sources = [...new Set(definition.subscriptions.map((s) => publishers.get(s.contract.type)).filter((s): s is string => Boolean(s)))];
-      await bus.addConsumer(consumer, sources);
-      const moduleRoutes = [...definition.routes(container), ...deadLetterRoutes(definition.name, new DeadLetterService(orm, consumer))];
-      routeTable.assertCovers(definition.name, moduleRoutes.map((r) => r.path));
-      routes.push(...moduleRoutes);
+      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable });
+      hosted.set(definition.name, module);
+      routes.push(...module.routes);
+      health.push(module.health);
     }
     await bus.start().catch((err: unknown) => {
       throw new StartupError(`the ${transport.name} event bus did not start: ${(err as Error).message}`);

@@ -27,6 +27,8 @@ export interface EventTransport {
    * subject are handed over in outbox order.
    */
   publish(event: EventEnvelope): Promise<void>;
+  /** Records that a group gave up on an event (a broker's dead-letter topic); may do nothing. */
+  deadLetter(group: string, event: EventEnvelope, reason: string): Promise<void>;
   /** Registers a consuming group (one per module) for events from the given sources. */
   subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void>;
   start(): Promise<void>;

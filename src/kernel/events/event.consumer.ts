@@ -17,6 +17,16 @@ export interface RetryOptions {
   maxDelayMs: number;
 }
 
+export interface ConsumerOptions {
+  retry: RetryOptions;
+  /** Called after a handler's transaction committed (its events can be relayed now). */
+  afterCommit: () => void;
+  /** Also tells the transport, for a broker's dead-letter topic; the database row is the record. */
+  announceDeadLetter: (event: EventEnvelope, reason: string) => Promise<void>;
+  logger: Logger;
+  metrics: Metrics;
+}
+
 export type DeliveryOutcome = 'applied' | 'duplicate' | 'dead-lettered' | 'ignored';
 
 /**
@@ -29,15 +39,21 @@ export class EventConsumer {
   private readonly families = new Set<string>();
   private readonly retryPolicy: RetryPolicy;
 
+  private readonly afterCommit: () => void;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics;
+  private readonly announceDeadLetter: ConsumerOptions['announceDeadLetter'];
+
   constructor(
     readonly module: string,
     private readonly orm: MikroORM,
     subscriptions: readonly ResolvedSubscription[],
-    retryOptions: RetryOptions,
-    private readonly afterCommit: () => void,
-    private readonly logger: Logger,
-    private readonly metrics: Metrics,
+    { retry: retryOptions, afterCommit, announceDeadLetter, logger, metrics }: ConsumerOptions,
   ) {
+    this.afterCommit = afterCommit;
+    this.announceDeadLetter = announceDeadLetter;
+    this.logger = logger;
+    this.metrics = metrics;
     for (const s of subscriptions) {
       this.byType.set(s.contract.type, s);
       const parsed = parseEventType(s.contract.type);
@@ -136,6 +152,7 @@ export class EventConsumer {
     await em.flush();
     this.metrics.deadLetters.inc({ module: this.module, type: event.type });
     this.logger.warn({ eventId: event.id, type: event.type, reason }, 'event dead-lettered');
+    await this.announceDeadLetter(event, reason).catch((err: unknown) => this.logger.warn({ err, eventId: event.id }, 'could not announce dead letter'));
     return 'dead-lettered';
   }
 }

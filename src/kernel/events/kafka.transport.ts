@@ -105,6 +105,20 @@ export class KafkaTransport implements EventTransport {
     });
   }
 
+  deadLetterTopic(group: string): string {
+    return `${this.options.prefix}.${group}.dead-letter`;
+  }
+
+  /** The event as it came, with the reason in a header, on the group's dead-letter topic. */
+  async deadLetter(group: string, event: EventEnvelope, reason: string): Promise<void> {
+    const message = toKafkaMessage(event);
+    await this.producer.send({
+      topic: this.deadLetterTopic(group),
+      acks: -1,
+      messages: [{ ...message, headers: { ...message.headers, 'x-dead-letter-reason': reason.slice(0, 1000) } }],
+    });
+  }
+
   async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
     this.registrations.push({ group, sources, deliver });
     for (const source of sources) this.sources.add(source);
@@ -169,7 +183,8 @@ export class KafkaTransport implements EventTransport {
 
   private async ensureTopics(): Promise<void> {
     const existing = new Set(await this.admin.listTopics());
-    const missing = [...this.sources].map((s) => this.topic(s)).filter((t) => !existing.has(t));
+    const wanted = [...[...this.sources].map((s) => this.topic(s)), ...this.registrations.map((r) => this.deadLetterTopic(r.group))];
+    const missing = wanted.filter((t) => !existing.has(t));
     if (missing.length === 0) return;
     await this.admin.createTopics({
       waitForLeaders: true,

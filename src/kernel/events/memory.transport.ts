@@ -26,6 +26,10 @@ export class MemoryTransport implements EventTransport {
     // Every publisher reaches every subscriber through the one emitter.
   }
 
+  async deadLetter(): Promise<void> {
+    // In one process the consumer's dead-letter table is the whole story.
+  }
+
   async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
     const queue = new KeyedSerialQueue();
     this.queues.push(queue);

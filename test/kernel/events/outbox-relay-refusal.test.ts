@@ -67,6 +67,7 @@ function fakeTransport() {
     name: 'fake',
     pipelined: true,
     declareSource: () => undefined,
+    deadLetter: async () => undefined,
     publish(event: EventEnvelope) {
       handedOver.push(event.id);
       return new Promise<void>((resolve, reject) => pending.set(event.id, [...(pending.get(event.id) ?? []), { resolve, reject }]));

@@ -1,0 +1,76 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { DependencyContainer } from 'tsyringe';
+import type { AppConfig } from '../kernel/config/config.schema.js';
+import { createModuleOrm, databaseTargetFor } from '../kernel/db/module-orm.factory.js';
+import { UnitOfWork } from '../kernel/db/unit-of-work.js';
+import { DeadLetterService } from '../kernel/events/dead-letter.service.js';
+import { deadLetterRoutes } from '../kernel/events/dead-letter.routes.js';
+import type { EventBus } from '../kernel/events/event-bus.js';
+import { resolveSubscriptions } from '../kernel/events/event-handler.js';
+import { EventConsumer } from '../kernel/events/event.consumer.js';
+import type { RouteTable } from '../kernel/gateway/route-table.js';
+import type { ApiRoute } from '../kernel/http/api-route.js';
+import type { ModuleDefinition } from '../kernel/module.js';
+import type { HealthCheck } from '../kernel/observability/health.js';
+import type { Logger } from '../kernel/observability/logger.factory.js';
+import type { Metrics } from '../kernel/observability/metrics.js';
+import { TOKENS } from '../kernel/tokens.js';
+
+export interface HostedModule {
+  definition: ModuleDefinition;
+  container: DependencyContainer;
+  orm: MikroORM;
+  routes: ApiRoute[];
+  health: HealthCheck;
+}
+
+export interface HostingContext {
+  config: AppConfig;
+  root: DependencyContainer;
+  bus: EventBus;
+  metrics: Metrics;
+  logger: Logger;
+  /** Event type → publishing module, over every module of the codebase. */
+  publishers: ReadonlyMap<string, string>;
+  routeTable: RouteTable;
+}
+
+/** Which module publishes each event type: consumers subscribe to those modules' streams. */
+export function publisherIndex(available: readonly ModuleDefinition[]): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const module of available) for (const contract of module.publishes) index.set(contract.type, module.name);
+  return index;
+}
+
+/**
+ * One module in this process: its own database, its own child container (with its logger and its
+ * unit of work), its relay and consumer on the bus, and its routes with the dead-letter admin.
+ */
+export async function hostModule(definition: ModuleDefinition, ctx: HostingContext): Promise<HostedModule> {
+  const { name } = definition;
+  const { config, bus } = ctx;
+  const logger = ctx.logger.child({ module: name });
+  const target = databaseTargetFor(name, { ...config.sqlite, dataDir: config.dataDir, ...config.database });
+  const orm = await createModuleOrm(name, definition.entities, target, logger, { migrations: definition.migrations });
+  const afterCommit = () => bus.committed(name);
+
+  const container = ctx.root.createChildContainer();
+  container.register(TOKENS.Logger, { useValue: logger });
+  container.register(TOKENS.UnitOfWork, { useValue: new UnitOfWork(orm, name, afterCommit) });
+  definition.register(container);
+
+  if (definition.publishes.length > 0) bus.addPublisher(name, orm);
+  const consumer = new EventConsumer(name, orm, resolveSubscriptions(definition.subscriptions, container), {
+    retry: config.events.retry,
+    afterCommit,
+    announceDeadLetter: (event, reason) => bus.transport.deadLetter(name, event, reason),
+    logger,
+    metrics: ctx.metrics,
+  });
+  const sources = new Set(definition.subscriptions.map((s) => ctx.publishers.get(s.contract.type)).filter((s): s is string => Boolean(s)));
+  await bus.addConsumer(consumer, [...sources]);
+
+  const routes = [...definition.routes(container), ...deadLetterRoutes(name, new DeadLetterService(orm, consumer))];
+  ctx.routeTable.assertCovers(name, routes.map((r) => r.path));
+  return { definition, container, orm, routes, health: { name: `db:${name}`, check: () => orm.isConnected() } };
+}
