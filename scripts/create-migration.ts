@@ -24,8 +24,7 @@ import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MikroORM } from '@mikro-orm/core';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { ensurePostgresDatabase, migrateModuleSchema, postgresOrmOptions } from '../src/kernel/db/module-orm.factory.js';
+import { connectToServer, ensurePostgresDatabase, migrateModuleSchema, postgresOrmOptions } from '../src/kernel/db/module-orm.factory.js';
 import { ALL_MODULES } from '../src/runtimes/module.registry.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,16 +55,7 @@ export function writeMigrationsIndex(dir: string): string[] {
 
 async function dropDatabase(url: string): Promise<void> {
   const dbName = new URL(url).pathname.slice(1);
-  const admin = await MikroORM.init({
-    driver: PostgreSqlDriver,
-    clientUrl: url,
-    dbName: 'postgres',
-    entities: [],
-    discovery: { warnWhenNoEntities: false },
-    ensureDatabase: false,
-    allowGlobalContext: true,
-    pool: { min: 0, max: 1 },
-  });
+  const admin = await connectToServer(url);
   try {
     await admin.em.getConnection().execute(`drop database if exists "${dbName}" with (force)`);
   } finally {

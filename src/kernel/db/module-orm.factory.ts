@@ -88,12 +88,13 @@ export async function postgresOrmOptions(
   };
 }
 
-/** Creates the database of a PostgreSQL URL if it does not exist; safe when several processes do it at once. */
-export async function ensurePostgresDatabase(url: string): Promise<void> {
+/**
+ * A connection to the maintenance database (`postgres`) of the server a URL points at, for
+ * creating or dropping databases. Close it when done.
+ */
+export async function connectToServer(url: string): Promise<MikroORM> {
   const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
-  const dbName = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
-  if (!dbName) throw new Error('the PostgreSQL URL names no database');
-  const admin = await MikroORM.init({
+  return MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: url,
     dbName: 'postgres',
@@ -104,6 +105,13 @@ export async function ensurePostgresDatabase(url: string): Promise<void> {
     debug: false,
     pool: { min: 0, max: 1 },
   });
+}
+
+/** Creates the database of a PostgreSQL URL if it does not exist; safe when several processes do it at once. */
+export async function ensurePostgresDatabase(url: string): Promise<void> {
+  const dbName = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  if (!dbName) throw new Error('the PostgreSQL URL names no database');
+  const admin = await connectToServer(url);
   try {
     const connection = admin.em.getConnection();
     const found = await connection.execute('select 1 from pg_database where datname = ?', [dbName]);

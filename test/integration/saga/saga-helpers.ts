@@ -9,15 +9,9 @@ import type { System } from '../../../src/runtimes/system.factory.js';
 import { quiesce } from '../../modules/support/quiesce.js';
 import type { HttpClient } from '../../support/http-client.js';
 import { waitFor } from '../../support/wait-for.js';
+import type { OrderBody } from '../../support/api-types.js';
+export type { OrderBody };
 
-export interface OrderBody {
-  id: string;
-  status: 'pending' | 'confirmed' | 'cancelled';
-  items: { productId: string; sku: string; quantity: number; unitPrice: { amount: number; currency: string } }[];
-  total: { amount: number; currency: string };
-  paymentMethod: string;
-  cancelReason?: string;
-}
 
 export interface CreatedProduct {
   id: string;

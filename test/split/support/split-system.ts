@@ -5,6 +5,8 @@ import { httpClient, type HttpClient, type HttpResponse } from '../../support/ht
 import { waitFor } from '../../support/wait-for.js';
 import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, startKafka, TestDatabase } from './infrastructure.js';
 import { ADMIN, Topology, type ProcessSpec } from './topology.js';
+import type { OrderBody } from '../../support/api-types.js';
+export type { OrderBody };
 
 /** The deployment of the issue: a gateway and four module processes, order,payment twice. */
 export const FIVE_PROCESSES: ProcessSpec[] = [
@@ -21,14 +23,6 @@ export const STOP_TIMEOUT_MS = 120_000;
 /** How long an accepted order may take to settle when nothing is being broken. */
 export const SETTLE_TIMEOUT_MS = 30_000;
 
-export interface OrderBody {
-  id: string;
-  status: 'pending' | 'confirmed' | 'cancelled';
-  items: { productId: string; sku: string; quantity: number; unitPrice: { amount: number; currency: string } }[];
-  total: { amount: number; currency: string };
-  paymentMethod: string;
-  cancelReason?: string;
-}
 
 export interface Product {
   id: string;
