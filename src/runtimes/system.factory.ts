@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { container as rootContainer } from 'tsyringe';
 import { AccessTokenSigner } from '../kernel/auth/access-token.signer.js';
@@ -10,8 +10,11 @@ import { EventBus } from '../kernel/events/event-bus.js';
 import { RouteTable } from '../kernel/gateway/route-table.js';
 import type { ApiRoute } from '../kernel/http/api-route.js';
 import { createHttpApp } from '../kernel/http/http-app.factory.js';
+import { answerClientError, httpServerOptions } from '../kernel/http/server-options.js';
+import { createRateLimit } from '../kernel/http/rate-limit/rate-limit.factory.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { HealthCheck } from '../kernel/observability/health.js';
+import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../kernel/observability/logger.factory.js';
 import { Metrics } from '../kernel/observability/metrics.js';
 import { RequestContext } from '../kernel/observability/request-context.js';
@@ -44,6 +47,8 @@ export interface System {
 export interface SystemOptions {
   /** The modules this codebase has; tests pass fixture modules. */
   available?: readonly ModuleDefinition[];
+  /** Where log lines go instead of stdout (tests capture them). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -55,7 +60,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const selection = selectModules(config.modules, available);
   const names = selection.modules.map((m) => m.name);
   const requests = new RequestContext();
-  const logger = createLogger(config.log, requests);
+  const logger = createLogger(config.log, requests, options.logDestination);
   const metrics = new Metrics();
   const transport = selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])], logger);
   const bus = new EventBus(transport, { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize }, logger);
@@ -64,6 +69,8 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const keys = issuesTokens ? await loadSigningKeys(config) : undefined;
   const verifier = await createVerifier(config, keys);
   const edge = await composeEdge(config, selection, available, verifier, !transport.pipelined, logger);
+  // Only a process that serves the public (the one hosting the gateway) limits request rates.
+  const rateLimit = selection.gateway ? await createRateLimit(config, verifier, metrics, logger) : undefined;
   const routeTable = new RouteTable(available);
 
   const root = rootContainer.createChildContainer();
@@ -94,6 +101,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     for (const { definition, container } of hosted.values()) await definition.start?.(container);
   } catch (err) {
     await Promise.allSettled([...hosted.values()].map((m) => m.orm.close(true)));
+    await rateLimit?.close();
     throw err;
   }
 
@@ -101,7 +109,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   let server: Server | undefined;
   routes.push(...edge.routes);
   edge.start();
-  const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, guards: edge.guards, bodyLimit: config.http.bodyLimit, draining: () => draining });
+  const app = createHttpApp({ logger, trustProxy: edge.behindGateway, requests, metrics, verifier, routes, health, guards: [...(rateLimit?.guards ?? []), ...edge.guards], bodyLimit: config.http.bodyLimit, corsOrigins: config.http.cors.origins, adminAllowList: config.http.adminAllowList, maxJsonDepth: config.http.maxJsonDepth, draining: () => draining });
 
   const closeServer = async (force: boolean) => {
     if (!server?.listening) return;
@@ -123,7 +131,9 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     modules: hosted,
     app,
     async listen() {
-      server = app.listen(config.http.port, config.http.host);
+      server = createServer(httpServerOptions(config.http), app.callback());
+      server.on('clientError', answerClientError);
+      server.listen(config.http.port, config.http.host);
       await once(server, 'listening');
       const { port } = server.address() as AddressInfo;
       const url = `http://${config.http.host}:${port}`;
@@ -134,6 +144,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
       draining = true;
       await closeServer(false);
       edge.stop();
+      await rateLimit?.close();
       await stopModules();
       await bus.stop();
       await Promise.all([...hosted.values()].map((m) => m.orm.close()));
@@ -144,6 +155,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
       draining = true;
       await closeServer(true);
       edge.stop();
+      void rateLimit?.close();
       bus.halt();
       // A crash waits for nothing: work still in flight is abandoned, not drained.
       const abandoned = Promise.allSettled([stopModules(), transport.stop(), ...[...hosted.values()].map((m) => m.orm.close(true))]);

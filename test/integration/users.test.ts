@@ -151,7 +151,7 @@ describe('POST /api/v1/auth/token', () => {
   it('answers 200 with an OAuth 2.0 token response that must not be cached', async () => {
     const res = await http.post('/api/v1/auth/token', { email: 'token@example.com', password: PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: expect.any(Number) });
+    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: expect.any(Number), refresh_token: expect.any(String) });
     expect(Number.isInteger(res.body.expires_in) && res.body.expires_in > 0).toBe(true);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const claims = decodeJwt(res.body.access_token);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '../../src/kernel/config/config.loader.js';
 import type { ModuleDefinition } from '../../src/kernel/module.js';
-import { createSystem, type System } from '../../src/runtimes/system.factory.js';
+import { createSystem, type System, type SystemOptions } from '../../src/runtimes/system.factory.js';
 
 export const ADMIN = { email: 'admin@mercato.test', password: 'admin-password-1' };
 
@@ -18,6 +18,8 @@ export interface TestSystemOptions {
   overrides?: Record<string, unknown>;
   /** Fixture modules instead of the real ones. */
   available?: readonly ModuleDefinition[];
+  /** Captures the log lines (see createSystem). */
+  logDestination?: SystemOptions['logDestination'];
 }
 
 /** The real system, in this process, on in-memory databases and a random port. */
@@ -27,7 +29,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     undefined,
     options.overrides ?? {},
   );
-  const system = await createSystem(config, options.available ? { available: options.available } : {});
+  const system = await createSystem(config, {
+    ...(options.available ? { available: options.available } : {}),
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
+  });
   const url = await system.listen();
   return { system, url, stop: () => system.stop() };
 }

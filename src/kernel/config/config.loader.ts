@@ -17,6 +17,8 @@ const ENV_PATHS: Record<string, string> = {
   MODULES: 'modules',
   HOST: 'http.host',
   PORT: 'http.port',
+  CORS_ORIGINS: 'http.cors.origins',
+  ADMIN_ALLOW_IPS: 'http.adminAllowList',
   DATA_DIR: 'dataDir',
   DATABASE_URL: 'database.url',
   EVENT_BUS: 'events.transport',
@@ -32,13 +34,15 @@ const ENV_PATHS: Record<string, string> = {
   ADMIN_EMAIL: 'admin.email',
   ADMIN_PASSWORD: 'admin.password',
   SMTP_URL: 'notification.smtpUrl',
+  REDIS_URL: 'redis.url',
+  RATE_LIMIT_ENABLED: 'rateLimit.enabled',
 };
 const PREFIXED_ENV_PATHS: Record<string, string> = {
   DATABASE_URL_: 'database.urls',
   SERVICE_URLS_: 'serviceUrls',
 };
 /** Paths whose values must never be echoed in an error line. */
-const SECRET_PATHS = ['auth.signingKeys', 'auth.serviceSigningKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl'];
+const SECRET_PATHS = ['auth.signingKeys', 'auth.serviceSigningKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl', 'redis.url'];
 
 function setPath(target: Json, path: string, value: unknown): void {
   const keys = path.split('.');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseIpOrCidr } from '../http/admin-allowlist.middleware.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const commaList = z
@@ -14,6 +15,20 @@ export const configSchema = z.object({
     host: z.string().min(1),
     port,
     bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/),
+    /** Browser origins CORS allows (`https://shop.example`, or `*`); none by default. */
+    cors: z.object({ origins: commaList.pipe(z.array(z.union([z.literal('*'), z.url()]))).default([]) }).default({ origins: [] }),
+    /** IPs and CIDRs admin routes accept calls from; empty (default) allows every address. */
+    adminAllowList: commaList
+      .pipe(z.array(z.string().refine((v) => parseIpOrCidr(v) !== undefined, 'expected an IP address or CIDR')))
+      .default([]),
+    /** Deepest nesting of arrays and objects a JSON body may have (deeper: 400). */
+    maxJsonDepth: z.coerce.number().int().min(1).max(1000).default(32),
+    /** Node's `maxHeaderSize`: bigger request heads get 431. */
+    maxHeaderSize: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+    /** Node's `headersTimeout`: the request head must arrive within this (0 disables). */
+    headersTimeoutMs: z.coerce.number().int().min(0).default(20_000),
+    /** Node's `requestTimeout`: the whole request (head and body) must arrive within this (0 disables). */
+    requestTimeoutMs: z.coerce.number().int().min(0).default(30_000),
   }),
   dataDir: z.string().min(1),
   /** `:memory:` keeps every module database in memory (tests). */
@@ -52,6 +67,21 @@ export const configSchema = z.object({
     serviceSigningKeys: z.string().optional(),
     /** Where module processes fetch the gateway's service-token keys (default: from SERVICE_URLS_GATEWAY). */
     serviceJwksUrl: z.string().url().optional(),
+    /** Lifetime of each refresh token (rotated on every use); default 14 days. */
+    refreshTokenTtlSeconds: z.coerce.number().int().min(1).max(31_536_000).default(1_209_600),
+    /**
+     * Failed sign-ins counted per account (normalized email, known or not) and per client IP in a
+     * sliding window; past the limit each further failure locks for twice as long, up to the cap.
+     */
+    loginThrottle: z
+      .object({
+        windowMs: z.coerce.number().int().min(1).default(900_000),
+        accountMaxFailures: z.coerce.number().int().min(1).default(5),
+        ipMaxFailures: z.coerce.number().int().min(1).default(20),
+        lockBaseMs: z.coerce.number().int().min(1).default(60_000),
+        lockMaxMs: z.coerce.number().int().min(1).default(900_000),
+      })
+      .default({ windowMs: 900_000, accountMaxFailures: 5, ipMaxFailures: 20, lockBaseMs: 60_000, lockMaxMs: 900_000 }),
   }),
   admin: z.object({
     email: z.string().email().optional(),
@@ -72,6 +102,25 @@ export const configSchema = z.object({
     healthTimeoutMs: z.coerce.number().int().min(100),
     breakerThreshold: z.coerce.number().int().min(1),
     breakerHalfOpenMs: z.coerce.number().int().min(100),
+  }),
+  /** Redis shared by the replicas of a process (rate-limit counters); unset keeps such state in memory. */
+  redis: z.object({ url: z.string().url().optional() }).default({}),
+  /** Rate limiting at the public edge (processes hosting the gateway); first matching group wins. */
+  rateLimit: z.object({
+    enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+    /** Prefix of the counters' keys (in Redis shared by every replica, so they share budgets). */
+    keyPrefix: z.string().min(1).default('mercato:rl'),
+    groups: z
+      .array(
+        z.object({
+          name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+          method: z.string().regex(/^[A-Za-z]+$/).optional(),
+          pathPrefix: z.string().startsWith('/'),
+          points: z.coerce.number().int().min(1),
+          durationSeconds: z.coerce.number().int().min(1),
+        }),
+      )
+      .min(1),
   }),
 });
 

@@ -11,6 +11,8 @@ export interface RouteInput<B, Q, P, A extends Access> {
   params: P;
   principal: A extends 'public' ? Principal | undefined : Principal;
   headers: IncomingHttpHeaders;
+  /** The client's address as koa sees it (`ctx.ip`). */
+  ip: string;
 }
 
 export interface RouteResult {

@@ -6,20 +6,31 @@ import type { AccessTokenVerifier } from '../auth/access-token.verifier.js';
 import { runHealthChecks, type HealthCheck } from '../observability/health.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
+import { AdminAllowList } from './admin-allowlist.middleware.js';
 import type { ApiRoute } from './api-route.js';
+import { corsMiddleware } from './cors.middleware.js';
 import { buildOpenApiDocument } from './openapi.builder.js';
+import { decodingErrorsAsBadRequest, jsonGuard } from './json-guard.js';
 import { problemMiddleware } from './problem.middleware.js';
 import { requestMiddleware, securityHeaders } from './request.middleware.js';
 import { mountRoutes } from './route.mounter.js';
 
 export interface HttpAppOptions {
   logger: Logger;
+  /** Take the client address from the last X-Forwarded-For hop (a process behind our gateway). */
+  trustProxy?: boolean;
   requests: RequestContext;
   metrics: Metrics;
   verifier: AccessTokenVerifier;
   routes: readonly ApiRoute[];
   health: readonly HealthCheck[];
   bodyLimit: string;
+  /** Browser origins allowed by CORS (`http.cors.origins`); none by default. */
+  corsOrigins?: readonly string[];
+  /** IPs/CIDRs admin routes accept calls from (`http.adminAllowList`); empty allows all. */
+  adminAllowList?: readonly string[];
+  /** Deepest nesting a JSON body may have; deeper bodies get 400 (default 32). */
+  maxJsonDepth?: number;
   /**
    * Run before the body is parsed, after ids and error handling: the gateway's proxy (which
    * streams bodies on) or a module process's zero-trust check.
@@ -31,7 +42,7 @@ export interface HttpAppOptions {
 
 /** The koa application of one process: the routes of the modules it hosts plus operations routes. */
 export function createHttpApp(options: HttpAppOptions): Koa {
-  const app = new Koa();
+  const app = new Koa({ proxy: options.trustProxy ?? false, maxIpsCount: 1 });
   app.silent = true;
   const router = new Router();
   const openapi = buildOpenApiDocument(options.routes, { title: 'Mercato API', version: '1.0.0' });
@@ -52,13 +63,15 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = openapi;
   });
-  mountRoutes(router, options.routes, options.verifier);
+  mountRoutes(router, options.routes, options.verifier, new AdminAllowList(options.adminAllowList ?? []));
 
   app.use(requestMiddleware(options.logger, options.requests, options.metrics));
   app.use(problemMiddleware(options.logger));
   app.use(securityHeaders);
+  app.use(corsMiddleware({ origins: options.corsOrigins ?? [] }));
   for (const guard of options.guards ?? []) app.use(guard);
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit, jsonStrict: true }));
+  app.use(decodingErrorsAsBadRequest(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit, jsonStrict: true })));
+  app.use(jsonGuard(options.maxJsonDepth ?? 32));
   app.use(router.routes());
   // Not `throw: true`: the thrown error would lose the Allow header a 405 must carry (RFC 9110 §15.5.6);
   // the problem middleware turns the bare status into a problem document.

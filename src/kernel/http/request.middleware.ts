@@ -29,11 +29,21 @@ export function requestMiddleware(logger: Logger, requests: RequestContext, metr
   };
 }
 
-/** Headers every response carries; there is no HTML here, so the CSP forbids everything. */
+/**
+ * Headers every response carries; there is no HTML here, so the CSP forbids everything (no
+ * script, style, frame, form target or base URI) and no response may be sniffed into another type.
+ */
 export async function securityHeaders(ctx: Context, next: Next): Promise<void> {
   ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+  ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.set('Cache-Control', 'no-store');
-  await next();
+  ctx.remove('X-Powered-By');
+  try {
+    await next();
+  } finally {
+    // Nothing downstream (a proxied upstream response included) may announce the software.
+    ctx.remove('X-Powered-By');
+    ctx.remove('Server');
+  }
 }

@@ -1,9 +1,11 @@
-import { pino, type Logger } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 import type { RequestContext } from './request-context.js';
 
 export type { Logger } from 'pino';
 
-/** Anything that could carry a credential is censored in every line, wherever it is nested. */
+export const REDACTED = '[redacted]';
+
+/** Fast paths for the usual places; the key scrubber below catches the same names at any depth. */
 const REDACT_PATHS = [
   'password',
   '*.password',
@@ -18,24 +20,121 @@ const REDACT_PATHS = [
   '*.headers.authorization',
   '*.headers.cookie',
   '*.headers["set-cookie"]',
+  '*.headers["x-mercato-service-token"]',
   'signingKeys',
   '*.signingKeys',
 ];
+
+/** Key names (lower-cased, without `_`/`-`) whose values are credentials wherever they appear. */
+const SECRET_KEYS = new Set([
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'cookies',
+  'setcookie',
+  'xmercatoservicetoken',
+  'signingkeys',
+  'servicesigningkeys',
+  'authsigningkeys',
+  'servicetokenkeys',
+  'privatekey',
+  'privatekeys',
+  'apikey',
+  'xapikey',
+  'secret',
+  'credentials',
+]);
+/** Suffixes that make any key a credential: `password`, `newPassword`, `access_token`, `clientSecret`… */
+const SECRET_SUFFIXES = ['password', 'passwd', 'token', 'secret', 'passphrase'];
+/** Private members of a JSON Web Key (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+const JWK_PRIVATE = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']);
+const MAX_DEPTH = 10;
+
+function isSecretKey(key: string): boolean {
+  const k = key.toLowerCase().replace(/[-_]/g, '');
+  return SECRET_KEYS.has(k) || SECRET_SUFFIXES.some((s) => k.endsWith(s));
+}
+
+/**
+ * A copy of a log object with every credential-named field censored at any depth; errors are
+ * serialized first (so their own enumerable fields, e.g. a request's headers, are scrubbed too).
+ */
+export function scrub(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return '[circular]';
+  if (depth > MAX_DEPTH) return '[too deep]';
+  seen.add(value);
+  try {
+    if (value instanceof Error) return scrub(stdSerializers.err(value), depth, seen);
+    if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, seen));
+    if (Buffer.isBuffer(value) || value instanceof Date || value instanceof URL) return value;
+    if (value instanceof Map) return scrub(Object.fromEntries(value), depth, seen);
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+      return scrub((value as { toJSON(): unknown }).toJSON(), depth, seen);
+    }
+    const jwk = 'kty' in value;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      out[key] = isSecretKey(key) || (jwk && JWK_PRIVATE.has(key)) ? REDACTED : scrub(v, depth + 1, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+const KEY_ALTERNATION = '(?:[a-z0-9_-]*(?:password|passwd|token|secret)|authorization|cookie|signing_?keys)';
+/** Last line of defence on the serialized line, for credentials inside free text (messages, stacks). */
+const LINE_RULES: [RegExp, string][] = [
+  // `Authorization: Bearer <token>`, `Basic <base64>`.
+  [/\b(Bearer|bearer|BEARER|Basic)(?:\s+|%20)[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
+  // Anything shaped like a JWT / JWS (three base64url parts, the first a JSON header).
+  [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, REDACTED],
+  // Credentials in URLs: scheme://user:password@host.
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"]*:)[^\s@/"]+@/gi, `$1${REDACTED}@`],
+  // Form or query encoded: password=…, access_token=….
+  [new RegExp(`(\\b${KEY_ALTERNATION}=)[^&\\s"\\\\]+`, 'gi'), `$1${REDACTED}`],
+  // JSON quoted inside a string (e.g. a parser's message): \"password\":\"…\".
+  [new RegExp(`((?:\\\\)*"${KEY_ALTERNATION}(?:\\\\)*"\\s*:\\s*(?:\\\\)*")(?!\\[redacted\\])[^"\\\\]*`, 'gi'), `$1${REDACTED}`],
+];
+
+export function scrubLine(line: string): string {
+  let out = line;
+  for (const [pattern, replacement] of LINE_RULES) out = out.replace(pattern, replacement);
+  return out;
+}
 
 export interface LoggerOptions {
   level: string;
   pretty: boolean;
 }
 
-export function createLogger(options: LoggerOptions, requests: RequestContext): Logger {
-  return pino({
+/**
+ * The process logger. No line can carry a credential: fields with credential names are censored at
+ * any depth, and the serialized line is scrubbed of bearer tokens, JWTs and URL passwords.
+ * `destination` (tests) receives the JSON lines instead of stdout.
+ */
+export function createLogger(options: LoggerOptions, requests: RequestContext, destination?: DestinationStream): Logger {
+  const settings = {
     level: options.level,
     base: { pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    formatters: {
+      log: (object: Record<string, unknown>) => scrub(object) as Record<string, unknown>,
+    },
+    hooks: { streamWrite: scrubLine },
     mixin: () => {
       const scope = requests.current();
       return scope ? { reqId: scope.requestId } : {};
     },
-    transport: options.pretty ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
-  });
+    transport:
+      options.pretty && !destination ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
+  };
+  const logger = destination ? pino(settings, destination) : pino(settings);
+  // Child bindings skip the formatters, so they are scrubbed on the way in; children inherit this.
+  const child = logger.child;
+  logger.child = function scrubbedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, scrub(bindings) as typeof bindings, childOptions);
+  } as typeof logger.child;
+  return logger;
 }

@@ -5,8 +5,14 @@ import { TOKENS } from '../../kernel/tokens.js';
 import { CurrentUserQuery } from './application/current-user.query.js';
 import { EnsureAdminHandler } from './application/ensure-admin.handler.js';
 import { IssueTokenHandler } from './application/issue-token.handler.js';
+import { LoginThrottle } from './application/login-throttle.service.js';
 import { RegisterUserHandler } from './application/register-user.handler.js';
+import { RevokeTokenHandler } from './application/revoke-token.handler.js';
 import { UserRegisteredV1 } from './contracts/user-registered.event.js';
+import { LoginFailureRepository } from './infrastructure/login-failure.repository.js';
+import { LoginFailureSchema } from './infrastructure/login-failure.schema.js';
+import { RefreshTokenRepository } from './infrastructure/refresh-token.repository.js';
+import { RefreshTokenSchema } from './infrastructure/refresh-token.schema.js';
 import { UserRepository } from './infrastructure/user.repository.js';
 import { userRoutes } from './infrastructure/user.routes.js';
 import { UserSchema } from './infrastructure/user.schema.js';
@@ -16,12 +22,16 @@ export const userModule = defineModule({
   name: 'user',
   routePrefixes: ['/api/v1/users', '/api/v1/auth', '/.well-known/jwks.json'],
   issuesTokens: true,
-  entities: [UserSchema],
+  entities: [UserSchema, RefreshTokenSchema, LoginFailureSchema],
   migrations,
   publishes: [UserRegisteredV1],
   subscriptions: [],
   register(container: DependencyContainer) {
     container.registerSingleton(UserRepository);
+    container.registerSingleton(RefreshTokenRepository);
+    container.registerSingleton(LoginFailureRepository);
+    container.registerSingleton(LoginThrottle);
+    container.registerSingleton(RevokeTokenHandler);
     container.registerSingleton(RegisterUserHandler);
     container.registerSingleton(IssueTokenHandler);
     container.registerSingleton(CurrentUserQuery);

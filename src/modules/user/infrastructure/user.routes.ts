@@ -6,6 +6,7 @@ import { TOKENS } from '../../../kernel/tokens.js';
 import { CurrentUserQuery } from '../application/current-user.query.js';
 import { IssueTokenHandler } from '../application/issue-token.handler.js';
 import { RegisterUserHandler } from '../application/register-user.handler.js';
+import { RevokeTokenHandler } from '../application/revoke-token.handler.js';
 import { toUserView, UserView } from '../application/user.view.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../domain/user.js';
 
@@ -15,17 +16,35 @@ const RegisterBody = z.strictObject({
   password: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH),
   name: z.string().trim().min(1).max(100),
 });
-const TokenBody = z.strictObject({
-  grant_type: z.literal('password').optional(),
-  email: z.string().max(254),
-  password: z.string().max(PASSWORD_MAX_LENGTH),
+/** OAuth 2.0 grants, told apart by `grant_type` (absent means `password`, as before refresh tokens). */
+const TokenBody = z.discriminatedUnion('grant_type', [
+  z.strictObject({
+    grant_type: z.literal('password').optional(),
+    email: z.string().max(254),
+    password: z.string().max(PASSWORD_MAX_LENGTH),
+  }),
+  z.strictObject({
+    grant_type: z.literal('refresh_token'),
+    refresh_token: z.string().max(512),
+  }),
+]);
+const TokenResponse = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number().int(),
+  refresh_token: z.string(),
 });
-const TokenResponse = z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() });
+/** RFC 7009: the token to revoke (a refresh token) and an optional hint. */
+const RevokeBody = z.strictObject({
+  token: z.string().max(4096),
+  token_type_hint: z.enum(['refresh_token', 'access_token']).optional(),
+});
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
 
 export function userRoutes(container: DependencyContainer): ApiRoute[] {
   const register = container.resolve(RegisterUserHandler);
   const issueToken = container.resolve(IssueTokenHandler);
+  const revokeToken = container.resolve(RevokeTokenHandler);
   const currentUser = container.resolve(CurrentUserQuery);
   const keys = container.resolve<SigningKeySet>(TOKENS.SigningKeys);
   const tags = ['users'];
@@ -46,15 +65,39 @@ export function userRoutes(container: DependencyContainer): ApiRoute[] {
     defineRoute({
       method: 'post',
       path: '/api/v1/auth/token',
-      summary: 'Exchange email and password for an access token (OAuth 2.0 token response)',
+      summary: 'Exchange email and password, or a refresh token, for an access token and a new refresh token (OAuth 2.0 token response)',
       tags,
       access: 'public',
       request: { body: TokenBody },
-      responses: { 200: { description: 'Token', schema: TokenResponse }, 400: { description: 'Invalid body' }, 401: { description: 'Wrong credentials' } },
-      handle: async ({ body }) => {
-        const { accessToken, expiresIn } = await issueToken.execute(body.email, body.password);
+      responses: {
+        200: { description: 'Token', schema: TokenResponse },
+        400: { description: 'Invalid body' },
+        401: { description: 'Wrong credentials, or a refresh token that is unknown, expired, revoked or reused' },
+        429: { description: 'Too many failed sign-ins for this account or address; see Retry-After' },
+      },
+      handle: async ({ body, ip }) => {
+        const issued =
+          body.grant_type === 'refresh_token'
+            ? await issueToken.refresh(body.refresh_token)
+            : await issueToken.execute(body.email, body.password, ip);
         // RFC 6749 §5.1: token responses must not be cached.
-        return { body: { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn }, headers: { Pragma: 'no-cache' } };
+        return {
+          body: { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, refresh_token: issued.refreshToken },
+          headers: { Pragma: 'no-cache' },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/revoke',
+      summary: 'Revoke a refresh token and every token rotated from the same sign-in (RFC 7009)',
+      tags,
+      access: 'public',
+      request: { body: RevokeBody },
+      responses: { 200: { description: 'Revoked, or the token was not known (same answer)' }, 400: { description: 'Invalid body' } },
+      handle: async ({ body }) => {
+        await revokeToken.execute(body.token);
+        return { body: {}, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } };
       },
     }),
     defineRoute({

@@ -34,7 +34,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'development' }, CONFIG_DIR);
     expect(config.env).toBe('development');
     expect(config.modules).toBe('all');
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, bodyLimit: '100kb' });
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 3000, bodyLimit: '100kb' });
     expect(config.dataDir).toBe('./data');
     expect(config.log).toEqual({ level: 'info', pretty: true }); // development.json over default.json
     expect(config.seedDemoData).toBe(true);

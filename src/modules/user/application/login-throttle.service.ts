@@ -1,0 +1,66 @@
+import { inject, injectable } from 'tsyringe';
+import type { AppConfig } from '../../../kernel/config/config.schema.js';
+import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import { TOKENS } from '../../../kernel/tokens.js';
+import { accountKey, ipKey, lockedUntil, type LoginThrottlePolicy } from '../domain/login-throttle.js';
+import { LoginThrottledError } from '../domain/user.errors.js';
+import { LoginFailureRepository } from '../infrastructure/login-failure.repository.js';
+
+/** Who is signing in: the normalized email (known or not) and the client address, if any. */
+export interface LoginAttempt {
+  email: string;
+  ip?: string | undefined;
+}
+
+/**
+ * Progressive, self-expiring locks after repeated failed sign-ins, per account and per client IP.
+ * The state lives in the module's database so every replica sees it and it survives restarts.
+ */
+@injectable()
+export class LoginThrottle {
+  private readonly account: LoginThrottlePolicy;
+  private readonly ip: LoginThrottlePolicy;
+  private readonly windowMs: number;
+
+  constructor(
+    @inject(TOKENS.Config) config: AppConfig,
+    @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
+    @inject(LoginFailureRepository) private readonly failures: LoginFailureRepository,
+  ) {
+    const { windowMs, accountMaxFailures, ipMaxFailures, lockBaseMs, lockMaxMs } = config.auth.loginThrottle;
+    this.windowMs = windowMs;
+    this.account = { windowMs, maxFailures: accountMaxFailures, lockBaseMs, lockMaxMs };
+    this.ip = { windowMs, maxFailures: ipMaxFailures, lockBaseMs, lockMaxMs };
+  }
+
+  /** Throws a 429 (with Retry-After) while the account or the address is locked. */
+  async assertAllowed(attempt: LoginAttempt): Promise<void> {
+    const now = new Date();
+    const since = new Date(now.getTime() - this.windowMs);
+    const em = this.uow.reader();
+    let until = lockedUntil(await this.failures.failuresSince(em, accountKey(attempt.email), since), this.account, now);
+    if (attempt.ip) {
+      const ipUntil = lockedUntil(await this.failures.failuresSince(em, ipKey(attempt.ip), since), this.ip, now);
+      if (ipUntil && (!until || ipUntil > until)) until = ipUntil;
+    }
+    if (until) throw new LoginThrottledError((until.getTime() - now.getTime()) / 1000);
+  }
+
+  async recordFailure(attempt: LoginAttempt): Promise<void> {
+    const now = new Date();
+    await this.uow.run(async (tx) => {
+      this.failures.add(tx.em, accountKey(attempt.email), now);
+      if (attempt.ip) this.failures.add(tx.em, ipKey(attempt.ip), now);
+      // Keep the table to what some window can still see (the longest lock is counted from a failure
+      // inside the window, so nothing older matters).
+      await this.failures.prune(tx.em, new Date(now.getTime() - this.windowMs));
+    });
+  }
+
+  /** A correct password clears the account's failures; the address keeps its count. */
+  async recordSuccess(attempt: LoginAttempt): Promise<void> {
+    await this.uow.run(async (tx) => {
+      await this.failures.clear(tx.em, accountKey(attempt.email));
+    });
+  }
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpClient, type HttpClient, type HttpResponse } from '../support/http-client.js';
+import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { expectNoServerErrors, expectProblem } from './assertions.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TOKEN = '/api/v1/auth/token';
+const BAD_LOGIN = { email: 'nobody@example.com', password: 'wrong-password-1' };
+
+function limits(token: { points: number; durationSeconds: number }, extra: Record<string, unknown>[] = []) {
+  return {
+    rateLimit: {
+      enabled: true,
+      // Unique per test: counters in a shared Redis never leak between tests or runs.
+      keyPrefix: `mercato-test:${randomUUID()}`,
+      groups: [{ name: 'token', method: 'POST', pathPrefix: TOKEN, ...token }, ...extra, { name: 'default', pathPrefix: '/', points: 10_000, durationSeconds: 60 }],
+    },
+  };
+}
+
+function expectLimitHeaders(res: HttpResponse, points: number, window: number, remaining?: number): void {
+  expect(res.headers.get('ratelimit-policy')).toBe(`${points};w=${window}`);
+  const header = res.headers.get('ratelimit') ?? '';
+  const match = /^limit=(\d+), remaining=(\d+), reset=(\d+)$/.exec(header);
+  expect(match, header).not.toBeNull();
+  expect(Number(match![1])).toBe(points);
+  if (remaining !== undefined) expect(Number(match![2])).toBe(remaining);
+  expect(Number(match![3])).toBeLessThanOrEqual(window);
+}
+
+async function burst(clients: HttpClient[], count: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < count; i++) statuses.push((await clients[i % clients.length]!.post(TOKEN, BAD_LOGIN)).status);
+  return statuses;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('rate limiting, in memory', () => {
+  let sys: TestSystem;
+  let http: HttpClient;
+  beforeAll(async () => {
+    sys = await startTestSystem({
+      overrides: limits({ points: 3, durationSeconds: 2 }, [{ name: 'me', method: 'GET', pathPrefix: '/api/v1/users/me', points: 2, durationSeconds: 60 }]),
+    });
+    http = httpClient(sys.url);
+  });
+  afterAll(() => sys?.stop());
+
+  it('answers a burst over the token limit with 429, Retry-After and the RateLimit headers, and passes again after the window', async () => {
+    const first = await http.post(TOKEN, BAD_LOGIN);
+    expect(first.status).toBe(401);
+    expectLimitHeaders(first, 3, 2, 2);
+    expect((await burst([http], 2))).toEqual([401, 401]);
+
+    const over = await http.post(TOKEN, BAD_LOGIN);
+    expectProblem(over, 429);
+    expect(over.body.instance).toBe(TOKEN);
+    const retryAfter = Number(over.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(2);
+    expectLimitHeaders(over, 3, 2, 0);
+
+    // Operations routes are never limited, and other groups keep their own budget.
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/.well-known/jwks.json']) {
+      const res = await http.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('ratelimit'), path).toBeNull();
+    }
+    const products = await http.get('/api/v1/products');
+    expect(products.status).toBe(200);
+    expectLimitHeaders(products, 10_000, 60);
+
+    await sleep(retryAfter * 1000 + 100);
+    const again = await http.post(TOKEN, BAD_LOGIN);
+    expect(again.status).toBe(401);
+    expectLimitHeaders(again, 3, 2, 2);
+  });
+
+  it('counts authenticated users separately, by the subject of their token', async () => {
+    await sleep(2_100); // a fresh token window for the sign-ups
+    const alice = await http.signUp(`alice-${randomUUID()}@example.com`);
+    const bob = await http.signUp(`bob-${randomUUID()}@example.com`);
+
+    const aliceStatuses = [];
+    for (let i = 0; i < 3; i++) aliceStatuses.push((await http.get('/api/v1/users/me', { token: alice.token })).status);
+    expect(aliceStatuses).toEqual([200, 200, 429]);
+    // Same IP, other user: a budget of its own.
+    const bobFirst = await http.get('/api/v1/users/me', { token: bob.token });
+    expect(bobFirst.status).toBe(200);
+    expectLimitHeaders(bobFirst, 2, 60, 1);
+    expect((await http.get('/api/v1/users/me', { token: bob.token })).status).toBe(200);
+    expectProblem(await http.get('/api/v1/users/me', { token: bob.token }), 429);
+    // Anonymous requests are counted by IP, not against either user.
+    expect((await http.get('/api/v1/users/me')).status).toBe(401);
+    await expectNoServerErrors(http);
+  });
+});
+
+describe('rate limiting through Redis', () => {
+  let available = false;
+  const systems: TestSystem[] = [];
+  beforeAll(async () => {
+    available = await reachable(REDIS_URL);
+    if (!available && process.env.CI === 'true') throw new Error(`Redis is not reachable at ${REDIS_URL}; CI needs it`);
+    if (!available) console.warn(`\n*** SKIPPED: Redis rate-limit tests (no Redis at ${REDIS_URL}) ***\n`);
+  });
+  afterAll(async () => {
+    await Promise.all(systems.map((s) => s.stop()));
+  });
+
+  it('shares one limit between two gateway instances', async (ctx) => {
+    if (!available) return ctx.skip();
+    const overrides = limits({ points: 4, durationSeconds: 10 });
+    const a = await startTestSystem({ env: { REDIS_URL }, overrides });
+    systems.push(a);
+    const b = await startTestSystem({ env: { REDIS_URL }, overrides });
+    systems.push(b);
+    const clients = [httpClient(a.url), httpClient(b.url)];
+
+    const started = performance.now();
+    const statuses = await burst(clients, 10);
+    const ms = performance.now() - started;
+    console.info(`rate-limit/redis: 10 requests split over 2 instances, limit 4: ${JSON.stringify(statuses)} in ${ms.toFixed(0)} ms`);
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429, 429, 429, 429, 429]);
+    const over = await clients[1]!.post(TOKEN, BAD_LOGIN);
+    expectProblem(over, 429);
+    expectLimitHeaders(over, 4, 10, 0);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const metrics = await clients[0]!.get<string>('/metrics');
+    expect(metrics.body).not.toMatch(/^rate_limit_store_failures_total\{[^}]*\} [1-9]/m);
+  });
+
+  it('keeps serving on the in-memory fallback when Redis is down, and counts the failures', async () => {
+    const started = performance.now();
+    const down = await startTestSystem({ env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` }, overrides: limits({ points: 3, durationSeconds: 10 }) });
+    systems.push(down);
+    const startMs = performance.now() - started;
+    const http = httpClient(down.url);
+
+    const burstStarted = performance.now();
+    const statuses = await burst([http], 5);
+    const burstMs = performance.now() - burstStarted;
+    console.info(`rate-limit/redis down: start ${startMs.toFixed(0)} ms; 5 requests, limit 3: ${JSON.stringify(statuses)} in ${burstMs.toFixed(0)} ms`);
+    // Still served, and still limited (per process) by the insurance limiter.
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    expect((await http.get('/api/v1/products')).status).toBe(200);
+    const metrics = await http.get<string>('/metrics');
+    const failures = /^rate_limit_store_failures_total\{group="token"\} (\d+)/m.exec(metrics.body);
+    expect(Number(failures?.[1] ?? 0)).toBeGreaterThanOrEqual(5);
+    await expectNoServerErrors(http);
+  });
+});
