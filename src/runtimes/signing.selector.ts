@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccessTokenVerifier, type JwksSource } from '../kernel/auth/access-token.verifier.js';
 import { generateSigningKeySet, loadOrCreateSigningKeySet, signingKeySetFromJwks, type SigningKeySet } from '../kernel/auth/signing-keys.js';
@@ -9,16 +10,30 @@ import { StartupError } from './startup.error.js';
  * there), a key kept under DATA_DIR in development, throwaway keys in tests.
  */
 export async function loadSigningKeys(config: AppConfig): Promise<SigningKeySet> {
-  if (config.auth.signingKeys) {
-    try {
-      return await signingKeySetFromJwks(config.auth.signingKeys);
-    } catch (err) {
-      throw new StartupError((err as Error).message);
-    }
-  }
+  if (config.auth.signingKeys) return configuredKeys(config, config.auth.signingKeys, 'AUTH_SIGNING_KEYS', join(config.dataDir, 'keys'));
   if (config.env === 'production') throw new StartupError('AUTH_SIGNING_KEYS is required in production (a JSON array of private ES256 JWKs)');
   if (config.env === 'test') return generateSigningKeySet();
   return loadOrCreateSigningKeySet(join(config.dataDir, 'keys'));
+}
+
+/**
+ * Configured keys; in production they must not be a development key (one that `npm start` wrote
+ * under DATA_DIR and that may have been copied around as a convenience).
+ */
+async function configuredKeys(config: AppConfig, json: string, setting: string, developmentDir: string): Promise<SigningKeySet> {
+  let keys: SigningKeySet;
+  try {
+    keys = await signingKeySetFromJwks(json);
+  } catch (err) {
+    throw new StartupError((err as Error).message.replace('AUTH_SIGNING_KEYS', setting));
+  }
+  const developmentFile = join(developmentDir, 'signing-keys.json');
+  if (config.env === 'production' && existsSync(developmentFile)) {
+    const development = await signingKeySetFromJwks(readFileSync(developmentFile, 'utf8')).catch(() => undefined);
+    const developmentKids = new Set(development?.all.map((k) => k.kid));
+    if (keys.all.some((k) => developmentKids.has(k.kid))) throw new StartupError(`${setting} holds a development key; generate production keys`);
+  }
+  return keys;
 }
 
 /**
@@ -41,11 +56,7 @@ export async function createVerifier(config: AppConfig, keys: SigningKeySet | un
 /** The gateway's keys for service tokens: configured in production, kept under DATA_DIR otherwise. */
 export async function loadServiceSigningKeys(config: AppConfig): Promise<SigningKeySet> {
   if (config.auth.serviceSigningKeys) {
-    try {
-      return await signingKeySetFromJwks(config.auth.serviceSigningKeys);
-    } catch (err) {
-      throw new StartupError((err as Error).message.replace('AUTH_SIGNING_KEYS', 'SERVICE_TOKEN_KEYS'));
-    }
+    return configuredKeys(config, config.auth.serviceSigningKeys, 'SERVICE_TOKEN_KEYS', join(config.dataDir, 'keys', 'service'));
   }
   if (config.env === 'production') throw new StartupError('SERVICE_TOKEN_KEYS is required in production for the gateway and the processes behind it');
   return loadOrCreateSigningKeySet(join(config.dataDir, 'keys', 'service'));
