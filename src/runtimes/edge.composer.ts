@@ -16,17 +16,12 @@ import { StartupError } from './startup.error.js';
 /** How a process meets the network: as the gateway, as a module behind one, or as everything. */
 export interface Edge {
   guards: Middleware[];
-  /**
-   * Behind the gateway the peer address is the gateway's: the client's is the last entry of the
-   * X-Forwarded-For the gateway appended (and only gateway-relayed or token-bearing requests get in).
-   */
-  behindGateway: boolean;
   routes: ApiRoute[];
   start(): void;
   stop(): void;
 }
 
-const NO_EDGE: Edge = { guards: [], behindGateway: false, routes: [], start: () => undefined, stop: () => undefined };
+const NO_EDGE: Edge = { guards: [], routes: [], start: () => undefined, stop: () => undefined };
 
 export async function composeEdge(
   config: AppConfig,
@@ -41,7 +36,7 @@ export async function composeEdge(
   // Behind a gateway (a split deployment over a broker), nobody is trusted for reaching the port.
   if (!distributed) return NO_EDGE;
   const services = new ServiceTokenVerifier(await serviceTokenSource(config), selection.modules.map((m) => m.name));
-  return { ...NO_EDGE, guards: [zeroTrustMiddleware(users, services)], behindGateway: true };
+  return { ...NO_EDGE, guards: [zeroTrustMiddleware(users, services)] };
 }
 
 async function gatewayEdge(config: AppConfig, selection: ModuleSelection, available: readonly ModuleDefinition[], logger: Logger): Promise<Edge> {
@@ -74,7 +69,6 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
   });
   return {
     guards: [proxy],
-    behindGateway: false,
     routes: [serviceJwks],
     start: () => pools.forEach((p) => p.start()),
     stop: () => pools.forEach((p) => p.stop()),

@@ -118,6 +118,22 @@ describe('rate limiting, in memory', () => {
   });
 });
 
+describe('a group counted by IP', () => {
+  it('gives no fresh budget to callers who send a token', async () => {
+    const sys = await startTestSystem({ overrides: limits({ points: 2, durationSeconds: 60, by: 'ip' } as never) });
+    try {
+      const http = httpClient(sys.url);
+      const user = await http.signUp(`carol-${randomUUID()}@example.com`); // one token request
+      const withToken = await http.post(TOKEN, BAD_LOGIN, { token: user.token });
+      expect(withToken.status).toBe(401);
+      expectProblem(await http.post(TOKEN, BAD_LOGIN, { token: user.token }), 429);
+      expectProblem(await http.post(TOKEN, BAD_LOGIN), 429);
+    } finally {
+      await sys.stop();
+    }
+  });
+});
+
 describe('rate limiting through Redis', () => {
   let available = false;
   const systems: TestSystem[] = [];

@@ -16,8 +16,13 @@ export function zeroTrustMiddleware(users: AccessTokenVerifier, services: Servic
     if (OPEN_PATHS.some((p) => p.test(ctx.path))) return next();
     const serviceToken = ctx.get(SERVICE_TOKEN_HEADER);
     const userToken = bearerToken(ctx.get('authorization') || undefined);
-    if (serviceToken) await services.verify(serviceToken);
-    else if (userToken) await users.verify(userToken);
+    if (serviceToken) {
+      await services.verify(serviceToken);
+      // Relayed by our gateway: the client is the last hop it appended, not the gateway's address.
+      // Only then is X-Forwarded-For believed; any other caller could write it.
+      const lastHop = ctx.get('x-forwarded-for').split(',').map((h) => h.trim()).filter(Boolean).pop();
+      if (lastHop) ctx.request.ip = lastHop;
+    } else if (userToken) await users.verify(userToken);
     else throw new UnauthorizedError('This service accepts only requests relayed by the gateway or carrying a user token.');
     await next();
   };

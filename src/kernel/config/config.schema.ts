@@ -118,6 +118,8 @@ export const configSchema = z.object({
           pathPrefix: z.string().startsWith('/'),
           points: z.coerce.number().int().min(1),
           durationSeconds: z.coerce.number().int().min(1),
+          /** `ip` for endpoints anyone may call (sign-in, sign-up): a token must not buy a fresh budget. */
+          by: z.enum(['client', 'ip']).default('client'),
         }),
       )
       .min(1),

@@ -19,6 +19,8 @@ const NOT_FORWARDED = new Set([
   'transfer-encoding',
   'upgrade',
   'host',
+  // The gateway buffers bodies itself; undici refuses to send it.
+  'expect',
   SERVICE_TOKEN_HEADER,
 ]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -1,4 +1,4 @@
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { request } from 'undici';
 import type { Logger } from 'pino';
 
@@ -6,7 +6,7 @@ export interface Upstream {
   readonly url: string;
   healthy: boolean;
   /** Opens after consecutive failures; while open the instance gets no traffic. */
-  readonly breaker: CircuitBreakerPolicy;
+  breaker: CircuitBreakerPolicy;
 }
 
 export interface UpstreamPoolOptions {
@@ -15,6 +15,9 @@ export interface UpstreamPoolOptions {
   breakerThreshold: number;
   breakerHalfOpenMs: number;
 }
+
+/** undici's codes for a request it refused to send as built: the caller's fault, not the instance's. */
+const CLIENT_SIDE_ERRORS = new Set(['UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_ARG']);
 
 /** Thrown when no instance of a module can take a request right now. */
 export class NoUpstreamError extends Error {
@@ -37,15 +40,24 @@ export class UpstreamPool {
     private readonly options: UpstreamPoolOptions,
     private readonly logger: Logger,
   ) {
-    this.upstreams = urls.map((url) => {
-      const breaker = circuitBreaker(handleAll, {
-        halfOpenAfter: options.breakerHalfOpenMs,
-        breaker: new ConsecutiveBreaker(options.breakerThreshold),
-      });
-      breaker.onStateChange((state) => logger.warn({ module, url, state: CircuitState[state] }, 'upstream circuit changed'));
-      // Until the first probe answers, an instance is given the benefit of the doubt.
-      return { url: url.replace(/\/+$/, ''), healthy: true, breaker };
+    // Until the first probe answers, an instance is given the benefit of the doubt.
+    this.upstreams = urls.map((raw) => {
+      const url = raw.replace(/\/+$/, '');
+      return { url, healthy: true, breaker: this.newBreaker(url) };
     });
+  }
+
+  /**
+   * Counts only failures of the instance (network, timeouts, 5xx answers), never errors in how a
+   * request was put together, which a client could otherwise use to break every instance.
+   */
+  private newBreaker(url: string): CircuitBreakerPolicy {
+    const breaker = circuitBreaker(
+      handleWhen((err) => !CLIENT_SIDE_ERRORS.has((err as { code?: string }).code ?? '')),
+      { halfOpenAfter: this.options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(this.options.breakerThreshold) },
+    );
+    breaker.onStateChange((state) => this.logger.warn({ module: this.module, url, state: CircuitState[state] }, 'upstream circuit changed'));
+    return breaker;
   }
 
   get size(): number {
@@ -98,7 +110,7 @@ export class UpstreamPool {
     if (healthy !== upstream.healthy) this.logger.warn({ module: this.module, url: upstream.url, healthy }, 'upstream health changed');
     upstream.healthy = healthy;
     // candidates() skips open breakers, so cockatiel would never get to half-open them: a passing
-    // probe closes the breaker instead (isolating and releasing it resets it).
-    if (healthy && upstream.breaker.state === CircuitState.Open) upstream.breaker.isolate().dispose();
+    // probe gives the instance a fresh breaker (a fresh failure count, too).
+    if (healthy && upstream.breaker.state === CircuitState.Open) upstream.breaker = this.newBreaker(upstream.url);
   }
 }

@@ -17,8 +17,6 @@ import { mountRoutes } from './route.mounter.js';
 
 export interface HttpAppOptions {
   logger: Logger;
-  /** Take the client address from the last X-Forwarded-For hop (a process behind our gateway). */
-  trustProxy?: boolean;
   requests: RequestContext;
   metrics: Metrics;
   verifier: AccessTokenVerifier;
@@ -42,7 +40,7 @@ export interface HttpAppOptions {
 
 /** The koa application of one process: the routes of the modules it hosts plus operations routes. */
 export function createHttpApp(options: HttpAppOptions): Koa {
-  const app = new Koa({ proxy: options.trustProxy ?? false, maxIpsCount: 1 });
+  const app = new Koa();
   app.silent = true;
   const router = new Router();
   const openapi = buildOpenApiDocument(options.routes, { title: 'Mercato API', version: '1.0.0' });

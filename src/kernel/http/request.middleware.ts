@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
 
+/** Paths are logged truncated: a client chooses their length. */
+const MAX_LOGGED_PATH = 512;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -23,7 +25,7 @@ export function requestMiddleware(logger: Logger, requests: RequestContext, metr
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
         metrics.httpRequests.observe({ method: ctx.method, route, status: String(ctx.status) }, seconds);
-        logger.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request');
+        logger.info({ method: ctx.method, path: ctx.path.slice(0, MAX_LOGGED_PATH), status: ctx.status, ms: Math.round(seconds * 1000) }, 'request');
       }
     });
   };

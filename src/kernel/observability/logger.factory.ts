@@ -83,15 +83,16 @@ export function scrub(value: unknown, depth = 0, seen = new WeakSet<object>()): 
   }
 }
 
-const KEY_ALTERNATION = '(?:[a-z0-9_-]*(?:password|passwd|token|secret)|authorization|cookie|signing_?keys)';
+// Every run is bounded: unbounded runs after `\b` backtrack quadratically on long lines.
+const KEY_ALTERNATION = '(?:[a-z0-9_-]{0,64}(?:password|passwd|token|secret)|authorization|cookie|signing_?keys)';
 /** Last line of defence on the serialized line, for credentials inside free text (messages, stacks). */
 const LINE_RULES: [RegExp, string][] = [
   // `Authorization: Bearer <token>`, `Basic <base64>`.
   [/\b(Bearer|bearer|BEARER|Basic)(?:\s+|%20)[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
   // Anything shaped like a JWT / JWS (three base64url parts, the first a JSON header).
-  [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, REDACTED],
+  [/\beyJ[A-Za-z0-9_-]{0,512}\.[A-Za-z0-9_-]{1,8192}\.[A-Za-z0-9_-]{0,4096}/g, REDACTED],
   // Credentials in URLs: scheme://user:password@host.
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"]*:)[^\s@/"]+@/gi, `$1${REDACTED}@`],
+  [/(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"]{0,256}:)[^\s@/"]{1,1024}@/gi, `$1${REDACTED}@`],
   // Form or query encoded: password=…, access_token=….
   [new RegExp(`(\\b${KEY_ALTERNATION}=)[^&\\s"\\\\]+`, 'gi'), `$1${REDACTED}`],
   // JSON quoted inside a string (e.g. a parser's message): \"password\":\"…\".

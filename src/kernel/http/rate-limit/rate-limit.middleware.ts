@@ -18,8 +18,8 @@ const BEARER = /^Bearer\s+(\S+)$/i;
  * for anonymous requests and invalid tokens, the client IP. The IP is the socket peer (`ctx.ip`
  * without trusting `X-Forwarded-For`, which any client can set).
  */
-async function clientKey(ctx: Context, verifier: AccessTokenVerifier): Promise<string> {
-  const token = BEARER.exec(ctx.get('authorization'))?.[1];
+async function clientKey(ctx: Context, verifier: AccessTokenVerifier, by: RateLimitGroup['by']): Promise<string> {
+  const token = by === 'client' ? BEARER.exec(ctx.get('authorization'))?.[1] : undefined;
   if (token) {
     try {
       return `user:${(await verifier.verify(token)).subject}`;
@@ -41,7 +41,7 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Middle
     if (isExempt(ctx.path)) return next();
     const group = matchGroup(groups, ctx.method, ctx.path);
     if (!group) return next();
-    const key = await clientKey(ctx, verifier);
+    const key = await clientKey(ctx, verifier, group.by);
     let res: RateLimiterRes;
     try {
       res = await store.limiter(group.name).consume(key);

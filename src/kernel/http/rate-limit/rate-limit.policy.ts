@@ -6,6 +6,8 @@ export interface RateLimitGroup {
   pathPrefix: string;
   points: number;
   durationSeconds: number;
+  /** Who is counted: the authenticated user when there is one (`client`), or always the IP. */
+  by: 'client' | 'ip';
 }
 
 /** Operations routes are never limited: probes and scrapers must always get through. */
