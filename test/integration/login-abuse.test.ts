@@ -56,6 +56,13 @@ describe('login abuse: per account', () => {
     expect((await signIn(http, 'victim@example.com', PASSWORD)).status).toBe(200);
   });
 
+  it('lets no more than N guesses of a parallel burst reach the password check', async () => {
+    await http.signUp('burst@example.com', PASSWORD);
+    const statuses = (await Promise.all(Array.from({ length: 12 }, () => signIn(http, 'burst@example.com', WRONG)))).map((r) => r.status);
+    expect(statuses.every((s) => s === 401 || s === 429), JSON.stringify(statuses)).toBe(true);
+    expect(statuses.filter((s) => s === 401).length, JSON.stringify(statuses)).toBeLessThanOrEqual(3);
+  });
+
   it('answers an unknown email exactly like a known one, locked or not', async () => {
     const known: HttpResponse[] = [];
     const unknown: HttpResponse[] = [];

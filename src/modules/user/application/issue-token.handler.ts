@@ -39,16 +39,18 @@ export class IssueTokenHandler {
   /** The password grant: a new session (refresh token family). */
   async execute(email: string, password: string, ip?: string): Promise<IssuedToken> {
     const attempt = { email: normalizeEmail(email), ip };
+    const own = await this.throttle.begin(attempt);
     // Checked before the account is even looked up: a lock reads the same for every email.
-    await this.throttle.assertAllowed(attempt);
+    await this.throttle.assertAllowed(attempt, own).catch(async (err: unknown) => {
+      await this.throttle.forget(own);
+      throw err;
+    });
     const user = await this.users.findByEmail(this.uow.reader(), attempt.email);
     // An unknown email costs the same hashing time as a wrong password.
     const valid = user ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.verifyAgainstDummy(password);
-    if (!user || !valid) {
-      await this.throttle.recordFailure(attempt);
-      throw new InvalidCredentialsError();
-    }
-    await this.throttle.recordSuccess(attempt);
+    // A failure is already on record (begin); only a success takes it back.
+    if (!user || !valid) throw new InvalidCredentialsError();
+    await this.throttle.recordSuccess(attempt, own);
     const refreshToken = await this.uow.run(async (tx) => this.addRefreshToken(tx, user.id, uuidv7()));
     return this.issue(user, refreshToken);
   }

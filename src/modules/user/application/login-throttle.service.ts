@@ -33,33 +33,47 @@ export class LoginThrottle {
     this.ip = { windowMs, maxFailures: ipMaxFailures, lockBaseMs, lockMaxMs };
   }
 
-  /** Throws a 429 (with Retry-After) while the account or the address is locked. */
-  async assertAllowed(attempt: LoginAttempt): Promise<void> {
+  /**
+   * Records the attempt as a failure before the password is even checked, so that concurrent
+   * guesses see each other (checking first and recording after the slow hash let a whole burst
+   * through); a success or a refusal takes the record back. Returns the rows written.
+   */
+  async begin(attempt: LoginAttempt): Promise<string[]> {
+    const now = new Date();
+    return this.uow.run(async (tx) => {
+      const ids = [this.failures.add(tx.em, accountKey(attempt.email), now)];
+      if (attempt.ip) ids.push(this.failures.add(tx.em, ipKey(attempt.ip), now));
+      // Keep the table to what some window can still see (the longest lock is counted from a failure
+      // inside the window, so nothing older matters).
+      await this.failures.prune(tx.em, new Date(now.getTime() - this.windowMs));
+      return ids;
+    });
+  }
+
+  /** Throws a 429 (with Retry-After) while the account or the address is locked by earlier failures. */
+  async assertAllowed(attempt: LoginAttempt, own: readonly string[]): Promise<void> {
     const now = new Date();
     const since = new Date(now.getTime() - this.windowMs);
     const em = this.uow.reader();
-    let until = lockedUntil(await this.failures.failuresSince(em, accountKey(attempt.email), since), this.account, now);
+    let until = lockedUntil(await this.failures.failuresSince(em, accountKey(attempt.email), since, own), this.account, now);
     if (attempt.ip) {
-      const ipUntil = lockedUntil(await this.failures.failuresSince(em, ipKey(attempt.ip), since), this.ip, now);
+      const ipUntil = lockedUntil(await this.failures.failuresSince(em, ipKey(attempt.ip), since, own), this.ip, now);
       if (ipUntil && (!until || ipUntil > until)) until = ipUntil;
     }
     if (until) throw new LoginThrottledError((until.getTime() - now.getTime()) / 1000);
   }
 
-  async recordFailure(attempt: LoginAttempt): Promise<void> {
-    const now = new Date();
+  /** A refused attempt (locked) is not a failure of its own. */
+  async forget(own: readonly string[]): Promise<void> {
     await this.uow.run(async (tx) => {
-      this.failures.add(tx.em, accountKey(attempt.email), now);
-      if (attempt.ip) this.failures.add(tx.em, ipKey(attempt.ip), now);
-      // Keep the table to what some window can still see (the longest lock is counted from a failure
-      // inside the window, so nothing older matters).
-      await this.failures.prune(tx.em, new Date(now.getTime() - this.windowMs));
+      await this.failures.remove(tx.em, own);
     });
   }
 
-  /** A correct password clears the account's failures; the address keeps its count. */
-  async recordSuccess(attempt: LoginAttempt): Promise<void> {
+  /** A correct password clears the account's failures; the address keeps its earlier count. */
+  async recordSuccess(attempt: LoginAttempt, own: readonly string[]): Promise<void> {
     await this.uow.run(async (tx) => {
+      await this.failures.remove(tx.em, own);
       await this.failures.clear(tx.em, accountKey(attempt.email));
     });
   }

@@ -4,14 +4,24 @@ import { LoginFailureSchema } from './login-failure.schema.js';
 
 /** Failed sign-ins per key, in this module's database (shared by its replicas, kept across restarts). */
 export class LoginFailureRepository {
-  /** Times of the key's failures after `since`, oldest first. */
-  async failuresSince(em: EntityManager, scopeKey: string, since: Date): Promise<Date[]> {
-    const rows = await em.find(LoginFailureSchema, { scopeKey, failedAt: { $gt: since } }, { orderBy: { failedAt: 'asc' }, fields: ['failedAt'] });
+  /** Times of the key's failures after `since`, oldest first, leaving out the given rows. */
+  async failuresSince(em: EntityManager, scopeKey: string, since: Date, excluding: readonly string[] = []): Promise<Date[]> {
+    const rows = await em.find(
+      LoginFailureSchema,
+      { scopeKey, failedAt: { $gt: since }, ...(excluding.length > 0 ? { id: { $nin: [...excluding] } } : {}) },
+      { orderBy: { failedAt: 'asc' }, fields: ['failedAt'] },
+    );
     return rows.map((r) => r.failedAt);
   }
 
-  add(em: EntityManager, scopeKey: string, failedAt: Date): void {
-    em.create(LoginFailureSchema, { id: uuidv7(), scopeKey, failedAt });
+  add(em: EntityManager, scopeKey: string, failedAt: Date): string {
+    const id = uuidv7();
+    em.create(LoginFailureSchema, { id, scopeKey, failedAt });
+    return id;
+  }
+
+  remove(em: EntityManager, ids: readonly string[]): Promise<number> {
+    return em.nativeDelete(LoginFailureSchema, { id: { $in: [...ids] } });
   }
 
   clear(em: EntityManager, scopeKey: string): Promise<number> {
