@@ -8,6 +8,7 @@ import { deadLetterRoutes } from '../kernel/events/dead-letter.routes.js';
 import type { EventBus } from '../kernel/events/event-bus.js';
 import { resolveSubscriptions } from '../kernel/events/event-handler.js';
 import { EventConsumer } from '../kernel/events/event.consumer.js';
+import { eventTablesFor } from '../kernel/events/event-tables.factory.js';
 import type { RouteTable } from '../kernel/gateway/route-table.js';
 import type { ApiRoute } from '../kernel/http/api-route.js';
 import type { ModuleDefinition } from '../kernel/module.js';
@@ -52,17 +53,19 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const logger = ctx.logger.child({ module: name });
   const target = databaseTargetFor(name, { ...config.sqlite, dataDir: config.dataDir, ...config.database });
   const orm = await createModuleOrm(name, definition.entities, target, logger, { migrations: definition.migrations });
-  const afterCommit = () => bus.committed(name);
+  const tables = eventTablesFor(orm);
+  const uow = new UnitOfWork(orm, name, tables, () => bus.committed(name));
 
   const container = ctx.root.createChildContainer();
   container.register(TOKENS.Logger, { useValue: logger });
-  container.register(TOKENS.UnitOfWork, { useValue: new UnitOfWork(orm, name, afterCommit) });
+  container.register(TOKENS.UnitOfWork, { useValue: uow });
   definition.register(container);
 
-  if (definition.publishes.length > 0) bus.addPublisher(name, orm);
+  if (definition.publishes.length > 0) bus.addPublisher(name, orm, tables);
   const consumer = new EventConsumer(name, orm, resolveSubscriptions(definition.subscriptions, container), {
     retry: config.events.retry,
-    afterCommit,
+    uow,
+    tables,
     announceDeadLetter: (event, reason) => bus.transport.deadLetter(name, event, reason),
     logger,
     metrics: ctx.metrics,

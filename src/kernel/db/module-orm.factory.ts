@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { MikroORM, type EntitySchema, type MigrationObject, type Options } from '@mikro-orm/core';
-import { LibSqlDriver } from '@mikro-orm/libsql';
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { Logger } from 'pino';
 import { DeadLetterSchema } from '../events/dead-letter.entity.js';
 import { InboxRecordSchema } from '../events/inbox.entity.js';
@@ -149,6 +149,16 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * WAL lets readers run beside the writer; `synchronous = normal` skips the fsync on every commit,
+ * which in WAL mode still survives a killed process (only a power cut can lose the last commits).
+ */
+function tuneSqliteConnection(connection: { pragma(sql: string): unknown }, done: (err: Error | null, connection: unknown) => void): void {
+  connection.pragma('journal_mode = wal');
+  connection.pragma('synchronous = normal');
+  done(null, connection);
+}
+
 export async function createModuleOrm(
   module: string,
   entities: readonly EntitySchema<any, any>[],
@@ -177,8 +187,12 @@ export async function createModuleOrm(
     return orm;
   }
   if (target.file !== ':memory:') mkdirSync(join(target.file, '..'), { recursive: true });
-  const orm = await MikroORM.init({ ...commonOptions(module, entities, logger), driver: LibSqlDriver, dbName: target.file });
-  await orm.em.getConnection().execute('pragma journal_mode = wal');
+  const orm = await MikroORM.init({
+    ...commonOptions(module, entities, logger),
+    driver: BetterSqliteDriver,
+    dbName: target.file,
+    pool: { min: 1, max: 1, afterCreate: tuneSqliteConnection },
+  });
   await orm.schema.updateSchema();
   return orm;
 }

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { EventConsumer } from './event.consumer.js';
+import type { EventTables } from './event-tables.port.js';
 import type { EventTransport } from './event-transport.port.js';
 import { OutboxRelay, type RelayOptions } from './outbox.relay.js';
 
@@ -18,9 +19,9 @@ export class EventBus {
     private readonly logger: Logger,
   ) {}
 
-  addPublisher(source: string, orm: MikroORM): void {
+  addPublisher(source: string, orm: MikroORM, tables: EventTables): void {
     this.transport.declareSource(source);
-    this.relays.set(source, new OutboxRelay(source, orm, this.transport, this.relayOptions, this.logger.child({ relay: source })));
+    this.relays.set(source, new OutboxRelay(source, orm, tables, this.transport, this.relayOptions, this.logger.child({ relay: source })));
   }
 
   async addConsumer(consumer: EventConsumer, sources: readonly string[]): Promise<void> {

@@ -7,8 +7,14 @@ import type { EventEnvelope } from './event-envelope.js';
  * Applies one event inside the consuming module's transaction. The inbox record is written in the
  * same transaction, and anything published through `tx` commits with it.
  */
-export interface EventHandler<T> {
-  handle(event: EventEnvelope<T>, tx: Transaction): Promise<void>;
+export interface EventHandler<T, P = unknown> {
+  /**
+   * Optional work before the transaction opens, such as a call to a slow outside service, so that
+   * no database connection or lock waits for it. It runs again when the event is redelivered, so it
+   * must be idempotent (an idempotency key at the outside service). Its result goes to `handle`.
+   */
+  prepare?(event: EventEnvelope<T>): Promise<P>;
+  handle(event: EventEnvelope<T>, tx: Transaction, prepared: P): Promise<void>;
 }
 
 /** A module's declaration that it reacts to one event type. */

@@ -3,11 +3,12 @@ import { ExponentialBackoff, handleAll, retry, type RetryPolicy } from 'cockatie
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { openTransaction } from '../db/unit-of-work.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Metrics } from '../observability/metrics.js';
 import { DeadLetterSchema } from './dead-letter.entity.js';
 import { parseEventType, type EventEnvelope } from './event-envelope.js';
 import type { ResolvedSubscription } from './event-handler.js';
+import type { EventTables } from './event-tables.port.js';
 import { InboxRecordSchema } from './inbox.entity.js';
 
 export interface RetryOptions {
@@ -19,8 +20,9 @@ export interface RetryOptions {
 
 export interface ConsumerOptions {
   retry: RetryOptions;
-  /** Called after a handler's transaction committed (its events can be relayed now). */
-  afterCommit: () => void;
+  /** The module's transactions: a handler's state changes, its inbox record and its events commit together. */
+  uow: UnitOfWork;
+  tables: EventTables;
   /** Also tells the transport, for a broker's dead-letter topic; the database row is the record. */
   announceDeadLetter: (event: EventEnvelope, reason: string) => Promise<void>;
   logger: Logger;
@@ -39,7 +41,8 @@ export class EventConsumer {
   private readonly families = new Set<string>();
   private readonly retryPolicy: RetryPolicy;
 
-  private readonly afterCommit: () => void;
+  private readonly uow: UnitOfWork;
+  private readonly tables: EventTables;
   private readonly logger: Logger;
   private readonly metrics: Metrics;
   private readonly announceDeadLetter: ConsumerOptions['announceDeadLetter'];
@@ -48,9 +51,10 @@ export class EventConsumer {
     readonly module: string,
     private readonly orm: MikroORM,
     subscriptions: readonly ResolvedSubscription[],
-    { retry: retryOptions, afterCommit, announceDeadLetter, logger, metrics }: ConsumerOptions,
+    { retry: retryOptions, uow, tables, announceDeadLetter, logger, metrics }: ConsumerOptions,
   ) {
-    this.afterCommit = afterCommit;
+    this.uow = uow;
+    this.tables = tables;
     this.announceDeadLetter = announceDeadLetter;
     this.logger = logger;
     this.metrics = metrics;
@@ -106,12 +110,11 @@ export class EventConsumer {
   }
 
   private async applyOnce(event: EventEnvelope, subscription: ResolvedSubscription): Promise<DeliveryOutcome> {
-    let outcome: DeliveryOutcome;
     try {
-      outcome = await this.orm.em.fork().transactional(async (em) => {
-        if (await em.findOne(InboxRecordSchema, { eventId: event.id })) return 'duplicate' as const;
-        em.create(InboxRecordSchema, { eventId: event.id, type: event.type, processedAt: new Date() });
-        await subscription.handler.handle(event, openTransaction(em, this.module));
+      const prepared = await subscription.handler.prepare?.(event);
+      return await this.uow.run(async (tx) => {
+        if (!(await this.tables.claimInbox(tx.em, event.id, event.type))) return 'duplicate' as const;
+        await subscription.handler.handle(event, tx, prepared);
         return 'applied' as const;
       });
     } catch (err) {
@@ -119,8 +122,6 @@ export class EventConsumer {
       if (err instanceof UniqueConstraintViolationException && (await this.alreadyApplied(event.id))) return 'duplicate';
       throw err;
     }
-    if (outcome === 'applied') this.afterCommit();
-    return outcome;
   }
 
   private async alreadyApplied(eventId: string): Promise<boolean> {

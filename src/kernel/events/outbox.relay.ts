@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { isPostgres } from '../db/module-orm.factory.js';
 import type { Logger } from 'pino';
 import type { EventEnvelope } from './event-envelope.js';
+import type { EventTables, OutboxRow } from './event-tables.port.js';
 import type { EventTransport } from './event-transport.port.js';
 import { OutboxRecordSchema, type OutboxRecord } from './outbox.entity.js';
 
@@ -10,7 +11,7 @@ export interface RelayOptions {
   batchSize: number;
 }
 
-export function toEnvelope(source: string, row: OutboxRecord): EventEnvelope {
+export function toEnvelope(source: string, row: OutboxRecord | OutboxRow): EventEnvelope {
   return {
     specversion: '1.0',
     id: row.id,
@@ -37,12 +38,16 @@ export class OutboxRelay {
   private readonly lastBySubject = new Map<string, { seq: number; taken: Promise<boolean> }>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  /** Rows taken by the transport and not yet marked: marked together, one statement per batch. */
+  private toMark: number[] = [];
+  private marking: Promise<void> | undefined;
   private again = false;
   private running = false;
 
   constructor(
     private readonly source: string,
     private readonly orm: MikroORM,
+    private readonly tables: EventTables,
     private readonly transport: EventTransport,
     private readonly options: RelayOptions,
     private readonly logger: Logger,
@@ -131,11 +136,7 @@ export class OutboxRelay {
    */
   private async pipelinedPass(): Promise<void> {
     const from = this.dispatchedUpTo;
-    const rows = await this.orm.em.fork().find(
-      OutboxRecordSchema,
-      { publishedAt: null, seq: { $gt: from } },
-      { orderBy: { seq: 'asc' }, limit: this.options.batchSize },
-    );
+    const rows = await this.tables.unpublished(from, this.options.batchSize);
     // A hand-over was refused while we read: read again from there, or that row would be skipped.
     if (this.dispatchedUpTo < from) {
       this.again = true;
@@ -167,7 +168,7 @@ export class OutboxRelay {
    * hand-over) was refused, the row is not handed over at all: it would overtake that one, which is
    * handed over again, followed by this one, on a later pass.
    */
-  private async handOver(row: OutboxRecord, previous?: Promise<boolean>): Promise<boolean> {
+  private async handOver(row: OutboxRow, previous?: Promise<boolean>): Promise<boolean> {
     if (previous && !(await previous)) {
       this.dispatchedUpTo = Math.min(this.dispatchedUpTo, row.seq - 1);
       return false;
@@ -180,12 +181,24 @@ export class OutboxRelay {
       this.logger.warn({ err, eventId: row.id, type: row.type }, 'event not handed over; will retry');
       return false;
     }
-    try {
-      await this.orm.em.fork().nativeUpdate(OutboxRecordSchema, { seq: row.seq }, { publishedAt: new Date() });
-    } catch (err) {
-      // Left unmarked, the row is handed over again after a restart and deduplicated downstream.
-      this.logger.warn({ err, eventId: row.id }, 'could not mark event published');
-    }
+    this.track(this.markPublished(row.seq));
     return true;
+  }
+
+  /** Marks a taken row soon, together with the others taken meanwhile. */
+  private markPublished(seq: number): Promise<void> {
+    this.toMark.push(seq);
+    this.marking ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const seqs = this.toMark;
+      this.toMark = [];
+      this.marking = undefined;
+      try {
+        await this.tables.markPublished(seqs);
+      } catch (err) {
+        // Left unmarked, the rows are handed over again after a restart and deduplicated downstream.
+        this.logger.warn({ err, events: seqs.length }, 'could not mark events published');
+      }
+    });
+    return this.marking;
   }
 }

@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../../src/kernel/events/event-envelope.js';
+import type { EventTables } from '../../../src/kernel/events/event-tables.port.js';
 import type { EventTransport } from '../../../src/kernel/events/event-transport.port.js';
 import type { OutboxRecord } from '../../../src/kernel/events/outbox.entity.js';
 import { OutboxRelay } from '../../../src/kernel/events/outbox.relay.js';
@@ -12,22 +13,20 @@ interface Deferred {
   reject(err: Error): void;
 }
 
-/** An outbox in memory, behind the two ORM calls the relay makes; its reads can be held. */
+/** An outbox in memory, behind the two calls the relay makes; its reads can be held. */
 function fakeOutbox() {
   const rows: OutboxRecord[] = [];
   let readGate: Promise<void> | undefined;
-  const em = {
-    async find(_entity: unknown, where: { seq: { $gt: number } }): Promise<OutboxRecord[]> {
-      const after = where.seq.$gt;
-      const found = rows.filter((r) => !r.publishedAt && r.seq > after).map((r) => ({ ...r }));
+  const tables = {
+    async unpublished(after: number) {
+      const found = rows.filter((r) => !r.publishedAt && r.seq > after).map((r) => ({ ...r, traceparent: null }));
       await readGate;
       return found;
     },
-    async nativeUpdate(_entity: unknown, where: { seq: number }, data: { publishedAt: Date }): Promise<number> {
-      rows.find((r) => r.seq === where.seq)!.publishedAt = data.publishedAt;
-      return 1;
+    async markPublished(seqs: readonly number[]) {
+      for (const seq of seqs) rows.find((r) => r.seq === seq)!.publishedAt = new Date();
     },
-  };
+  } as unknown as EventTables;
   return {
     rows,
     /** Commits one more event. */
@@ -46,7 +45,8 @@ function fakeOutbox() {
       rows.push(row);
       return row;
     },
-    orm: { em: { fork: () => em } } as unknown as MikroORM,
+    orm: {} as MikroORM,
+    tables,
     /** Reads from now on wait until the returned function is called. */
     holdReads(): () => void {
       let open!: () => void;
@@ -95,7 +95,7 @@ describe('the outbox relay', () => {
   it('hands an event over again when the transport refused it while a later pass was reading', async () => {
     const outbox = fakeOutbox();
     const broker = fakeTransport();
-    const relay = new OutboxRelay('ledger', outbox.orm, broker.transport, { intervalMs: 20, batchSize: 100 }, pino({ level: 'silent' }));
+    const relay = new OutboxRelay('ledger', outbox.orm, outbox.tables, broker.transport, { intervalMs: 20, batchSize: 100 }, pino({ level: 'silent' }));
     const first = outbox.add();
     const second = outbox.add();
     try {

@@ -22,23 +22,31 @@ const PROVIDER_RETRY: RetryPolicy = retry(handleType(ProviderUnavailableError), 
   backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
 });
 
+/** The provider's answer, or undefined when it could not be reached after retries. */
+type Charged = ChargeResult | undefined;
+
 /**
- * Charges the order once stock is set aside. The order id is the idempotency key at the provider
- * and the unique key of the payment row, so redelivery never charges twice; a provider that stays
- * down ends the order as `payment_unavailable` instead of leaving it pending.
+ * Charges the order once stock is set aside. The provider is called before the transaction opens,
+ * so a slow provider holds no database connection or lock; the order id is the idempotency key at
+ * the provider and the unique key of the payment row, so redelivery never charges twice (a repeated
+ * call returns the first charge). A provider that stays down ends the order as
+ * `payment_unavailable` instead of leaving it pending.
  */
 @injectable()
-export class ChargeOrderHandler implements EventHandler<StockReserved> {
+export class ChargeOrderHandler implements EventHandler<StockReserved, Charged> {
   constructor(
     @inject(PaymentRepository) private readonly payments: PaymentRepository,
     @inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 
-  async handle(event: EventEnvelope<StockReserved>, tx: Transaction): Promise<void> {
+  prepare(event: EventEnvelope<StockReserved>): Promise<Charged> {
+    return this.charge(event.data.orderId, event.data);
+  }
+
+  async handle(event: EventEnvelope<StockReserved>, tx: Transaction, result: Charged): Promise<void> {
     const { orderId, userId, amount, paymentMethod } = event.data;
     if (await this.payments.findByOrder(tx.em, orderId)) return;
-    const result = await this.charge(orderId, event.data);
     const payment: Payment = {
       id: uuidv7(),
       orderId,
@@ -59,8 +67,7 @@ export class ChargeOrderHandler implements EventHandler<StockReserved> {
     }
   }
 
-  /** The provider's answer, or undefined when it could not be reached after retries. */
-  private async charge(orderId: string, data: StockReserved): Promise<ChargeResult | undefined> {
+  private async charge(orderId: string, data: StockReserved): Promise<Charged> {
     try {
       return await PROVIDER_RETRY.execute(() => this.provider.charge({ idempotencyKey: orderId, amount: data.amount, paymentMethod: data.paymentMethod }));
     } catch (err) {

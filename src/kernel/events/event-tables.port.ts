@@ -1,0 +1,33 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { EventEnvelope } from './event-envelope.js';
+
+/** An outbox row as the relay reads it: the event and its place in the module's outbox order. */
+export interface OutboxRow {
+  seq: number;
+  id: string;
+  type: string;
+  subject: string;
+  time: string;
+  data: Record<string, unknown>;
+  traceparent: string | null;
+}
+
+/**
+ * The kernel's own hot tables (outbox and inbox) in one module's database. They are written on
+ * every event, so each database gets the cheapest correct access: plain ORM entities where
+ * statements travel over a network anyway, prepared statements on SQLite.
+ */
+export interface EventTables {
+  /** Adds events to the outbox inside the transaction `em` is bound to. */
+  appendOutbox(em: EntityManager, events: readonly EventEnvelope[]): Promise<void>;
+  /**
+   * Records an event in the inbox inside the handler's transaction `em` is bound to; false when it
+   * is there already (the event was applied before).
+   */
+  claimInbox(em: EntityManager, eventId: string, type: string): Promise<boolean>;
+  /** Committed rows not yet marked published with a seq above `afterSeq`, oldest first. */
+  unpublished(afterSeq: number, limit: number): Promise<OutboxRow[]>;
+  markPublished(seqs: readonly number[]): Promise<void>;
+  /** Deletes outbox rows published and inbox records processed before the given times; returns the counts. */
+  prune(publishedBefore: Date, processedBefore: Date): Promise<{ outbox: number; inbox: number }>;
+}
