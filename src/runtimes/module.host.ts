@@ -61,6 +61,7 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   container.register(TOKENS.UnitOfWork, { useValue: uow });
   definition.register(container);
 
+  bus.addTables(name, tables);
   if (definition.publishes.length > 0) bus.addPublisher(name, orm, tables);
   const consumer = new EventConsumer(name, orm, resolveSubscriptions(definition.subscriptions, container), {
     retry: config.events.retry,

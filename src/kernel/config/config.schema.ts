@@ -50,6 +50,18 @@ export const configSchema = z.object({
       initialDelayMs: z.coerce.number().int().min(1),
       maxDelayMs: z.coerce.number().int().min(1),
     }),
+    /**
+     * How long relayed outbox rows (the log a late joiner replays in memory) and inbox records (what
+     * deduplicates redeliveries) are kept before pruning. An event can be redelivered only while its
+     * outbox row exists, so the inbox keeps its records at least as long.
+     */
+    retention: z
+      .object({
+        outboxMs: z.coerce.number().int().min(1_000),
+        inboxMs: z.coerce.number().int().min(1_000),
+        pruneIntervalMs: z.coerce.number().int().min(100),
+      })
+      .refine((r) => r.inboxMs >= r.outboxMs, { message: 'the inbox retention must be at least the outbox retention', path: ['inboxMs'] }),
   }),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

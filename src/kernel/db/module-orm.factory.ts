@@ -149,13 +149,34 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** Distinct SQL texts kept prepared per connection; the ORM generates a few dozen per module. */
+const PREPARED_STATEMENTS = 500;
+
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
 /**
  * WAL lets readers run beside the writer; `synchronous = normal` skips the fsync on every commit,
  * which in WAL mode still survives a killed process (only a power cut can lose the last commits).
+ * The query builder asks the driver to prepare every statement anew; compiling the same SQL again
+ * cost more than running it, so each connection keeps its statements prepared.
  */
-function tuneSqliteConnection(connection: { pragma(sql: string): unknown }, done: (err: Error | null, connection: unknown) => void): void {
+function tuneSqliteConnection(connection: SqliteConnection, done: (err: Error | null, connection: unknown) => void): void {
   connection.pragma('journal_mode = wal');
   connection.pragma('synchronous = normal');
+  const prepare = connection.prepare.bind(connection);
+  const prepared = new Map<string, unknown>();
+  connection.prepare = (sql: string) => {
+    let statement = prepared.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (prepared.size >= PREPARED_STATEMENTS) prepared.delete(prepared.keys().next().value!);
+      prepared.set(sql, statement);
+    }
+    return statement;
+  };
   done(null, connection);
 }
 

@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { EventConsumer } from './event.consumer.js';
 import type { EventTables } from './event-tables.port.js';
+import { EventTablesPruner, type RetentionOptions } from './event-tables.pruner.js';
 import type { EventTransport } from './event-transport.port.js';
 import { OutboxRelay, type RelayOptions } from './outbox.relay.js';
 
@@ -12,12 +13,19 @@ import { OutboxRelay, type RelayOptions } from './outbox.relay.js';
  */
 export class EventBus {
   private readonly relays = new Map<string, OutboxRelay>();
+  private readonly pruners: EventTablesPruner[] = [];
 
   constructor(
     readonly transport: EventTransport,
     private readonly relayOptions: RelayOptions,
+    private readonly retention: RetentionOptions,
     private readonly logger: Logger,
   ) {}
+
+  /** Keeps a module's event tables within their retention. */
+  addTables(module: string, tables: EventTables): void {
+    this.pruners.push(new EventTablesPruner(tables, this.retention, this.logger.child({ pruner: module })));
+  }
 
   addPublisher(source: string, orm: MikroORM, tables: EventTables): void {
     this.transport.declareSource(source);
@@ -36,17 +44,20 @@ export class EventBus {
   async start(): Promise<void> {
     await this.transport.start();
     for (const relay of this.relays.values()) relay.start();
+    for (const pruner of this.pruners) pruner.start();
   }
 
   /** Stops relaying, lets handed-over events finish, then closes the transport. */
   async stop(): Promise<void> {
     await Promise.all([...this.relays.values()].map((r) => r.stop()));
+    await Promise.all(this.pruners.map((p) => p.stop()));
     await this.transport.stop();
   }
 
   /** Abandons all relaying at once, as a crash would. */
   halt(): void {
     for (const relay of this.relays.values()) relay.halt();
+    for (const pruner of this.pruners) void pruner.stop();
   }
 
   /** Resolves when no relay has work in flight (tests use it to wait for a quiet system). */
