@@ -80,7 +80,7 @@ async function main(): Promise<void> {
 
   await ensurePostgresDatabase(url);
   try {
-    const existing = definition.migrations ?? [];
+    const existing = (await definition.migrations?.()) ?? [];
     const target = { kind: 'postgres' as const, url, schema: definition.name };
     const orm = await MikroORM.init(await postgresOrmOptions(definition.name, definition.entities, target, undefined, existing));
     try {

@@ -18,8 +18,9 @@ export interface ModuleDefinition {
    * The module's schema migrations, oldest first (its own tables and the kernel's event tables, in
    * the schema named after the module). Applied at start on PostgreSQL; SQLite derives its schema
    * from the entities. Add one with `npx tsx scripts/create-migration.ts <module> <name>`.
+   * Loaded on demand: the migration tooling costs ~0.3 s of start-up that SQLite never needs.
    */
-  readonly migrations?: readonly MigrationObject[];
+  readonly migrations?: () => Promise<readonly MigrationObject[]>;
   /**
    * Path prefixes of every route the module serves: what a gateway that does not host the module
    * forwards to the processes that do. Checked against `routes` at start.

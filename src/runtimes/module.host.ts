@@ -52,7 +52,8 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const { config, bus } = ctx;
   const logger = ctx.logger.child({ module: name });
   const target = databaseTargetFor(name, { ...config.sqlite, dataDir: config.dataDir, ...config.database });
-  const orm = await createModuleOrm(name, definition.entities, target, logger, { migrations: definition.migrations });
+  const migrations = target.kind === 'postgres' ? await definition.migrations?.() : undefined;
+  const orm = await createModuleOrm(name, definition.entities, target, logger, migrations ? { migrations } : {});
   const tables = eventTablesFor(orm);
   const uow = new UnitOfWork(orm, name, tables, () => bus.committed(name));
 

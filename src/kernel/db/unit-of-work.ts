@@ -22,7 +22,8 @@ export class UnitOfWork {
 
   async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const events: EventEnvelope[] = [];
-    const result = await this.orm.em.fork().transactional(async (em) => {
+    // `transactional` forks its own entity manager: forking first as well would only cost time.
+    const result = await this.orm.em.transactional(async (em) => {
       const value = await work({
         em,
         publish: (contract, subject, data) => {

@@ -11,13 +11,12 @@ import { ProductUpdatedV1 } from './contracts/product-updated.event.js';
 import { ProductRepository } from './infrastructure/product.repository.js';
 import { productRoutes } from './infrastructure/product.routes.js';
 import { ProductSchema } from './infrastructure/product.schema.js';
-import { migrations } from './infrastructure/migrations/index.js';
 
 export const catalogModule = defineModule({
   name: 'catalog',
   routePrefixes: ['/api/v1/products'],
   entities: [ProductSchema],
-  migrations,
+  migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [ProductCreatedV1, ProductUpdatedV1],
   subscriptions: [],
   register(container: DependencyContainer) {

@@ -16,13 +16,12 @@ import { inventoryRoutes } from './infrastructure/inventory.routes.js';
 import { ReservationSchema } from './infrastructure/reservation.schema.js';
 import { StockItemSchema } from './infrastructure/stock-item.schema.js';
 import { StockRepository } from './infrastructure/stock.repository.js';
-import { migrations } from './infrastructure/migrations/index.js';
 
 export const inventoryModule = defineModule({
   name: 'inventory',
   routePrefixes: ['/api/v1/inventory'],
   entities: [StockItemSchema, ReservationSchema],
-  migrations,
+  migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [StockReservedV1, StockRejectedV1],
   subscriptions: [
     on(ProductCreatedV1, ProductCreatedHandler),

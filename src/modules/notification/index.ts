@@ -15,13 +15,12 @@ import { NotificationRepository } from './infrastructure/notification.repository
 import { notificationRoutes } from './infrastructure/notification.routes.js';
 import { NotificationSchema, RecipientSchema } from './infrastructure/notification.schema.js';
 import { SmtpChannel } from './infrastructure/smtp.channel.js';
-import { migrations } from './infrastructure/migrations/index.js';
 
 export const notificationModule = defineModule({
   name: 'notification',
   routePrefixes: ['/api/v1/notifications'],
   entities: [NotificationSchema, RecipientSchema],
-  migrations,
+  migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [],
   subscriptions: [
     on(UserRegisteredV1, UserRegisteredHandler),

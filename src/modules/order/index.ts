@@ -17,13 +17,12 @@ import { KnownProductSchema } from './infrastructure/known-product.schema.js';
 import { OrderRepository } from './infrastructure/order.repository.js';
 import { orderRoutes } from './infrastructure/order.routes.js';
 import { OrderSchema } from './infrastructure/order.schema.js';
-import { migrations } from './infrastructure/migrations/index.js';
 
 export const orderModule = defineModule({
   name: 'order',
   routePrefixes: ['/api/v1/orders'],
   entities: [OrderSchema, KnownProductSchema],
-  migrations,
+  migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [OrderPlacedV1, OrderConfirmedV1, OrderCancelledV1],
   subscriptions: [
     on(ProductCreatedV1, ProductPriceHandler),

@@ -14,13 +14,12 @@ import { PaymentRepository } from './infrastructure/payment.repository.js';
 import { paymentRoutes } from './infrastructure/payment.routes.js';
 import { PaymentSchema } from './infrastructure/payment.schema.js';
 import { SandboxPaymentProvider } from './infrastructure/sandbox-payment.provider.js';
-import { migrations } from './infrastructure/migrations/index.js';
 
 export const paymentModule = defineModule({
   name: 'payment',
   routePrefixes: ['/api/v1/payments'],
   entities: [PaymentSchema],
-  migrations,
+  migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [PaymentCapturedV1, PaymentDeclinedV1],
   subscriptions: [on(StockReservedV1, ChargeOrderHandler)],
   register(container: DependencyContainer) {

@@ -16,14 +16,13 @@ import { RefreshTokenSchema } from './infrastructure/refresh-token.schema.js';
 import { UserRepository } from './infrastructure/user.repository.js';
 import { userRoutes } from './infrastructure/user.routes.js';
 import { UserSchema } from './infrastructure/user.schema.js';
-import { migrations } from './infrastructure/migrations/index.js';
 
 export const userModule = defineModule({
   name: 'user',
   routePrefixes: ['/api/v1/users', '/api/v1/auth', '/.well-known/jwks.json'],
   issuesTokens: true,
   entities: [UserSchema, RefreshTokenSchema, LoginFailureSchema],
-  migrations,
+  migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [UserRegisteredV1],
   subscriptions: [],
   register(container: DependencyContainer) {

@@ -70,8 +70,8 @@ function recordingLogger(): { logger: Logger; applied: () => string[] } {
   return { logger, applied: () => lines.filter((l) => l.msg === 'database migrations applied').flatMap((l) => l.migrations ?? []) };
 }
 
-function migrationNames(definition: ModuleDefinition): string[] {
-  return (definition.migrations ?? []).map((m) => m.name);
+async function migrationNames(definition: ModuleDefinition): Promise<string[]> {
+  return ((await definition.migrations?.()) ?? []).map((m) => m.name);
 }
 
 async function appliedIn(url: string, schema: string): Promise<string[]> {
@@ -111,8 +111,8 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     }
   });
 
-  it('every module ships migrations', () => {
-    for (const definition of ALL_MODULES) expect(migrationNames(definition), definition.name).not.toHaveLength(0);
+  it('every module ships migrations', async () => {
+    for (const definition of ALL_MODULES) expect(await migrationNames(definition), definition.name).not.toHaveLength(0);
   });
 
   it.each(ALL_MODULES.map((m) => [m.name, m] as const))(
@@ -120,16 +120,16 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     async (name, definition) => {
       const target = { kind: 'postgres' as const, url: main, schema: name };
       const first = recordingLogger();
-      const orm = await createModuleOrm(name, definition.entities, target, first.logger, { migrations: definition.migrations });
+      const orm = await createModuleOrm(name, definition.entities, target, first.logger, { migrations: (await definition.migrations?.()) ?? [] });
       try {
-        expect(first.applied()).toEqual(migrationNames(definition));
+        expect(first.applied()).toEqual(await migrationNames(definition));
         // The migrations build exactly what the entities describe: no schema difference is left
         // (compared within the module's own schema; the other modules' schemas share this database).
         expect(await orm.schema.getUpdateSchemaSQL({ wrap: false, schema: name })).toBe('');
       } finally {
         await orm.close(true);
       }
-      expect(await appliedIn(main, name)).toEqual(migrationNames(definition));
+      expect(await appliedIn(main, name)).toEqual(await migrationNames(definition));
       const tables = await tablesIn(main, name);
       expect(tables).toEqual(expect.arrayContaining(['event_dead_letter', 'event_inbox', 'event_outbox', MIGRATIONS_TABLE]));
       const own = definition.entities.map((e) => e.meta.tableName ?? e.meta.collection).filter(Boolean);
@@ -138,14 +138,14 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       expect(await tablesIn(main, 'public')).toEqual([]);
 
       const second = recordingLogger();
-      const again = await createModuleOrm(name, definition.entities, target, second.logger, { migrations: definition.migrations });
+      const again = await createModuleOrm(name, definition.entities, target, second.logger, { migrations: (await definition.migrations?.()) ?? [] });
       try {
         expect(second.applied()).toEqual([]);
         expect(await migrateModuleSchema(again, name)).toEqual([]);
       } finally {
         await again.close(true);
       }
-      expect(await appliedIn(main, name)).toEqual(migrationNames(definition));
+      expect(await appliedIn(main, name)).toEqual(await migrationNames(definition));
     },
   );
 
@@ -154,10 +154,11 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     const definition = ALL_MODULES.find((m) => m.name === 'order')!;
     const target = { kind: 'postgres' as const, url, schema: definition.name };
     const starts = [recordingLogger(), recordingLogger()];
-    const orms = await Promise.all(starts.map((s) => createModuleOrm(definition.name, definition.entities, target, s.logger, { migrations: definition.migrations })));
+    const migrations = (await definition.migrations?.()) ?? [];
+    const orms = await Promise.all(starts.map((s) => createModuleOrm(definition.name, definition.entities, target, s.logger, { migrations })));
     await Promise.all(orms.map((o) => o.close(true)));
-    expect(starts.flatMap((s) => s.applied())).toEqual(migrationNames(definition));
-    expect(await appliedIn(url, definition.name)).toEqual(migrationNames(definition));
+    expect(starts.flatMap((s) => s.applied())).toEqual(await migrationNames(definition));
+    expect(await appliedIn(url, definition.name)).toEqual(await migrationNames(definition));
   });
 
   it('refuses PostgreSQL for a module without migrations', async () => {
@@ -181,7 +182,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     } finally {
       await sys.stop();
     }
-    for (const definition of ALL_MODULES) expect(await appliedIn(url, definition.name), definition.name).toEqual(migrationNames(definition));
+    for (const definition of ALL_MODULES) expect(await appliedIn(url, definition.name), definition.name).toEqual(await migrationNames(definition));
     expect(await query(url, 'select sku from "catalog"."product"')).toEqual([{ sku: 'PG-MUG-1' }]);
   });
 
@@ -203,7 +204,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       await sys.stop();
     }
     const catalog = ALL_MODULES.find((m) => m.name === 'catalog')!;
-    expect(await appliedIn(catalogUrl, 'catalog')).toEqual(migrationNames(catalog));
+    expect(await appliedIn(catalogUrl, 'catalog')).toEqual(await migrationNames(catalog));
     expect(await query(catalogUrl, 'select sku from "catalog"."product"')).toEqual([{ sku: 'PG-OWN-DB-1' }]);
     // The catalog schema of the shared database (migrated earlier) did not get the product.
     expect(await query(main, 'select sku from "catalog"."product"')).toEqual([]);
