@@ -11,6 +11,12 @@ export interface RelayOptions {
   batchSize: number;
 }
 
+/**
+ * In one process every commit wakes its relay, so polling only catches what a wake-up missed
+ * (a refused hand-over is retried sooner, below): it can be rare, and an idle process stays idle.
+ */
+const IN_PROCESS_POLL_MS = 2_000;
+
 export function toEnvelope(source: string, row: OutboxRecord | OutboxRow): EventEnvelope {
   return {
     specversion: '1.0',
@@ -55,7 +61,8 @@ export class OutboxRelay {
 
   start(): void {
     this.running = true;
-    this.timer = setInterval(() => this.nudge(), this.options.intervalMs);
+    const every = this.transport.pipelined ? Math.max(this.options.intervalMs, IN_PROCESS_POLL_MS) : this.options.intervalMs;
+    this.timer = setInterval(() => this.nudge(), every);
     this.timer.unref();
     this.nudge();
   }
@@ -179,6 +186,7 @@ export class OutboxRelay {
       // Not taken: hand it (and what follows) over again on a later pass.
       this.dispatchedUpTo = Math.min(this.dispatchedUpTo, row.seq - 1);
       this.logger.warn({ err, eventId: row.id, type: row.type }, 'event not handed over; will retry');
+      setTimeout(() => this.nudge(), this.options.intervalMs).unref();
       return false;
     }
     this.track(this.markPublished(row.seq));
