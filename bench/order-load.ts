@@ -348,9 +348,9 @@ export function failureLines(run: OrderRun): string[] {
 
 /** CPU per confirmed order (per group, and summed over the Mercato groups), % of a core and peak RSS. */
 export function cpuRows(usage: { elapsedMs: number; groups: GroupUsage[] }, confirmed: number): string[] {
-  const lines = [`  ${'process'.padEnd(34)} ${'CPU ms'.padStart(9)} ${'ms/order'.padStart(9)} ${'% core'.padStart(7)} ${'peak RSS'.padStart(9)}`];
+  const lines = [`  ${'process'.padEnd(44)} ${'CPU ms'.padStart(9)} ${'ms/order'.padStart(9)} ${'% core'.padStart(7)} ${'peak RSS'.padStart(9)}`];
   const line = (name: string, cpuMs: number, rss: number) =>
-    `  ${name.padEnd(34)} ${fmt(cpuMs, 0).padStart(9)} ${fmt(confirmed > 0 ? cpuMs / confirmed : NaN, 2).padStart(9)} ${fmt((cpuMs / usage.elapsedMs) * 100).padStart(7)} ${(rss > 0 ? mib(rss) : '-').padStart(9)}`;
+    `  ${name.padEnd(44)} ${fmt(cpuMs, 0).padStart(9)} ${fmt(confirmed > 0 ? cpuMs / confirmed : NaN, 2).padStart(9)} ${fmt((cpuMs / usage.elapsedMs) * 100).padStart(7)} ${(rss > 0 ? mib(rss) : '-').padStart(9)}`;
   const mercato = usage.groups.filter((g) => g.mercato);
   for (const g of mercato) lines.push(line(g.name, g.cpuMs, g.peakRss));
   if (mercato.length > 1) lines.push(line('Mercato total', mercato.reduce((a, g) => a + g.cpuMs, 0), mercato.reduce((a, g) => a + g.peakRss, 0)));
@@ -360,7 +360,7 @@ export function cpuRows(usage: { elapsedMs: number; groups: GroupUsage[] }, conf
 
 /** Idle: % of one core per group over the window. */
 export function idleRows(usage: { elapsedMs: number; groups: GroupUsage[] }): string[] {
-  return usage.groups.map((g) => `  ${g.name.padEnd(34)} ${fmt((g.cpuMs / usage.elapsedMs) * 100, 2).padStart(7)} % of a core  (${fmt(g.cpuMs, 0)} ms in ${fmt(usage.elapsedMs / 1000, 1)} s)`);
+  return usage.groups.map((g) => `  ${g.name.padEnd(44)} ${fmt((g.cpuMs / usage.elapsedMs) * 100, 2).padStart(7)} % of a core  (${fmt(g.cpuMs, 0)} ms in ${fmt(usage.elapsedMs / 1000, 1)} s)`);
 }
 
 /** The load generator's own CPU over a window (it shares the machine with the servers). */

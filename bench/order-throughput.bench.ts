@@ -14,7 +14,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ChildServer, HttpClient, ProcessMeter, cleanEnv, freePort, intOption, measureHello, procRss, sleep, summarize, type MeteredGroup } from './bench.kit.js';
@@ -43,6 +43,8 @@ import {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN = { email: 'bench-admin@bench.local', password: 'bench-admin-password' };
 const START_TIMEOUT_MS = 30_000;
+const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR ? resolve(process.env.BENCH_CPU_PROF_DIR) : undefined;
+const PRELOAD = fileURLToPath(new URL('./cpu-profile.preload.mjs', import.meta.url));
 
 const CUSTOMERS = intOption('customers', 'BENCH_CUSTOMERS', 20, 1, 200);
 const ORDERS = intOption('orders', 'BENCH_ORDERS', 10, 1, 100);
@@ -64,9 +66,9 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 async function startMercato(dataDir: string): Promise<{ server: ChildServer; base: string }> {
   const port = await freePort();
-  // BENCH_NODE_ARGS: extra node flags; BENCH_CPU_PROF_DIR: a .cpuprofile of the server written there at exit.
+  // BENCH_NODE_ARGS: extra node flags; BENCH_CPU_PROF_DIR: a .cpuprofile of the server under load (see cpu-profile.preload.mjs).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  if (process.env.BENCH_CPU_PROF_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`);
+  if (PROFILE_DIR) nodeArgs.push('--import', PRELOAD);
   const server = ChildServer.start('mercato', [...nodeArgs, '--import', 'tsx', 'src/runtimes/main.ts'], ROOT, {
     ...cleanEnv(),
     NODE_ENV: 'development',
@@ -76,6 +78,7 @@ async function startMercato(dataDir: string): Promise<{ server: ChildServer; bas
     DATA_DIR: dataDir,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    ...(PROFILE_DIR ? { BENCH_CPU_PROF_DIR: PROFILE_DIR, BENCH_CPU_PROF_SIGNAL: '1', BENCH_CPU_PROF_NAME: 'all-in-one' } : {}),
   });
   return { server, base: `http://127.0.0.1:${port}` };
 }
@@ -141,7 +144,9 @@ async function main(): Promise<number> {
       for (const l of idleRows(meter.stop())) out(l);
     }
 
-    // ---- closed loop
+    // ---- closed loop (the profile, if any, covers the closed and the open loop)
+    const toggleProfile = () => PROFILE_DIR && server.pid && process.kill(server.pid, 'SIGUSR2');
+    toggleProfile();
     let meter = new ProcessMeter(groups).start();
     let client = clientCpu();
     const closed = await closedLoop(api, customers, productId, ORDERS, POLL_MS, CLOSED_LIMIT_MS);
@@ -170,6 +175,8 @@ async function main(): Promise<number> {
       out(`  targets: POST p99 <= 50 ms, POST -> confirmed p99 <= 100 ms: POST p99 ${fmt(summarize(open.postMs).p99)} ms, confirmed p99 ${fmt(summarize(open.confirmMs).p99)} ms`);
       if (open.unfinished > 0) await sleep(3_000); // let abandoned orders settle before the next phase
     }
+    toggleProfile();
+    if (PROFILE_DIR) out(`\nCPU profile of the closed and open loops written to ${PROFILE_DIR} (npx tsx bench/cpuprofile-summary.ts ${PROFILE_DIR}/*.cpuprofile)`);
 
     // ---- after N orders
     if (SOAK > 0) {
