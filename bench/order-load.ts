@@ -342,7 +342,10 @@ export function latencyRows(prefix: string, run: OrderRun, endedAt?: number): st
 export function failureLines(run: OrderRun): string[] {
   if (run.failures.length === 0) return [];
   const counts = new Map<string, number>();
-  for (const f of run.failures) counts.set(f, (counts.get(f) ?? 0) + 1);
+  for (const raw of run.failures) {
+    const f = raw.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id');
+    counts.set(f, (counts.get(f) ?? 0) + 1);
+  }
   return ['  failures:', ...[...counts].map(([f, n]) => `    ${n} x ${f}`)];
 }
 
