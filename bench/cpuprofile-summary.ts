@@ -3,7 +3,10 @@
  * functions with the most self time, and the same time grouped by where the code lives (an npm
  * package, a folder of src/, node's internals, GC).
  *
- *   npx tsx bench/cpuprofile-summary.ts <file.cpuprofile>... [--top 25] [--markdown]
+ *   npx tsx bench/cpuprofile-summary.ts <file.cpuprofile>... [--top 25] [--markdown] [--callers NAME [--depth 6]]
+ *
+ * --callers NAME: for the frames whose function is NAME (e.g. a native one such as writeBuffer),
+ * the call stacks above them that account for their self time, heaviest first.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -31,7 +34,11 @@ const args = process.argv.slice(2);
 const topIndex = args.indexOf('--top');
 const TOP = topIndex >= 0 ? Number(args[topIndex + 1]) : 25;
 const MARKDOWN = args.includes('--markdown');
-const files = args.filter((a, i) => a.endsWith('.cpuprofile') && args[i - 1] !== '--top');
+const callersIndex = args.indexOf('--callers');
+const CALLERS = callersIndex >= 0 ? args[callersIndex + 1] : undefined;
+const depthIndex = args.indexOf('--depth');
+const DEPTH = depthIndex >= 0 ? Number(args[depthIndex + 1]) : 6;
+const files = args.filter((a) => a.endsWith('.cpuprofile'));
 if (files.length === 0) {
   process.stderr.write('usage: npx tsx bench/cpuprofile-summary.ts <file.cpuprofile>... [--top 25] [--markdown]\n');
   process.exit(2);
@@ -81,6 +88,26 @@ function summarise(file: string): string {
     const a = area(frame);
     fns.set(key, { us: (fns.get(key)?.us ?? 0) + us, area: a });
     areas.set(a, (areas.get(a) ?? 0) + us);
+  }
+  if (CALLERS) {
+    const parent = new Map<number, number>();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const stacks = new Map<string, number>();
+    let total = 0;
+    for (const [id, us] of selfUs) {
+      if (byId.get(id)!.callFrame.functionName !== CALLERS) continue;
+      total += us;
+      const chain: string[] = [];
+      for (let p = parent.get(id); p !== undefined && chain.length < DEPTH; p = parent.get(p)) {
+        const f = byId.get(p)!.callFrame;
+        if (f.functionName === '(root)') break;
+        chain.push(`${f.functionName || '(anonymous)'} ${shortUrl(f.url)}${f.url ? `:${f.lineNumber + 1}` : ''}`);
+      }
+      stacks.set(chain.join('\n      <- '), (stacks.get(chain.join('\n      <- ')) ?? 0) + us);
+    }
+    const lines = [`${basename(file)}: ${CALLERS}: ${(total / 1000).toFixed(0)} ms self (${((total / busyUs) * 100).toFixed(1)}% of busy); heaviest callers:`];
+    for (const [chain, us] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, TOP)) lines.push(`  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${chain}`);
+    return lines.join('\n');
   }
   const pct = (us: number) => `${((us / busyUs) * 100).toFixed(1)}%`.padStart(6);
   const ms = (us: number) => `${(us / 1000).toFixed(0)} ms`.padStart(9);
