@@ -155,7 +155,7 @@ export async function warmUp(api: HttpClient, customers: Customer[], productId: 
 export interface OrderRun {
   /** POST latencies (closed loop: from sending; open loop: from the intended send time). */
   postMs: number[];
-  /** POST → confirmed, by the server's confirmation stamp; dropped/unfinished orders count as +Infinity in the open loop. */
+  /** POST → confirmed, by the server's confirmation stamp; in the open loop every order not confirmed (dropped, failed, unfinished) counts as +Infinity. */
   confirmMs: number[];
   /** POST → the poll that saw `confirmed`. */
   observedMs: number[];
@@ -267,10 +267,17 @@ export async function openLoop(api: HttpClient, customers: Customer[], productId
     const task = placeAndAwait(api, customers[i % customers.length]!, productId, { pollMs: o.pollMs, backoff: true, abandoned: () => abandoned }, intendedAt)
       .then(
         (r) => {
-          if (r.status !== 'abandoned') record(run, r);
+          if (r.status === 'abandoned') return;
+          record(run, r);
+          // An order that did not end confirmed is later than any that did.
+          if (r.status !== 'confirmed') run.confirmMs.push(Infinity);
         },
         (err: unknown) => {
-          if (!abandoned) run.failures.push(`error: ${(err as Error).message.slice(0, 120)}`);
+          if (abandoned) return;
+          run.failures.push(`error: ${(err as Error).message.slice(0, 120)}`);
+          // A request that failed (e.g. timed out): the POST itself, or a poll after it.
+          if ((err as Error).message.startsWith('POST')) run.postMs.push(Infinity);
+          run.confirmMs.push(Infinity);
         },
       )
       .finally(() => {

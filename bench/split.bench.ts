@@ -159,6 +159,37 @@ function phaseReport(title: string, run: OrderRun, usage: ReturnType<ProcessMete
   ];
 }
 
+/**
+ * What PostgreSQL saw, from its statistics views, over the whole run (set-up, idle and background
+ * polling included): transactions and rows per placed order, and the most used tables.
+ */
+async function databaseActivity(db: TestDatabase, placed: number): Promise<void> {
+  try {
+    await sleep(1_000); // backends flush their statistics at most once a second
+    const [d] = await db.query<Record<string, string>>(
+      'select xact_commit, xact_rollback, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted from pg_stat_database where datname = current_database()',
+    );
+    const tables = await db.query<Record<string, string>>(
+      `select schemaname || '.' || relname as name, seq_scan, coalesce(idx_scan, 0) as idx_scan, n_tup_ins, n_tup_upd, n_tup_del, n_live_tup
+         from pg_stat_user_tables order by seq_scan + coalesce(idx_scan, 0) desc limit 12`,
+    );
+    const per = (v: string | undefined) => fmt(Number(v) / Math.max(1, placed), 1);
+    out(`
+PostgreSQL activity over the whole run (${placed} orders placed; idle polling and set-up included), per placed order:`);
+    out(
+      `  transactions ${per(d?.xact_commit)} committed + ${per(d?.xact_rollback)} rolled back; rows returned ${per(d?.tup_returned)}, fetched ${per(d?.tup_fetched)}, ` +
+        `inserted ${per(d?.tup_inserted)}, updated ${per(d?.tup_updated)}, deleted ${per(d?.tup_deleted)}`,
+    );
+    out(`  ${'table'.padEnd(36)} ${'seq scans'.padStart(10)} ${'idx scans'.padStart(10)} ${'ins'.padStart(7)} ${'upd'.padStart(7)} ${'del'.padStart(7)} ${'rows'.padStart(7)}`);
+    for (const t of tables) {
+      out(`  ${String(t.name).padEnd(36)} ${String(t.seq_scan).padStart(10)} ${String(t.idx_scan).padStart(10)} ${String(t.n_tup_ins).padStart(7)} ${String(t.n_tup_upd).padStart(7)} ${String(t.n_tup_del).padStart(7)} ${String(t.n_live_tup).padStart(7)}`);
+    }
+  } catch (err) {
+    out(`
+PostgreSQL activity: not available (${(err as Error).message})`);
+  }
+}
+
 /** Runs bench/kafka-transport.bench.ts (if there) as a child, bounded, and prints its output. */
 async function kafkaBaseline(): Promise<void> {
   if (KAFKA_BASELINE_S === 0) return;
@@ -325,6 +356,7 @@ async function main(): Promise<number> {
       const rss = pid ? procRss(pid) : undefined;
       out(`  ${s.name.padEnd(12)} ${rss ? `${mib(rss.rss)} / ${mib(rss.peak)}` : '-'}`);
     }
+    await databaseActivity(state.db, placed);
     const warnLines = topology.logs(4_000).split('\n').filter((l) => /"level":(40|50|60)|\bWARN\b|\bERROR\b|!/.test(l) && !/--- (started|exited)/.test(l));
     const crashes = topology.crashes();
     api.close();
