@@ -55,6 +55,7 @@ import {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR ? resolve(process.env.BENCH_CPU_PROF_DIR) : undefined;
+const PROFILE_PHASE = process.env.BENCH_CPU_PROF_PHASE === 'idle' ? 'idle' : 'load';
 const PRELOAD = fileURLToPath(new URL('./cpu-profile.preload.mjs', import.meta.url));
 /** Another agent's Kafka transport ceiling bench (raw kafkajs vs Mercato's transport); run if present. */
 const KAFKA_BASELINE = join(ROOT, 'bench/kafka-transport.bench.ts');
@@ -282,16 +283,6 @@ async function main(): Promise<number> {
     out(`warm-up (${CUSTOMERS} orders, untimed) in ${fmt(warmMs, 0)} ms`);
     let placed = CUSTOMERS;
 
-    // ---- idle
-    if (IDLE_S > 0) {
-      await sleep(2_000);
-      const meter = new ProcessMeter(groups, 1_000).start();
-      await sleep(IDLE_S * 1000);
-      out(`\nidle, no traffic for ${IDLE_S} s (target <= 1 % of a core per Mercato process; broker and PostgreSQL are shared with the rest of the machine):`);
-      for (const l of idleRows(meter.stop())) out(l);
-    }
-
-    // ---- closed loop (the profiles, if any, cover the closed and the open loop)
     const toggleProfiles = () => {
       if (!PROFILE_DIR) return;
       for (const s of SPECS) {
@@ -299,7 +290,20 @@ async function main(): Promise<number> {
         if (pid) process.kill(pid, 'SIGUSR2');
       }
     };
-    toggleProfiles();
+
+    // ---- idle (BENCH_CPU_PROF_PHASE=idle: the profiles cover this phase instead of the load)
+    if (IDLE_S > 0) {
+      await sleep(2_000);
+      if (PROFILE_PHASE === 'idle') toggleProfiles();
+      const meter = new ProcessMeter(groups, 1_000).start();
+      await sleep(IDLE_S * 1000);
+      if (PROFILE_PHASE === 'idle') toggleProfiles();
+      out(`\nidle, no traffic for ${IDLE_S} s (target <= 1 % of a core per Mercato process; broker and PostgreSQL are shared with the rest of the machine):`);
+      for (const l of idleRows(meter.stop())) out(l);
+    }
+
+    // ---- closed loop (the profiles, if any, cover the closed and the open loop)
+    if (PROFILE_PHASE === 'load') toggleProfiles();
     let meter = new ProcessMeter(groups, 500).start();
     let client = clientCpu();
     const closed = await closedLoop(api, customers, productId, ORDERS, POLL_MS, CLOSED_LIMIT_MS);
@@ -329,8 +333,8 @@ async function main(): Promise<number> {
       out(`  dropped (too many pending) ${open.dropped}, unfinished after the drain ${open.unfinished}: both count as infinitely late in the percentiles`);
       out(`  target: POST -> confirmed p99 <= 250 ms: ${fmt(summarize(open.confirmMs).p99)} ms; Mercato ${fmt(mercatoCpu(usage) / Math.max(1, open.confirmed), 2)} ms CPU per order`);
     }
-    toggleProfiles();
-    if (PROFILE_DIR) out(`\nCPU profiles of the closed and open loops written to ${PROFILE_DIR} (npx tsx bench/cpuprofile-summary.ts ${PROFILE_DIR}/*.cpuprofile)`);
+    if (PROFILE_PHASE === 'load') toggleProfiles();
+    if (PROFILE_DIR) out(`\nCPU profiles of the ${PROFILE_PHASE === 'idle' ? 'idle phase' : 'closed and open loops'} written to ${PROFILE_DIR} (npx tsx bench/cpuprofile-summary.ts ${PROFILE_DIR}/*.cpuprofile)`);
 
     // ---- after N orders
     if (SOAK > 0) {
