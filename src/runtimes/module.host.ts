@@ -51,7 +51,7 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const { config, bus } = ctx;
   const logger = ctx.logger.child({ module: name });
   const target = databaseTargetFor(name, { ...config.sqlite, dataDir: config.dataDir, ...config.database });
-  const orm = await createModuleOrm(name, definition.entities, target, logger, { migrations: definition.migrations });
+  const orm = await createModuleOrm(name, definition.entities, target, logger, { migrations: definition.migrations, pool: config.database.pool });
   const afterCommit = () => bus.committed(name);
 
   const container = ctx.root.createChildContainer();
