@@ -197,7 +197,12 @@ export async function closedLoop(api: HttpClient, customers: Customer[], product
           run.failures.push('not placed: time limit of the phase reached');
           continue;
         }
-        record(run, await placeAndAwait(api, customer, productId, { pollMs, backoff: false }));
+        try {
+          record(run, await placeAndAwait(api, customer, productId, { pollMs, backoff: false }));
+        } catch (err) {
+          // A request that failed (e.g. timed out) is a failed order; the customer goes on.
+          run.failures.push(`error: ${(err as Error).message.slice(0, 120)}`);
+        }
       }
     }),
   );
@@ -213,8 +218,8 @@ export async function fill(api: HttpClient, customers: Customer[], productId: st
     customers.map(async (customer) => {
       while (placed < count && performance.now() < deadline) {
         placed++;
-        const r = await placeAndAwait(api, customer, productId, { pollMs, backoff: false });
-        if (r.status === 'confirmed') confirmed++;
+        const r = await placeAndAwait(api, customer, productId, { pollMs, backoff: false }).catch(() => undefined);
+        if (r?.status === 'confirmed') confirmed++;
       }
     }),
   );
