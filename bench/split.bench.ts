@@ -68,6 +68,7 @@ const DURATION_S = intOption('duration-s', 'BENCH_DURATION_S', 30, 1, 300);
 const MAX_OUTSTANDING = intOption('max-outstanding', 'BENCH_MAX_OUTSTANDING', Math.max(100, 2 * RATE), 1, 10_000);
 const DRAIN_S = intOption('drain-s', 'BENCH_DRAIN_S', 15, 1, 120);
 const IDLE_S = intOption('idle-s', 'BENCH_IDLE_S', 20, 0, 120);
+const WARMUP = intOption('warmup', 'BENCH_WARMUP', 5, 1, 50);
 const SOAK = intOption('soak', 'BENCH_SOAK', 0, 0, 20_000);
 const FILL_LIMIT_S = intOption('fill-limit-s', 'BENCH_FILL_LIMIT_S', 240, 1, 1_200);
 const REPLICAS = intOption('replicas', 'BENCH_ORDER_REPLICAS', 2, 1, 4);
@@ -276,12 +277,12 @@ async function main(): Promise<number> {
 
     // ---- set-up and warm-up
     const setupStart = performance.now();
-    const stock = CUSTOMERS + 2 * TOTAL + Math.round(RATE * DURATION_S) + SOAK + 1_000;
+    const stock = CUSTOMERS * WARMUP + 2 * TOTAL + Math.round(RATE * DURATION_S) + SOAK + 1_000;
     const { productId, customers } = await setUp(api, runId, ADMIN, CUSTOMERS, stock);
     out(`setup (token, product, stock, ${CUSTOMERS} sign-ups) in ${fmt(performance.now() - setupStart, 0)} ms`);
-    const warmMs = await warmUp(api, customers, productId, POLL_MS);
-    out(`warm-up (${CUSTOMERS} orders, untimed) in ${fmt(warmMs, 0)} ms`);
-    let placed = CUSTOMERS;
+    const warmMs = await warmUp(api, customers, productId, POLL_MS, WARMUP);
+    out(`warm-up (${CUSTOMERS * WARMUP} orders, untimed) in ${fmt(warmMs, 0)} ms`);
+    let placed = CUSTOMERS * WARMUP;
 
     const toggleProfiles = () => {
       if (!PROFILE_DIR) return;
