@@ -315,6 +315,8 @@ async function main(): Promise<number> {
     const mercatoCpu = (u: typeof closedUsage) => u.groups.filter((g) => g.mercato).reduce((a, g) => a + g.cpuMs, 0);
     const closedCpuPerOrder = mercatoCpu(closedUsage) / Math.max(1, closed.confirmed);
     out(`  Mercato processes summed: ${fmt(closedCpuPerOrder, 2)} ms CPU per confirmed order (target <= 15 ms); ${fmt(ordersPerSec(closed))} orders/s (target >= 60)`);
+    const gatewayCpu = closedUsage.groups.find((g) => g.name.startsWith('gateway'))?.cpuMs ?? NaN;
+    out(`  gateway: ${fmt(gatewayCpu / Math.max(1, closed.postMs.length + closed.pollMs.length), 2)} ms CPU per proxied request (POST or poll)`);
 
     // ---- open loop
     if (RATE > 0) {
