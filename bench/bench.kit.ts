@@ -522,3 +522,15 @@ export async function measureHello(root: string, concurrency: number, total: num
     await server.stop();
   }
 }
+
+/** Processes whose parent is this one (e.g. children started by a helper that has not returned their handles yet). */
+export function childPids(): number[] {
+  return allPids().filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+    } catch {
+      return false;
+    }
+  });
+}

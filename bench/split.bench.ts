@@ -28,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, POSTGRES_ADMIN_URL, startKafka, TestDatabase } from '../test/split/support/infrastructure.js';
 import { ADMIN, Topology, type ProcessSpec } from '../test/split/support/topology.js';
-import { HttpClient, ProcessMeter, intOption, kafkaBrokerPid, measureHello, postgresPids, procRss, sleep, summarize, type MeteredGroup } from './bench.kit.js';
+import { HttpClient, ProcessMeter, childPids, intOption, kafkaBrokerPid, measureHello, postgresPids, procRss, sleep, summarize, type MeteredGroup } from './bench.kit.js';
 import {
   busyWarning,
   clientCpu,
@@ -136,6 +136,8 @@ function killQuietly(pid: number): void {
 /** Synchronous: the 'exit' hook, when nothing can be awaited any more. */
 function lastResort(): void {
   if (state.topology) for (const pid of runningPids(state.topology)) killQuietly(pid);
+  // Also processes started but not yet handed over (e.g. a Topology still starting when a signal came).
+  for (const pid of childPids()) killQuietly(pid);
   if (state.db) {
     try {
       execFileSync('psql', [POSTGRES_ADMIN_URL, '-qc', `DROP DATABASE IF EXISTS "${state.db.name}" WITH (FORCE)`], { timeout: 10_000, stdio: 'ignore' });
