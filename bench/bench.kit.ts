@@ -1,6 +1,8 @@
 /** Small helpers for the benches: a keep-alive HTTP client, child processes, free ports, percentiles. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -118,6 +120,8 @@ export class ChildServer {
   private readonly exitPromise: Promise<void>;
   /** Number of output lines the child wrote in total. */
   lineCount = 0;
+  /** performance.now() when the child was spawned. */
+  readonly spawnedAt = performance.now();
 
   private constructor(
     readonly name: string,
@@ -169,14 +173,7 @@ export class ChildServer {
   /** CPU time (user + system, all threads) the child has used so far, in ms; undefined off Linux. */
   cpuMs(): number | undefined {
     if (this.child.pid === undefined || this.exited) return undefined;
-    try {
-      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
-      // Fields after the ")" that ends the command name; utime and stime are fields 14 and 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
-    } catch {
-      return undefined;
-    }
+    return procCpuMs(this.child.pid);
   }
 
   /** The last lines the child wrote (stdout and stderr interleaved). */
@@ -184,8 +181,8 @@ export class ChildServer {
     return this.lines.slice(-n).join('\n');
   }
 
-  /** Polls `url` until it answers 200; fails early if the child exits. */
-  async waitReady(url: string, timeoutMs: number): Promise<number> {
+  /** Polls `url` until it answers 200; fails early if the child exits. Returns ms since the spawn. */
+  async waitReady(url: string, timeoutMs: number, pollMs = 100): Promise<number> {
     const started = performance.now();
     const probe = new HttpClient(url, 1);
     try {
@@ -195,11 +192,11 @@ export class ChildServer {
         }
         try {
           const res = await probe.get(url, { timeoutMs: 1_000 });
-          if (res.status === 200) return performance.now() - started;
+          if (res.status === 200) return performance.now() - this.spawnedAt;
         } catch {
           // not listening yet
         }
-        await sleep(100);
+        await sleep(pollMs);
       }
       throw new Error(`${this.name} not ready at ${url} after ${timeoutMs} ms:\n${this.tail()}`);
     } finally {
@@ -281,4 +278,259 @@ export async function pool(total: number, concurrency: number, worker: (i: numbe
     }
   });
   await Promise.all(lanes);
+}
+
+// ---------------------------------------------------------------- /proc
+
+/** CPU time (user + system, all threads) of a process so far, in ms; undefined if it is gone or off Linux. */
+export function procCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" that ends the command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size now and its lifetime peak (VmHWM), in bytes; undefined if the process is gone. */
+export function procRss(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+function procCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+function allPids(): number[] {
+  try {
+    return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The local Kafka broker's JVM: the pid file `npm run kafka:start` writes, else the java process
+ * running kafka.Kafka. Undefined when none is found.
+ */
+export function kafkaBrokerPid(): number | undefined {
+  const dataDir = process.env.MERCATO_KAFKA_DATA ?? join(homedir(), '.cache/mercato-kafka/data');
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'kafka.pid'), 'utf8').replace(/\D/g, ''));
+    if (pid > 0 && procCmdline(pid).includes('kafka.Kafka')) return pid;
+  } catch {
+    // no pid file: look for it
+  }
+  return allPids().find((pid) => /\bjava\b.*\bkafka\.Kafka\b/.test(procCmdline(pid)));
+}
+
+/**
+ * PostgreSQL processes. A backend's title is `postgres: <cluster>: <user> <database> <client> <state>`;
+ * with `database` only the backends serving that database are returned, otherwise every postgres
+ * process (the shared ones — checkpointer, walwriter, … — and backends of every database).
+ */
+export function postgresPids(database?: string): number[] {
+  return allPids().filter((pid) => {
+    const cmd = procCmdline(pid);
+    if (!cmd.startsWith('postgres') && !cmd.includes('/postgres ')) return false;
+    if (database === undefined) return true;
+    return cmd.startsWith('postgres: ') && cmd.split(' ').includes(database);
+  });
+}
+
+/** One row of the CPU table: a name and how to find its processes (they may come and go). */
+export interface MeteredGroup {
+  name: string;
+  pids: () => number[];
+  /** Summed into the "Mercato total" line. */
+  mercato: boolean;
+}
+
+export interface GroupUsage {
+  name: string;
+  mercato: boolean;
+  /** CPU ms used in the window (processes that ended between two samples lose their last slice). */
+  cpuMs: number;
+  /** Highest summed RSS seen by the sampler, bytes. */
+  peakRss: number;
+  /** Number of distinct processes seen. */
+  processes: number;
+}
+
+/**
+ * Reads CPU time and RSS of groups of processes from /proc at the start and the end of a window
+ * and every `sampleMs` in between (to catch short-lived processes and the RSS peak).
+ */
+export class ProcessMeter {
+  private readonly first = new Map<string, Map<number, number>>();
+  private readonly last = new Map<string, Map<number, number>>();
+  private readonly peak = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private endedAt = 0;
+
+  constructor(
+    private readonly groups: readonly MeteredGroup[],
+    private readonly sampleMs = 250,
+  ) {}
+
+  start(): this {
+    this.startedAt = performance.now();
+    for (const g of this.groups) {
+      const baseline = new Map<number, number>();
+      for (const pid of g.pids()) {
+        const cpu = procCpuMs(pid);
+        if (cpu !== undefined) baseline.set(pid, cpu);
+      }
+      this.first.set(g.name, baseline);
+      this.last.set(g.name, new Map(baseline));
+      this.peak.set(g.name, 0);
+    }
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.sampleMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): { elapsedMs: number; groups: GroupUsage[] } {
+    clearInterval(this.timer);
+    this.sample();
+    this.endedAt = performance.now();
+    return {
+      elapsedMs: this.endedAt - this.startedAt,
+      groups: this.groups.map((g) => {
+        const first = this.first.get(g.name)!;
+        const last = this.last.get(g.name)!;
+        let cpuMs = 0;
+        // A process not there at the start counts from 0 (it started in the window).
+        for (const [pid, cpu] of last) cpuMs += cpu - (first.get(pid) ?? 0);
+        return { name: g.name, mercato: g.mercato, cpuMs, peakRss: this.peak.get(g.name)!, processes: last.size };
+      }),
+    };
+  }
+
+  private sample(): void {
+    for (const g of this.groups) {
+      const last = this.last.get(g.name)!;
+      let rss = 0;
+      for (const pid of g.pids()) {
+        const cpu = procCpuMs(pid);
+        if (cpu !== undefined) last.set(pid, cpu);
+        rss += procRss(pid)?.rss ?? 0;
+      }
+      if (rss > this.peak.get(g.name)!) this.peak.set(g.name, rss);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- options
+
+/** An integer option: `--flag N`, `--flag=N` or the environment variable; bounded. */
+export function intOption(flag: string, envName: string, fallback: number, min: number, max: number): number {
+  const argv = process.argv.slice(2);
+  let raw: string | undefined = process.env[envName];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === `--${flag}`) raw = argv[i + 1];
+    else if (arg.startsWith(`--${flag}=`)) raw = arg.slice(flag.length + 3);
+  }
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`--${flag} / ${envName} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return value;
+}
+
+/** The parent's environment without anything that would point Mercato somewhere else. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^(NODE_ENV|NODE_OPTIONS|MODULES|HOST|PORT|DATA_DIR|CONFIG_DIR|DATABASE_URL|EVENT_BUS|KAFKA_|LOG_|AUTH_|ADMIN_|SMTP_URL|SERVICE_URLS_|SERVICE_TOKEN_|REDIS_URL|RATE_LIMIT_)/.test(name)) {
+      delete env[name];
+    }
+  }
+  return env;
+}
+
+// ---------------------------------------------------------------- bare koa baseline
+
+export interface HelloResult {
+  /** Latencies of the median round (by rate). */
+  ms: number[];
+  elapsedMs: number;
+  reqPerSec: number;
+  rates: number[];
+  failures: number;
+  cpuMsPerRequest: number;
+}
+
+/**
+ * bench/hello.server.ts (koa returning {ok:true}) as a child process, hit with `total` GETs at
+ * `concurrency`, `rounds` times after an untimed warm-up round; the median round by rate is
+ * reported (one round lasts only tens of ms, which a busy machine easily skews).
+ */
+export async function measureHello(root: string, concurrency: number, total: number, rounds = 5): Promise<HelloResult> {
+  const port = await freePort();
+  const server = ChildServer.start('hello', ['--import', 'tsx', 'bench/hello.server.ts'], root, { ...cleanEnv(), PORT: String(port) });
+  const client = new HttpClient(`http://127.0.0.1:${port}`, concurrency);
+  try {
+    await server.waitReady(`http://127.0.0.1:${port}/`, 30_000);
+    const hit = async (into?: { ms: number[]; failures: number }) => {
+      await pool(total, concurrency, async () => {
+        const res = await client.get('/');
+        if (!into) return;
+        if (res.status === 200) into.ms.push(res.ms);
+        else into.failures++;
+      });
+    };
+    await hit();
+    const runs: { ms: number[]; failures: number; elapsedMs: number }[] = [];
+    const cpuBefore = server.cpuMs();
+    for (let round = 0; round < rounds; round++) {
+      const run = { ms: [] as number[], failures: 0, elapsedMs: 0 };
+      const started = performance.now();
+      await hit(run);
+      run.elapsedMs = performance.now() - started;
+      runs.push(run);
+    }
+    const cpuAfter = server.cpuMs();
+    const rate = (r: { ms: number[]; elapsedMs: number }) => (r.ms.length / r.elapsedMs) * 1000;
+    const median = [...runs].sort((a, b) => rate(a) - rate(b))[Math.floor(runs.length / 2)]!;
+    return {
+      ms: median.ms,
+      elapsedMs: median.elapsedMs,
+      reqPerSec: rate(median),
+      rates: runs.map(rate),
+      failures: runs.reduce((n, r) => n + r.failures, 0),
+      cpuMsPerRequest: cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / (total * rounds) : NaN,
+    };
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
+/** Processes whose parent is this one (e.g. children started by a helper that has not returned their handles yet). */
+export function childPids(): number[] {
+  return allPids().filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+    } catch {
+      return false;
+    }
+  });
 }

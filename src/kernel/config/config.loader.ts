@@ -21,6 +21,8 @@ const ENV_PATHS: Record<string, string> = {
   ADMIN_ALLOW_IPS: 'http.adminAllowList',
   DATA_DIR: 'dataDir',
   DATABASE_URL: 'database.url',
+  DATABASE_POOL_MIN: 'database.pool.min',
+  DATABASE_POOL_MAX: 'database.pool.max',
   EVENT_BUS: 'events.transport',
   KAFKA_BROKERS: 'events.kafkaBrokers',
   KAFKA_TOPIC_PREFIX: 'events.topicPrefix',

@@ -36,6 +36,19 @@ export const configSchema = z.object({
   database: z.object({
     url: z.string().url().optional(),
     urls: z.record(z.string(), z.string().url()).default({}),
+    /**
+     * Connections of each module's PostgreSQL pool (one pool per module per process). The split
+     * deployment of bench/ has 8 module pools; knex's default of 10 each came close to PostgreSQL's
+     * default max_connections of 100, for no throughput on a small server.
+     */
+    pool: z
+      .object({
+        min: z.coerce.number().int().min(0).max(100),
+        max: z.coerce.number().int().min(2).max(100),
+        /** An idle connection above `min` is closed after this long. */
+        idleTimeoutMs: z.coerce.number().int().min(1_000),
+      })
+      .refine((p) => p.min <= p.max, 'database.pool.min must not be above database.pool.max'),
   }),
   events: z.object({
     transport: z.enum(['memory', 'kafka']).optional(),

@@ -37,7 +37,16 @@ export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 /** First key of the advisory lock taken while a schema is migrated (the second is the schema name's hash). */
 const MIGRATION_LOCK_CLASS = 0x4d657263; // "Merc"
 
+/** A module's PostgreSQL connection pool (`database.pool`). */
+export interface PoolSettings {
+  min: number;
+  max: number;
+  idleTimeoutMs: number;
+}
+
 export interface ModuleOrmOptions {
+  /** PostgreSQL only; knex's defaults (2–10, 30 s idle) when absent. */
+  pool?: PoolSettings;
   /**
    * The module's migrations, oldest first (PostgreSQL only; SQLite keeps `updateSchema`).
    * Passed explicitly rather than found by glob, so that tsx, vitest and compiled code behave alike.
@@ -66,6 +75,7 @@ export async function postgresOrmOptions(
   target: Extract<DatabaseTarget, { kind: 'postgres' }>,
   logger: Logger | undefined,
   migrations: readonly MigrationObject[],
+  pool?: PoolSettings,
 ): Promise<Options> {
   const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([import('@mikro-orm/postgresql'), import('@mikro-orm/migrations')]);
   return {
@@ -75,6 +85,7 @@ export async function postgresOrmOptions(
     schema: target.schema,
     // A missing database is created (race-safely) by ensurePostgresDatabase, not by MikroORM.
     ensureDatabase: false,
+    ...(pool ? { pool: { min: pool.min, max: pool.max, idleTimeoutMillis: pool.idleTimeoutMs } } : {}),
     extensions: [Migrator],
     migrations: {
       tableName: `${target.schema}.${MIGRATIONS_TABLE}`,
@@ -192,7 +203,7 @@ export async function createModuleOrm(
     if (migrations.length === 0) {
       throw new Error(`module "${module}" has no migrations: on PostgreSQL its schema is only built by migrations (add one with scripts/create-migration.ts)`);
     }
-    const orm = await MikroORM.init(await postgresOrmOptions(module, entities, target, logger, migrations));
+    const orm = await MikroORM.init(await postgresOrmOptions(module, entities, target, logger, migrations, options.pool));
     try {
       // Only a missing database sends us to the server's maintenance database to create it.
       await orm.em.getConnection().execute('select 1').catch(async (err: unknown) => {

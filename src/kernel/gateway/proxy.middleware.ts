@@ -32,6 +32,15 @@ function neverSent(err: unknown): boolean {
   const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
   return code !== undefined && NOT_SENT_CODES.has(code);
 }
+/**
+ * Answers up to this size (by their Content-Length) are read whole and sent on in one piece; larger
+ * ones, and ones of unknown length, are streamed. Piping every small JSON answer through a stream
+ * pipeline cost the gateway a few % of its CPU (the pipeline's AbortController builds a DOMException
+ * at the end of each one) and an extra write per answer.
+ */
+const BUFFER_MAX_BYTES = 256 * 1024;
+const NO_BODY_STATUS = new Set([204, 304]);
+
 /** Answers worth trying on another instance, for requests that are safe to repeat. */
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
@@ -89,11 +98,24 @@ export function proxyMiddleware(options: ProxyOptions) {
           }
           return answer;
         });
+        const length = Number(res.headers['content-length']);
+        // HEAD and 204/304 have no body to pass on; an unread undici body left to koa would be
+        // destroyed when the answer ends and raise an unhandled AbortError.
+        const bodiless = ctx.method === 'HEAD' || NO_BODY_STATUS.has(res.statusCode);
+        const buffered = !bodiless && Number.isInteger(length) && length <= BUFFER_MAX_BYTES;
+        // Read before anything is set, so a body cut short is a failed attempt like any other.
+        let answerBody: Buffer | typeof res.body | undefined;
+        if (bodiless) await res.body.dump();
+        else answerBody = buffered ? Buffer.from(await res.body.arrayBuffer()) : res.body;
         ctx.status = res.statusCode;
         for (const [name, value] of Object.entries(res.headers)) {
-          if (value !== undefined && !NOT_FORWARDED.has(name.toLowerCase()) && name.toLowerCase() !== 'content-length') ctx.set(name, value);
+          const lower = name.toLowerCase();
+          if (value === undefined || NOT_FORWARDED.has(lower)) continue;
+          // koa sets Content-Length from the body it sends; a HEAD answer keeps the upstream's.
+          if (lower === 'content-length' && ctx.method !== 'HEAD') continue;
+          ctx.set(name, value);
         }
-        ctx.body = res.body;
+        if (answerBody !== undefined) ctx.body = answerBody;
         return;
       } catch (err) {
         if (!(err instanceof NoUpstreamError)) options.logger.warn({ module, upstream: upstream.url, err }, 'upstream request failed');

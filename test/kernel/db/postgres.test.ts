@@ -161,6 +161,24 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     expect(await appliedIn(url, definition.name)).toEqual(await migrationNames(definition));
   });
 
+  it('sizes the pool as configured, and migrates even at the smallest pool allowed (2)', async () => {
+    const url = databaseUrl('pool');
+    const definition = ALL_MODULES.find((m) => m.name === 'inventory')!;
+    const target = { kind: 'postgres' as const, url, schema: definition.name };
+    const pool = { min: 0, max: 2, idleTimeoutMs: 1_000 };
+    const migrations = (await definition.migrations?.()) ?? [];
+    const orms = await Promise.all([0, 1].map(() => createModuleOrm(definition.name, definition.entities, target, pino({ level: 'silent' }), { migrations, pool })));
+    try {
+      for (const orm of orms) {
+        const knexPool = (orm.em.getConnection() as unknown as { getKnex(): { client: { pool: { min: number; max: number; idleTimeoutMillis: number } } } }).getKnex().client.pool;
+        expect({ min: knexPool.min, max: knexPool.max, idle: knexPool.idleTimeoutMillis }).toEqual({ min: 0, max: 2, idle: 1_000 });
+      }
+    } finally {
+      await Promise.all(orms.map((o) => o.close(true)));
+    }
+    expect(await appliedIn(url, definition.name)).toEqual(migrationNames(definition));
+  });
+
   it('refuses PostgreSQL for a module without migrations', async () => {
     const definition = ALL_MODULES.find((m) => m.name === 'catalog')!;
     await expect(createModuleOrm('catalog', definition.entities, { kind: 'postgres', url: main, schema: 'catalog' }, pino({ level: 'silent' }))).rejects.toThrow(

@@ -84,6 +84,13 @@ describe('loadConfig', () => {
     expect(config.database.urls).toEqual({ catalog: 'postgres://postgres@127.0.0.1:5432/catalog' });
   });
 
+  it('sizes the PostgreSQL pools from config and DATABASE_POOL_MIN / DATABASE_POOL_MAX', () => {
+    expect(loadConfig({}, CONFIG_DIR).database.pool).toEqual({ min: 1, max: 6, idleTimeoutMs: 60_000 });
+    expect(loadConfig({ DATABASE_POOL_MIN: '0', DATABASE_POOL_MAX: '3' }, CONFIG_DIR).database.pool).toEqual({ min: 0, max: 3, idleTimeoutMs: 60_000 });
+    expect(configError(() => loadConfig({ DATABASE_POOL_MIN: '5', DATABASE_POOL_MAX: '3' }, CONFIG_DIR)).message).toMatch(/database\.pool/);
+    expect(configError(() => loadConfig({ DATABASE_POOL_MAX: '1' }, CONFIG_DIR)).message).toMatch(/database\.pool\.max/);
+  });
+
   it('splits SERVICE_URLS_<MODULE> into a list', () => {
     const config = loadConfig({ SERVICE_URLS_ORDER: 'http://a:1,http://b:2', SERVICE_URLS_USER: ' http://u:3 ' }, CONFIG_DIR);
     expect(config.serviceUrls).toEqual({ order: ['http://a:1', 'http://b:2'], user: ['http://u:3'] });
