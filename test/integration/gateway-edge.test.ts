@@ -108,6 +108,12 @@ describe('gateway: what a client sends never trips a breaker', () => {
     expect((await http.get('/api/v1/products')).status).toBe(200);
   });
 
+  it('routes paths without regard to letter case, as the module processes match them', async () => {
+    const res = await http.get('/API/V1/Products?limit=2');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ path: '/API/V1/Products?limit=2' });
+  });
+
   it('answered none of it with a 5xx', async () => {
     await expectNoServerErrors(http);
   });

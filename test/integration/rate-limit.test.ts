@@ -134,6 +134,33 @@ describe('a group counted by IP', () => {
   });
 });
 
+describe('groups match paths the way routes do, whatever the letter case', () => {
+  it('counts the token and sign-up endpoints in their strict groups in any spelling', async () => {
+    const sys = await startTestSystem({
+      overrides: limits({ points: 2, durationSeconds: 60, by: 'ip' } as never, [
+        { name: 'sign-up', method: 'POST', pathPrefix: '/api/v1/users', points: 2, durationSeconds: 60, by: 'ip' },
+      ]),
+    });
+    try {
+      const http = httpClient(sys.url);
+      // The router serves these spellings (paths match case-insensitively), so the limits must apply.
+      const tokens = [];
+      for (const path of ['/API/V1/AUTH/TOKEN', '/Api/V1/Auth/Token/', TOKEN]) tokens.push(await http.post(path, BAD_LOGIN));
+      expect(tokens.map((r) => r.status)).toEqual([401, 401, 429]);
+      expectLimitHeaders(tokens[0]!, 2, 60, 1);
+
+      const body = (n: number) => ({ email: `case-${n}-${randomUUID()}@example.com`, password: 'customer-password-1', name: 'Case' });
+      const signUps = [];
+      for (const [i, path] of ['/API/V1/USERS', '/api/V1/users', '/api/v1/users'].entries()) signUps.push(await http.post(path, body(i)));
+      expect(signUps.map((r) => r.status)).toEqual([201, 201, 429]);
+      expectLimitHeaders(signUps[0]!, 2, 60, 1);
+      await expectNoServerErrors(http);
+    } finally {
+      await sys.stop();
+    }
+  });
+});
+
 describe('rate limiting through Redis', () => {
   let available = false;
   const systems: TestSystem[] = [];
