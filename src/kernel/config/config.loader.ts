@@ -19,6 +19,7 @@ const ENV_PATHS: Record<string, string> = {
   PORT: 'http.port',
   CORS_ORIGINS: 'http.cors.origins',
   ADMIN_ALLOW_IPS: 'http.adminAllowList',
+  TRUST_PROXY: 'http.trustProxy',
   DATA_DIR: 'dataDir',
   DATABASE_URL: 'database.url',
   EVENT_BUS: 'events.transport',

@@ -6,6 +6,26 @@ const commaList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
+/**
+ * `TRUST_PROXY`: a number of proxy hops in front of the process (`1` for one load balancer), or
+ * a comma list of the proxies' addresses/CIDRs; `0`, `false` or unset trust none.
+ */
+const trustProxy = z
+  .union([z.number(), z.string(), z.array(z.string())])
+  .transform((v, ctx): { hops: number } | { addresses: string[] } => {
+    if (typeof v === 'number' || (typeof v === 'string' && /^\s*\d+\s*$/.test(v))) {
+      const hops = Number(v);
+      if (!Number.isInteger(hops) || hops < 0 || hops > 32) ctx.addIssue({ code: 'custom', message: 'expected 0 to 32 hops' });
+      return { hops };
+    }
+    if (v === 'false' || v === '') return { hops: 0 };
+    const addresses = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean);
+    if (addresses.length === 0) return { hops: 0 };
+    const bad = addresses.filter((a) => parseIpOrCidr(a) === undefined);
+    if (bad.length > 0) ctx.addIssue({ code: 'custom', message: 'expected a number of hops or a comma list of IP addresses/CIDRs' });
+    return { addresses };
+  });
+
 /** The whole configuration of one process, after files and environment are merged. */
 export const configSchema = z.object({
   env: z.enum(['development', 'test', 'production']),
@@ -21,6 +41,8 @@ export const configSchema = z.object({
     adminAllowList: commaList
       .pipe(z.array(z.string().refine((v) => parseIpOrCidr(v) !== undefined, 'expected an IP address or CIDR')))
       .default([]),
+    /** Proxies believed about the client address (X-Forwarded-For) in processes serving the public. */
+    trustProxy: trustProxy.default({ hops: 0 }),
     /** Deepest nesting of arrays and objects a JSON body may have (deeper: 400). */
     maxJsonDepth: z.coerce.number().int().min(1).max(1000).default(32),
     /** Node's `maxHeaderSize`: bigger request heads get 431. */

@@ -91,7 +91,9 @@ export function proxyMiddleware(options: ProxyOptions) {
       ...forwardable(ctx.headers),
       [SERVICE_TOKEN_HEADER]: await options.serviceTokens.tokenFor(module),
       'x-request-id': ctx.response.get('x-request-id'),
-      'x-forwarded-for': [ctx.get('x-forwarded-for'), ctx.ip].filter(Boolean).join(', '),
+      // The chain as far as this process believes it, ending with the client (see trust-proxy.ts):
+      // the module process takes its last entry as the client address.
+      'x-forwarded-for': ((ctx.state.forwardedFor as string[] | undefined) ?? [ctx.get('x-forwarded-for'), ctx.ip].filter(Boolean)).join(', '),
       'x-forwarded-proto': ctx.protocol,
     };
     // Checked against one instance before any is used: a bad target must never reach a breaker.

@@ -14,6 +14,7 @@ import { decodingErrorsAsBadRequest, jsonGuard } from './json-guard.js';
 import { problemMiddleware } from './problem.middleware.js';
 import { requestMiddleware, securityHeaders } from './request.middleware.js';
 import { mountRoutes } from './route.mounter.js';
+import { trustProxyMiddleware, type TrustProxy } from './trust-proxy.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -27,6 +28,12 @@ export interface HttpAppOptions {
   corsOrigins?: readonly string[];
   /** IPs/CIDRs admin routes accept calls from (`http.adminAllowList`); empty allows all. */
   adminAllowList?: readonly string[];
+  /**
+   * Proxies believed about the client address (`http.trustProxy`), in a process that serves the
+   * public; unset: `ctx.ip` stays the socket peer (a module process behind the gateway takes it
+   * from the gateway's service-token requests instead).
+   */
+  trustProxy?: TrustProxy;
   /** Deepest nesting a JSON body may have; deeper bodies get 400 (default 32). */
   maxJsonDepth?: number;
   /**
@@ -65,6 +72,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
 
   app.use(requestMiddleware(options.logger, options.requests, options.metrics));
   app.use(problemMiddleware(options.logger));
+  if (options.trustProxy) app.use(trustProxyMiddleware(options.trustProxy));
   app.use(securityHeaders);
   app.use(corsMiddleware({ origins: options.corsOrigins ?? [] }));
   for (const guard of options.guards ?? []) app.use(guard);

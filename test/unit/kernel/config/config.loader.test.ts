@@ -30,6 +30,15 @@ describe('loadConfig', () => {
     return dir;
   }
 
+  it('reads TRUST_PROXY as hops or as proxy addresses, and trusts none by default', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }, CONFIG_DIR).http.trustProxy).toEqual({ hops: 0 });
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '2' }, CONFIG_DIR).http.trustProxy).toEqual({ hops: 2 });
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: 'false' }, CONFIG_DIR).http.trustProxy).toEqual({ hops: 0 });
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.0/8, ::1' }, CONFIG_DIR).http.trustProxy).toEqual({ addresses: ['10.0.0.0/8', '::1'] });
+    expect(configError(() => loadConfig({ NODE_ENV: 'test', TRUST_PROXY: 'true' }, CONFIG_DIR)).message).toContain('http.trustProxy');
+    expect(configError(() => loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '99' }, CONFIG_DIR)).message).toContain('http.trustProxy');
+  });
+
   it('takes defaults from config/default.json and config/<NODE_ENV>.json', () => {
     const config = loadConfig({ NODE_ENV: 'development' }, CONFIG_DIR);
     expect(config.env).toBe('development');
