@@ -68,7 +68,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const issuesTokens = selection.modules.some((m) => m.issuesTokens);
   const keys = issuesTokens ? await loadSigningKeys(config) : undefined;
   const verifier = await createVerifier(config, keys);
-  const edge = await composeEdge(config, selection, available, verifier, !transport.pipelined, logger);
+  const edge = await composeEdge(config, selection, available, !transport.pipelined, logger);
   // Only a process that serves the public (the one hosting the gateway) limits request rates.
   const rateLimit = selection.gateway ? await createRateLimit(config, verifier, metrics, logger) : undefined;
   const routeTable = new RouteTable(available);
