@@ -35,6 +35,7 @@ const ENV_PATHS: Record<string, string> = {
   ADMIN_EMAIL: 'admin.email',
   ADMIN_PASSWORD: 'admin.password',
   SMTP_URL: 'notification.smtpUrl',
+  PAYMENT_PROVIDER: 'payment.provider',
   REDIS_URL: 'redis.url',
   RATE_LIMIT_ENABLED: 'rateLimit.enabled',
 };

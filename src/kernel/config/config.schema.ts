@@ -117,6 +117,12 @@ export const configSchema = z.object({
     pollIntervalMs: z.coerce.number().int().min(10),
     maxAttempts: z.coerce.number().int().min(1).max(50),
   }),
+  /**
+   * The payment provider. Only the sandbox is built in; production refuses it unless it is chosen
+   * explicitly (`PAYMENT_PROVIDER=sandbox`), so that a production deployment never takes pretend
+   * payments by accident.
+   */
+  payment: z.object({ provider: z.enum(['sandbox']).optional() }).default({}),
   serviceUrls: z.record(z.string(), commaList).default({}),
   gateway: z.object({
     upstreamTimeoutMs: z.coerce.number().int().min(100),
