@@ -17,6 +17,7 @@ const ENV_PATHS: Record<string, string> = {
   MODULES: 'modules',
   HOST: 'http.host',
   PORT: 'http.port',
+  METRICS_PORT: 'http.metricsPort',
   CORS_ORIGINS: 'http.cors.origins',
   ADMIN_ALLOW_IPS: 'http.adminAllowList',
   TRUST_PROXY: 'http.trustProxy',

@@ -41,6 +41,8 @@ export const configSchema = z.object({
     adminAllowList: commaList
       .pipe(z.array(z.string().refine((v) => parseIpOrCidr(v) !== undefined, 'expected an IP address or CIDR')))
       .default([]),
+    /** A port of its own for `/metrics` (then not served on the public port); unset keeps it on `port`. */
+    metricsPort: port.optional(),
     /** Proxies believed about the client address (X-Forwarded-For) in processes serving the public. */
     trustProxy: trustProxy.default({ hops: 0 }),
     /** Deepest nesting of arrays and objects a JSON body may have (deeper: 400). */

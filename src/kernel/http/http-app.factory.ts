@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa, { type Middleware } from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -41,8 +42,32 @@ export interface HttpAppOptions {
    * streams bodies on) or a module process's zero-trust check.
    */
   guards?: readonly Middleware[];
+  /** Whether `/metrics` is served here (false when it has a port of its own). Default true. */
+  metricsRoute?: boolean;
   /** Whether the process is shutting down: readiness fails so load balancers stop sending. */
   draining: () => boolean;
+}
+
+/**
+ * The server of `METRICS_PORT`: `GET /metrics` and nothing else (no routes, no tokens; the port is
+ * meant to be reachable by the scraper only).
+ */
+export function metricsListener(metrics: Metrics): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  };
 }
 
 /** The koa application of one process: the routes of the modules it hosts plus operations routes. */
@@ -61,10 +86,12 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     ctx.status = ready ? 200 : 503;
     ctx.body = ready ? report : { ...report, status: 'unavailable' };
   });
-  router.get('/metrics', async (ctx) => {
-    ctx.type = options.metrics.registry.contentType;
-    ctx.body = await options.metrics.registry.metrics();
-  });
+  if (options.metricsRoute ?? true) {
+    router.get('/metrics', async (ctx) => {
+      ctx.type = options.metrics.registry.contentType;
+      ctx.body = await options.metrics.registry.metrics();
+    });
+  }
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = openapi;
   });

@@ -10,8 +10,12 @@ export interface RateLimitGroup {
   by: 'client' | 'ip';
 }
 
-/** Operations routes are never limited: probes and scrapers must always get through. */
-const EXEMPT = [/^\/health(\/|$)/, /^\/metrics$/, /^\/\.well-known\//];
+/**
+ * Never limited: the liveness probe (cheap, and a platform must always get through) and public keys.
+ * Readiness (which runs every health check) and metrics (which tell about the system) are counted
+ * like any request on the public port; give scrapers their own port with `METRICS_PORT`.
+ */
+const EXEMPT = [/^\/health\/live$/, /^\/\.well-known\//];
 
 export function isExempt(path: string): boolean {
   return EXEMPT.some((re) => re.test(path));
