@@ -27,6 +27,14 @@ const ENV_PATHS: Record<string, string> = {
   KAFKA_BROKERS: 'events.kafkaBrokers',
   KAFKA_TOPIC_PREFIX: 'events.topicPrefix',
   KAFKA_PARTITIONS: 'events.partitions',
+  KAFKA_SSL: 'events.kafka.ssl.enabled',
+  KAFKA_SSL_CA_FILE: 'events.kafka.ssl.caFile',
+  KAFKA_SSL_CERT_FILE: 'events.kafka.ssl.certFile',
+  KAFKA_SSL_KEY_FILE: 'events.kafka.ssl.keyFile',
+  KAFKA_SSL_REJECT_UNAUTHORIZED: 'events.kafka.ssl.rejectUnauthorized',
+  KAFKA_SASL_MECHANISM: 'events.kafka.sasl.mechanism',
+  KAFKA_SASL_USERNAME: 'events.kafka.sasl.username',
+  KAFKA_SASL_PASSWORD: 'events.kafka.sasl.password',
   LOG_LEVEL: 'log.level',
   AUTH_SIGNING_KEYS: 'auth.signingKeys',
   AUTH_JWKS_URL: 'auth.jwksUrl',
@@ -45,7 +53,7 @@ const PREFIXED_ENV_PATHS: Record<string, string> = {
   SERVICE_URLS_: 'serviceUrls',
 };
 /** Paths whose values must never be echoed in an error line. */
-const SECRET_PATHS = ['auth.signingKeys', 'auth.serviceSigningKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl', 'redis.url'];
+const SECRET_PATHS = ['events.kafka.sasl.password', 'auth.signingKeys', 'auth.serviceSigningKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl', 'redis.url'];
 
 function setPath(target: Json, path: string, value: unknown): void {
   const keys = path.split('.');

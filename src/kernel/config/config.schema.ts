@@ -6,6 +6,8 @@ const commaList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
+const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
 /**
  * `TRUST_PROXY`: a number of proxy hops in front of the process (`1` for one load balancer), or
  * a comma list of the proxies' addresses/CIDRs; `0`, `false` or unset trust none.
@@ -64,6 +66,34 @@ export const configSchema = z.object({
   events: z.object({
     transport: z.enum(['memory', 'kafka']).optional(),
     kafkaBrokers: commaList.default([]),
+    /**
+     * How clients authenticate to the brokers and protect the connection: TLS (`KAFKA_SSL*`) and
+     * SASL (`KAFKA_SASL_*`, PLAIN or SCRAM). Without them anyone who reaches a broker can read and
+     * write every topic.
+     */
+    kafka: z
+      .object({
+        ssl: z
+          .object({
+            enabled: booleanish.default(false),
+            /** PEM files: the CA that signed the brokers' certificates, and a client certificate and key (mutual TLS). */
+            caFile: z.string().min(1).optional(),
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            rejectUnauthorized: booleanish.default(true),
+          })
+          .default({ enabled: false, rejectUnauthorized: true }),
+        sasl: z
+          .object({
+            mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+            username: z.string().min(1).optional(),
+            password: z.string().min(1).optional(),
+          })
+          .refine((s) => !s.mechanism || (s.username && s.password), 'KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD')
+          .refine((s) => s.mechanism || (!s.username && !s.password), 'KAFKA_SASL_USERNAME/PASSWORD need KAFKA_SASL_MECHANISM')
+          .default({}),
+      })
+      .default({ ssl: { enabled: false, rejectUnauthorized: true }, sasl: {} }),
     /** Prefix of Kafka topics (`<prefix>.<module>`) and consumer groups. */
     topicPrefix: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
     partitions: z.coerce.number().int().min(1).max(256),

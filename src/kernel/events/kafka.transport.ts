@@ -1,5 +1,6 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type Message, type Producer } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { fromKafkaMessage, toKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
@@ -16,6 +17,10 @@ export interface KafkaTransportOptions {
   prefix: string;
   partitions: number;
   logger: Logger;
+  /** TLS to the brokers (`true`, or the CA and client certificate to use). */
+  ssl?: boolean | ConnectionOptions;
+  /** SASL authentication to the brokers (PLAIN or SCRAM). */
+  sasl?: SASLOptions;
 }
 
 interface QueuedEvent {
@@ -69,6 +74,8 @@ export class KafkaTransport implements EventTransport {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ...(options.ssl ? { ssl: options.ssl } : {}),
+      ...(options.sasl ? { sasl: options.sasl } : {}),
       connectionTimeout: 3000,
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
