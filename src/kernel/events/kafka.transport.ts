@@ -97,6 +97,12 @@ export class KafkaTransport implements EventTransport {
     return `${this.options.prefix}.${source}`;
   }
 
+  /** The module whose topic this is (`<prefix>.<module>`). */
+  private sourceOf(topic: string): string | undefined {
+    const start = `${this.options.prefix}.`;
+    return topic.startsWith(start) ? topic.slice(start.length) : undefined;
+  }
+
   declareSource(source: string): void {
     this.sources.add(source);
   }
@@ -240,8 +246,12 @@ export class KafkaTransport implements EventTransport {
     const failedSubjects = new Set<string>();
     const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_DURING_BATCH_MS);
     try {
+      const topicSource = this.sourceOf(batch.topic);
       const handled = batch.messages.map((message) => {
-        const event = fromKafkaMessage(message);
+        const read = fromKafkaMessage(message);
+        // The topic says who published, not the ce_source header, which any writer sets: the
+        // consumer then refuses a type its declaring module did not send (see EventConsumer).
+        const event = read && topicSource && read.source !== topicSource ? { ...read, source: topicSource } : read;
         if (!event) {
           this.options.logger.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset }, 'skipping a message that is not a CloudEvent');
           return Promise.resolve();
