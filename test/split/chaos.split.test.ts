@@ -7,7 +7,8 @@ import { customerEmail, duplicates, FIVE_PROCESSES, START_TIMEOUT_MS, STOP_TIMEO
 /**
  * Random faults under a steady stream of orders through the gateway: any process (the gateway
  * included) killed with SIGKILL and restarted, again and again (up to two down at once), and the
- * broker restarted once.
+ * broker restarted once. It opens with an order process restarted while the token issuer (the user
+ * process) is down, so that it starts with no keys.
  * Every order is sent with an Idempotency-Key and retried with it until it gets a definitive
  * answer. No order carrying a valid token may be answered 401 (the token is fine; a key source
  * that is briefly down is a 503), every attempt is answered definitively within 30 s, and the saga
@@ -114,6 +115,17 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
      * started again. Resolves when the last restart is done.
      */
     const chaos = async () => {
+      // First, the case that used to turn valid tokens into 401s: an order process comes back while
+      // the issuer of the tokens is down, so it has no keys yet (and cannot fetch them).
+      {
+        const t = Date.now();
+        await sys.topology.kill9('users');
+        await sys.topology.kill9('orders-2');
+        await sys.topology.restart('orders-2');
+        await new Promise((r) => setTimeout(r, 5_000));
+        await sys.topology.restart('users');
+        faults.push(`users down ${Date.now() - t} ms, orders-2 restarted meanwhile`);
+      }
       let brokerRestarted = false;
       const down = new Map<string, Promise<void>>();
       while (Date.now() - started < CHAOS_MS) {
