@@ -22,10 +22,17 @@ KAFKA_LOG_DIRS="$KAFKA_DATA/kraft-combined-logs"
 KAFKA_APP_LOGS="$KAFKA_DATA/logs"
 KAFKA_PID_FILE="$KAFKA_DATA/kafka.pid"
 
-# Loopback only, fixed ports.
+# Loopback only. The default broker is the shared one on 9092; a second one (another data dir and
+# ports, e.g. the SASL broker of the tests) can run beside it.
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_PORT="${MERCATO_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${MERCATO_KAFKA_CONTROLLER_PORT:-9093}"
+# MERCATO_KAFKA_SASL=1: the client listener is SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512)
+# instead of PLAINTEXT, with the users below. For tests of client authentication; not a production setup.
+KAFKA_SASL="${MERCATO_KAFKA_SASL:-}"
+KAFKA_SASL_ADMIN_PASSWORD="${MERCATO_KAFKA_SASL_ADMIN_PASSWORD:-admin-secret}"
+KAFKA_SASL_USER="${MERCATO_KAFKA_SASL_USER:-mercato}"
+KAFKA_SASL_PASSWORD="${MERCATO_KAFKA_SASL_PASSWORD:-mercato-secret}"
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
 kafka_port_open() {

@@ -73,16 +73,36 @@ if [[ -z "$pid" ]]; then
 
   # --- config (rewritten on every start, so it always matches this script) ----
   mkdir -p "$KAFKA_CONFIG_DIR" "$KAFKA_LOG_DIRS" "$KAFKA_APP_LOGS"
+  format_opts=()
+  if [[ -n "$KAFKA_SASL" ]]; then
+    # Clients authenticate with SASL on the broker port (the broker talks to itself the same way);
+    # the controller port stays plain, on loopback. SCRAM credentials are written when formatting.
+    listener_props="listeners=SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"$KAFKA_SASL_ADMIN_PASSWORD\" user_admin=\"$KAFKA_SASL_ADMIN_PASSWORD\" user_$KAFKA_SASL_USER=\"$KAFKA_SASL_PASSWORD\";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+      format_opts+=(--add-scram "$mechanism=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]")
+    done
+  else
+    listener_props="listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  fi
   cat >"$KAFKA_SERVER_PROPERTIES" <<PROPS
 # Written by deploy/kafka/start.sh on every start: edit the script, not this file.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$listener_props
 log.dirs=$KAFKA_LOG_DIRS
 num.partitions=3
 default.replication.factor=1
@@ -120,7 +140,7 @@ PROPS
   if [[ ! -f "$KAFKA_LOG_DIRS/meta.properties" ]]; then
     log "formatting new KRaft storage in $KAFKA_LOG_DIRS (cluster id $CLUSTER_ID)"
     java -Xmx256m "${jvm_log_opts[@]}" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
-      -t "$CLUSTER_ID" -c "$KAFKA_SERVER_PROPERTIES" --ignore-formatted
+      -t "$CLUSTER_ID" -c "$KAFKA_SERVER_PROPERTIES" --ignore-formatted ${format_opts[@]+"${format_opts[@]}"}
   fi
 
   # --- start in the background, detached from this shell ----------------------

@@ -1,5 +1,4 @@
 import type { Middleware } from 'koa';
-import type { AccessTokenVerifier } from '../kernel/auth/access-token.verifier.js';
 import { ServiceTokenIssuer, ServiceTokenVerifier } from '../kernel/auth/service-tokens.js';
 import { zeroTrustMiddleware } from '../kernel/auth/zero-trust.middleware.js';
 import type { AppConfig } from '../kernel/config/config.schema.js';
@@ -27,7 +26,6 @@ export async function composeEdge(
   config: AppConfig,
   selection: ModuleSelection,
   available: readonly ModuleDefinition[],
-  users: AccessTokenVerifier,
   distributed: boolean,
   logger: Logger,
 ): Promise<Edge> {
@@ -36,7 +34,7 @@ export async function composeEdge(
   // Behind a gateway (a split deployment over a broker), nobody is trusted for reaching the port.
   if (!distributed) return NO_EDGE;
   const services = new ServiceTokenVerifier(await serviceTokenSource(config), selection.modules.map((m) => m.name));
-  return { ...NO_EDGE, guards: [zeroTrustMiddleware(users, services)] };
+  return { ...NO_EDGE, guards: [zeroTrustMiddleware(services)] };
 }
 
 async function gatewayEdge(config: AppConfig, selection: ModuleSelection, available: readonly ModuleDefinition[], logger: Logger): Promise<Edge> {

@@ -31,6 +31,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   try {
+    // Not assumed: development means keys on disk, loose limits and demo data. `npm start` and
+    // `npm run start:split` say development, `npm run start:dist` says production.
+    if (!process.env.NODE_ENV) throw new ConfigError('NODE_ENV is not set: set NODE_ENV=production (or development, or test)');
     const config = loadConfig(process.env);
     system = await createSystem(config);
     if (!stopRequested) await system.listen();

@@ -71,6 +71,7 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
     announceDeadLetter: (event, reason) => bus.transport.deadLetter(name, event, reason),
     logger,
     metrics: ctx.metrics,
+    publishers: ctx.publishers,
   });
   const sources = new Set(definition.subscriptions.map((s) => ctx.publishers.get(s.contract.type)).filter((s): s is string => Boolean(s)));
   await bus.addConsumer(consumer, [...sources]);

@@ -15,7 +15,7 @@ import { z } from 'zod';
 const ROOT = resolve(import.meta.dirname, '../..');
 const TOPOLOGY_FILE = join(ROOT, 'config/topology.json');
 const ENTRY = join(ROOT, 'src/runtimes/main.ts');
-const DEFAULTS = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/mercato' };
+const DEFAULTS = { NODE_ENV: 'development', KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/mercato' };
 const STOP_GRACE_MS = 20_000;
 
 const TopologySchema = z.object({

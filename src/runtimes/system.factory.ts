@@ -9,7 +9,7 @@ import type { AppConfig } from '../kernel/config/config.schema.js';
 import { EventBus } from '../kernel/events/event-bus.js';
 import { RouteTable } from '../kernel/gateway/route-table.js';
 import type { ApiRoute } from '../kernel/http/api-route.js';
-import { createHttpApp } from '../kernel/http/http-app.factory.js';
+import { createHttpApp, metricsListener } from '../kernel/http/http-app.factory.js';
 import { answerClientError, httpServerOptions } from '../kernel/http/server-options.js';
 import { createRateLimit } from '../kernel/http/rate-limit/rate-limit.factory.js';
 import type { ModuleDefinition } from '../kernel/module.js';
@@ -37,6 +37,8 @@ export interface System {
   readonly modules: ReadonlyMap<string, HostedModule>;
   /** Serves HTTP on the configured host and port; resolves with the bound URL. */
   listen(): Promise<string>;
+  /** Where `/metrics` is served when it has a port of its own (`METRICS_PORT`), once listening. */
+  readonly metricsUrl: string | undefined;
   /** Graceful: refuse new work, let in-flight requests and relayed events finish, close databases. */
   stop(): Promise<void>;
   /** Abrupt, for crash tests: drop connections and databases without draining anything. */
@@ -68,7 +70,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const issuesTokens = selection.modules.some((m) => m.issuesTokens);
   const keys = issuesTokens ? await loadSigningKeys(config) : undefined;
   const verifier = await createVerifier(config, keys);
-  const edge = await composeEdge(config, selection, available, verifier, !transport.pipelined, logger);
+  const edge = await composeEdge(config, selection, available, !transport.pipelined, logger);
   // Only a process that serves the public (the one hosting the gateway) limits request rates.
   const rateLimit = selection.gateway ? await createRateLimit(config, verifier, metrics, logger) : undefined;
   const routeTable = new RouteTable(available);
@@ -109,15 +111,20 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   let server: Server | undefined;
   routes.push(...edge.routes);
   edge.start();
-  const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, guards: [...(rateLimit?.guards ?? []), ...edge.guards], bodyLimit: config.http.bodyLimit, corsOrigins: config.http.cors.origins, adminAllowList: config.http.adminAllowList, maxJsonDepth: config.http.maxJsonDepth, draining: () => draining });
+  const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, guards: [...(rateLimit?.guards ?? []), ...edge.guards], ...(selection.gateway ? { trustProxy: config.http.trustProxy } : {}), bodyLimit: config.http.bodyLimit, corsOrigins: config.http.cors.origins, adminAllowList: config.http.adminAllowList, maxJsonDepth: config.http.maxJsonDepth, metricsRoute: config.http.metricsPort === undefined, draining: () => draining });
+  let metricsServer: Server | undefined;
+  let metricsUrl: string | undefined;
 
-  const closeServer = async (force: boolean) => {
-    if (!server?.listening) return;
-    const closed = once(server, 'close');
-    server.close();
-    if (force) server.closeAllConnections();
-    else server.closeIdleConnections();
+  const closeOne = async (target: Server | undefined, force: boolean) => {
+    if (!target?.listening) return;
+    const closed = once(target, 'close');
+    target.close();
+    if (force) target.closeAllConnections();
+    else target.closeIdleConnections();
     await closed;
+  };
+  const closeServer = async (force: boolean) => {
+    await Promise.all([closeOne(server, force), closeOne(metricsServer, true)]);
   };
 
   const stopModules = async () => {
@@ -130,7 +137,16 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     bus,
     modules: hosted,
     app,
+    get metricsUrl() {
+      return metricsUrl;
+    },
     async listen() {
+      if (config.http.metricsPort !== undefined) {
+        metricsServer = createServer(metricsListener(metrics));
+        metricsServer.listen(config.http.metricsPort, config.http.host);
+        await once(metricsServer, 'listening');
+        metricsUrl = `http://${config.http.host}:${(metricsServer.address() as AddressInfo).port}`;
+      }
       server = createServer(httpServerOptions(config.http), app.callback());
       server.on('clientError', answerClientError);
       server.listen(config.http.port, config.http.host);

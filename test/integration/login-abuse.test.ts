@@ -56,13 +56,6 @@ describe('login abuse: per account', () => {
     expect((await signIn(http, 'victim@example.com', PASSWORD)).status).toBe(200);
   });
 
-  it('lets no more than N guesses of a parallel burst reach the password check', async () => {
-    await http.signUp('burst@example.com', PASSWORD);
-    const statuses = (await Promise.all(Array.from({ length: 12 }, () => signIn(http, 'burst@example.com', WRONG)))).map((r) => r.status);
-    expect(statuses.every((s) => s === 401 || s === 429), JSON.stringify(statuses)).toBe(true);
-    expect(statuses.filter((s) => s === 401).length, JSON.stringify(statuses)).toBeLessThanOrEqual(3);
-  });
-
   it('answers an unknown email exactly like a known one, locked or not', async () => {
     const known: HttpResponse[] = [];
     const unknown: HttpResponse[] = [];
@@ -101,6 +94,27 @@ describe('login abuse: per account', () => {
   });
 });
 
+describe('login abuse: a parallel burst', () => {
+  let sys: TestSystem;
+  let http: HttpClient;
+  beforeAll(async () => {
+    // A lock long enough that it cannot expire while a slow machine is still answering the burst.
+    sys = await startTestSystem({
+      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 60_000, lockMaxMs: 60_000 } } },
+    });
+    http = httpClient(sys.url);
+    await http.signUp('burst@example.com', PASSWORD);
+  });
+  afterAll(() => sys.stop());
+
+  it('lets no more than N guesses of a parallel burst reach the password check', async () => {
+        const statuses = (await Promise.all(Array.from({ length: 12 }, () => signIn(http, 'burst@example.com', WRONG)))).map((r) => r.status);
+    expect(statuses.every((s) => s === 401 || s === 429), JSON.stringify(statuses)).toBe(true);
+    expect(statuses.filter((s) => s === 401).length, JSON.stringify(statuses)).toBeLessThanOrEqual(3);
+  });
+
+});
+
 describe('login abuse: per client IP', () => {
   let sys: TestSystem;
   let http: HttpClient;
@@ -127,5 +141,57 @@ describe('login abuse: per client IP', () => {
 
   it('answered every request without a 5xx', async () => {
     await expectNoServerErrors(http);
+  });
+});
+
+describe('login abuse: a lock is no weapon', () => {
+  let sys: TestSystem;
+  const from = (address: string) => httpClient(sys.url, { localAddress: address });
+  beforeAll(async () => {
+    sys = await startTestSystem({
+      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 6, lockBaseMs: 30_000, lockMaxMs: 60_000 } } },
+    });
+    await from('127.0.0.1').signUp('target@example.com', PASSWORD);
+  });
+  afterAll(() => sys.stop());
+
+  it('failures from other addresses never refuse the right password from the account owner’s address', async () => {
+    const owner = from('127.0.0.1');
+    expect((await signIn(owner, 'target@example.com', PASSWORD)).status).toBe(200);
+
+    // Someone else keeps failing on the account from their own address, until that address is locked.
+    const attacker = from('127.0.0.2');
+    for (let i = 0; i < 3; i++) expectProblem(await signIn(attacker, 'target@example.com', WRONG), 401);
+    expectThrottled(await signIn(attacker, 'target@example.com', WRONG));
+    expectThrottled(await signIn(attacker, 'target@example.com', PASSWORD));
+
+    // A second attacking address is locked on its own count, and still does not touch the owner.
+    const accomplice = from('127.0.0.3');
+    for (let i = 0; i < 3; i++) expectProblem(await signIn(accomplice, 'target@example.com', WRONG), 401);
+    expectThrottled(await signIn(accomplice, 'target@example.com', PASSWORD));
+
+    expect((await signIn(owner, 'target@example.com', PASSWORD)).status).toBe(200);
+    // Nor a first sign-in from an address never seen before.
+    expect((await signIn(from('127.0.0.4'), 'target@example.com', PASSWORD)).status).toBe(200);
+  });
+
+  it('counts consecutive failures per account and address: the owner’s own typos lock only that pair', async () => {
+    const owner = from('127.0.0.5');
+    await owner.signUp('typo@example.com', PASSWORD);
+    for (let i = 0; i < 3; i++) expectProblem(await signIn(owner, 'typo@example.com', WRONG), 401);
+    expectThrottled(await signIn(owner, 'typo@example.com', PASSWORD));
+    // The same address may still sign in to another account (its own count is below the per-IP limit).
+    await owner.signUp('typo-2@example.com', PASSWORD);
+    expect((await signIn(owner, 'typo-2@example.com', PASSWORD)).status).toBe(200);
+    // From elsewhere the account is open.
+    expect((await signIn(from('127.0.0.6'), 'typo@example.com', PASSWORD)).status).toBe(200);
+  });
+
+  it('still locks an address that sprays many accounts, with the larger per-address count', async () => {
+    const sprayer = from('127.0.0.7');
+    for (let i = 0; i < 6; i++) expectProblem(await signIn(sprayer, `spray-${i}@example.com`, WRONG), 401);
+    expectThrottled(await signIn(sprayer, 'spray-9@example.com', WRONG));
+    expectThrottled(await signIn(sprayer, 'target@example.com', PASSWORD));
+    expect((await signIn(from('127.0.0.8'), 'target@example.com', PASSWORD)).status).toBe(200);
   });
 });

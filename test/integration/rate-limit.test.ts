@@ -62,7 +62,7 @@ describe('rate limiting, in memory', () => {
   let http: HttpClient;
   beforeAll(async () => {
     sys = await startTestSystem({
-      overrides: limits({ points: 3, durationSeconds: 2 }, [{ name: 'me', method: 'GET', pathPrefix: '/api/v1/users/me', points: 2, durationSeconds: 60 }]),
+      overrides: limits({ points: 3, durationSeconds: 5 }, [{ name: 'me', method: 'GET', pathPrefix: '/api/v1/users/me', points: 2, durationSeconds: 60 }]),
     });
     http = httpClient(sys.url);
   });
@@ -71,7 +71,7 @@ describe('rate limiting, in memory', () => {
   it('answers a burst over the token limit with 429, Retry-After and the RateLimit headers, and passes again after the window', async () => {
     const first = await http.post(TOKEN, BAD_LOGIN);
     expect(first.status).toBe(401);
-    expectLimitHeaders(first, 3, 2, 2);
+    expectLimitHeaders(first, 3, 5, 2);
     expect((await burst([http], 2))).toEqual([401, 401]);
 
     const over = await http.post(TOKEN, BAD_LOGIN);
@@ -79,14 +79,20 @@ describe('rate limiting, in memory', () => {
     expect(over.body.instance).toBe(TOKEN);
     const retryAfter = Number(over.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(2);
-    expectLimitHeaders(over, 3, 2, 0);
+    expect(retryAfter).toBeLessThanOrEqual(5);
+    expectLimitHeaders(over, 3, 5, 0);
 
-    // Operations routes are never limited, and other groups keep their own budget.
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/.well-known/jwks.json']) {
+    // Liveness probes and public keys are never limited; readiness and metrics, which cost work
+    // and tell about the system, are counted like any request on the public port.
+    for (const path of ['/health/live', '/.well-known/jwks.json']) {
       const res = await http.get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('ratelimit'), path).toBeNull();
+    }
+    for (const path of ['/health/ready', '/metrics']) {
+      const res = await http.get(path);
+      expect(res.status, path).toBe(200);
+      expectLimitHeaders(res, 10_000, 60);
     }
     const products = await http.get('/api/v1/products');
     expect(products.status).toBe(200);
@@ -95,11 +101,11 @@ describe('rate limiting, in memory', () => {
     await sleep(retryAfter * 1000 + 100);
     const again = await http.post(TOKEN, BAD_LOGIN);
     expect(again.status).toBe(401);
-    expectLimitHeaders(again, 3, 2, 2);
+    expectLimitHeaders(again, 3, 5, 2);
   });
 
   it('counts authenticated users separately, by the subject of their token', async () => {
-    await sleep(2_100); // a fresh token window for the sign-ups
+    await sleep(5_100); // a fresh token window for the sign-ups
     const alice = await http.signUp(`alice-${randomUUID()}@example.com`);
     const bob = await http.signUp(`bob-${randomUUID()}@example.com`);
 
@@ -128,6 +134,51 @@ describe('a group counted by IP', () => {
       expect(withToken.status).toBe(401);
       expectProblem(await http.post(TOKEN, BAD_LOGIN, { token: user.token }), 429);
       expectProblem(await http.post(TOKEN, BAD_LOGIN), 429);
+    } finally {
+      await sys.stop();
+    }
+  });
+});
+
+describe('readiness and metrics on the public port', () => {
+  it('are limited like any other request', async () => {
+    const sys = await startTestSystem({
+      overrides: {
+        rateLimit: { enabled: true, keyPrefix: `mercato-test:${randomUUID()}`, groups: [{ name: 'default', pathPrefix: '/', points: 3, durationSeconds: 60 }] },
+      },
+    });
+    try {
+      const http = httpClient(sys.url);
+      const statuses = [];
+      for (const path of ['/health/ready', '/metrics', '/health/ready', '/metrics', '/health/live']) statuses.push((await http.get(path)).status);
+      expect(statuses).toEqual([200, 200, 200, 429, 200]);
+    } finally {
+      await sys.stop();
+    }
+  });
+});
+
+describe('groups match paths the way routes do, whatever the letter case', () => {
+  it('counts the token and sign-up endpoints in their strict groups in any spelling', async () => {
+    const sys = await startTestSystem({
+      overrides: limits({ points: 2, durationSeconds: 60, by: 'ip' } as never, [
+        { name: 'sign-up', method: 'POST', pathPrefix: '/api/v1/users', points: 2, durationSeconds: 60, by: 'ip' },
+      ]),
+    });
+    try {
+      const http = httpClient(sys.url);
+      // The router serves these spellings (paths match case-insensitively), so the limits must apply.
+      const tokens = [];
+      for (const path of ['/API/V1/AUTH/TOKEN', '/Api/V1/Auth/Token/', TOKEN]) tokens.push(await http.post(path, BAD_LOGIN));
+      expect(tokens.map((r) => r.status)).toEqual([401, 401, 429]);
+      expectLimitHeaders(tokens[0]!, 2, 60, 1);
+
+      const body = (n: number) => ({ email: `case-${n}-${randomUUID()}@example.com`, password: 'customer-password-1', name: 'Case' });
+      const signUps = [];
+      for (const [i, path] of ['/API/V1/USERS', '/api/V1/users', '/api/v1/users'].entries()) signUps.push(await http.post(path, body(i)));
+      expect(signUps.map((r) => r.status)).toEqual([201, 201, 429]);
+      expectLimitHeaders(signUps[0]!, 2, 60, 1);
+      await expectNoServerErrors(http);
     } finally {
       await sys.stop();
     }

@@ -13,6 +13,8 @@ function expectSecurityHeaders(headers: Headers) {
   expect(csp).toContain("default-src 'none'");
   expect(csp).toContain("frame-ancestors 'none'");
   expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+  // Browsers keep to HTTPS for a year once they saw this over HTTPS (the TLS proxy in front).
+  expect(headers.get('strict-transport-security')).toMatch(/^max-age=(3153600\d|[4-9]\d{7,}); includeSubDomains$/);
 }
 
 describe('security headers and CORS', () => {

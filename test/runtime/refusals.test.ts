@@ -67,6 +67,8 @@ async function start(env: Record<string, string>): Promise<Mercato> {
     ...env,
     PORT: port,
   };
+  // An empty value means "not set at all" (to start a process without NODE_ENV, say).
+  for (const [name, value] of Object.entries(childEnv)) if (value === '') delete childEnv[name];
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
@@ -161,6 +163,21 @@ describe.concurrent('main.ts as a process', () => {
 
     it('refuses production without AUTH_SIGNING_KEYS', async () => {
       expectRefusal(await refusal({ NODE_ENV: 'production' }), /AUTH_SIGNING_KEYS/);
+    }, TEST_TIMEOUT_MS);
+
+    it('refuses to start without NODE_ENV rather than assume development (on-disk keys, loose limits, demo data)', async () => {
+      expectRefusal(await refusal({ NODE_ENV: '' }), /NODE_ENV/);
+    }, TEST_TIMEOUT_MS);
+
+    it('refuses the sandbox payment provider in production unless PAYMENT_PROVIDER=sandbox says so', async () => {
+      const production = { NODE_ENV: 'production', MODULES: 'payment', EVENT_BUS: 'memory', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' };
+      expectRefusal(await refusal(production), /PAYMENT_PROVIDER/, /sandbox/);
+      const allowed = await start({ ...production, PAYMENT_PROVIDER: 'sandbox' });
+      try {
+        await waitReady(allowed);
+      } finally {
+        await cleanup(allowed);
+      }
     }, TEST_TIMEOUT_MS);
 
     it('refuses a port that is not a number', async () => {

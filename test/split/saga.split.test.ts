@@ -145,9 +145,10 @@ describe.skipIf(!available)('order saga across processes (Kafka, PostgreSQL, gat
     expect((await catalog.get('/api/v1/products', { headers: { 'x-mercato-service-token': 'not-a-token' } })).status).toBe(401);
     expect((await catalog.get('/api/v1/products', { token: 'not-a-token' })).status).toBe(401);
 
-    // A user token (verified against the user process's JWKS) is accepted directly.
-    expect((await catalog.get('/api/v1/products', { token: customer.token })).status).toBe(200);
-    expect((await orders.get('/api/v1/orders', { token: customer.token })).status).toBe(200);
+    // Nor is a valid user token sent directly: it would skip the gateway's rate limits.
+    expect((await catalog.get('/api/v1/products', { token: customer.token })).status).toBe(401);
+    expect((await orders.get('/api/v1/orders', { token: customer.token })).status).toBe(401);
+    expect((await sys.http.get('/api/v1/orders', { token: customer.token })).status).toBe(200);
     // Through the gateway an anonymous visitor reads the catalog (the gateway vouches with a service token).
     expect((await sys.http.get('/api/v1/products')).status).toBe(200);
     // Probes stay open for the platform.

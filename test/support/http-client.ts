@@ -1,3 +1,5 @@
+import { Agent, fetch as undiciFetch } from 'undici';
+
 /** A thin fetch wrapper for tests: JSON in, parsed JSON (or text) out, with status and headers. */
 export interface HttpResponse<T = any> {
   status: number;
@@ -12,7 +14,18 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export function httpClient(baseUrl: string) {
+export interface HttpClientOptions {
+  /**
+   * The loopback address requests leave from (`127.0.0.2`, …: all of 127.0.0.0/8 is this machine),
+   * so that a test can be several clients with different addresses.
+   */
+  localAddress?: string;
+}
+
+export function httpClient(baseUrl: string, clientOptions: HttpClientOptions = {}) {
+  const dispatcher = clientOptions.localAddress ? new Agent({ localAddress: clientOptions.localAddress }) : undefined;
+  const send = (url: string, init: { method: string; headers: Record<string, string>; body: string | undefined }) =>
+    dispatcher ? (undiciFetch(url, { ...init, dispatcher }) as unknown as Promise<Response>) : fetch(url, init);
   async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
@@ -21,7 +34,7 @@ export function httpClient(baseUrl: string) {
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const response = await send(`${baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
     let parsed: unknown = text;
     try {

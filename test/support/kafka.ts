@@ -57,6 +57,21 @@ async function startLocalBroker(): Promise<string | undefined> {
   return LOCAL_BROKERS;
 }
 
+/** The second local broker, whose client port requires SASL (deploy/kafka/sasl.sh). */
+export const SASL_BROKERS = `127.0.0.1:${process.env['MERCATO_KAFKA_SASL_PORT'] ?? '19094'}`;
+export const SASL_USER = { username: process.env['MERCATO_KAFKA_SASL_USER'] ?? 'mercato', password: process.env['MERCATO_KAFKA_SASL_PASSWORD'] ?? 'mercato-secret' };
+let saslEnsured: Promise<{ ok: true } | { ok: false; reason: string }> | undefined;
+
+/**
+ * Starts (idempotently) the SASL broker beside the shared one; it never touches the broker on 9092.
+ * Undefined when it cannot be had (then the reason), like `ensureKafka()`.
+ */
+export async function ensureSaslKafka(): Promise<{ brokers: string } | { failure: string }> {
+  saslEnsured ??= run('bash', ['deploy/kafka/sasl.sh', 'start'], START_TIMEOUT_MS);
+  const started = await saslEnsured;
+  return started.ok ? { brokers: SASL_BROKERS } : { failure: started.reason.replace('`npm run kafka:start`', '`bash deploy/kafka/sasl.sh start`') };
+}
+
 function run(command: string, args: string[], timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
   return new Promise((resolve) => {
     let output = '';

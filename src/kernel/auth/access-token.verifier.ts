@@ -1,11 +1,6 @@
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
-import { UnauthorizedError } from '../http/http.errors.js';
+import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { HttpError, UnauthorizedError } from '../http/http.errors.js';
+import { KeySourceUnavailableError, RemoteKeySet } from './remote-key-set.js';
 import type { SigningKeySet } from './signing-keys.js';
 
 export interface Principal {
@@ -14,7 +9,7 @@ export interface Principal {
   email?: string;
 }
 
-export type JwksSource = { kind: 'local'; keys: SigningKeySet } | { kind: 'remote'; url: string };
+export type JwksSource = { kind: 'local'; keys: SigningKeySet } | { kind: 'remote'; url: string } | { kind: 'cached'; keySet: RemoteKeySet };
 
 export interface AccessTokenVerifierOptions {
   issuer: string;
@@ -25,6 +20,17 @@ export interface AccessTokenVerifierOptions {
 
 // One message for every failure: telling a caller *why* a token was refused helps only an attacker.
 const INVALID = 'The access token is invalid or expired.';
+/** How long a client is asked to wait while the keys cannot be had. */
+const KEYS_RETRY_AFTER_SECONDS = 2;
+
+/** 503 + Retry-After: the token may well be valid, it cannot be checked right now. */
+export class TokenKeysUnavailableError extends HttpError {
+  constructor() {
+    super(503, 'Service Unavailable', 'The keys that verify tokens are briefly unavailable; try again shortly.', undefined, {
+      'Retry-After': String(KEYS_RETRY_AFTER_SECONDS),
+    });
+  }
+}
 
 /**
  * Tokens verified lately, so that the same token presented again (every request of a client, and
@@ -49,9 +55,9 @@ export class AccessTokenVerifier {
     this.getKey =
       source.kind === 'local'
         ? createLocalJWKSet(source.keys.jwks())
-        : // jose refetches when a token names an unknown kid, which is how rotated keys arrive;
-          // the cooldown keeps garbage kids from turning into a fetch storm.
-          createRemoteJWKSet(new URL(source.url), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 });
+        : // The last good key set, refreshed in the background and fetched on an unknown kid only
+          // (that is how rotated keys arrive); a source that is down never turns valid tokens into 401s.
+          (source.kind === 'remote' ? new RemoteKeySet(source.url) : source.keySet).getKey;
   }
 
   async verify(token: string): Promise<Principal> {
@@ -71,7 +77,8 @@ export class AccessTokenVerifier {
         clockTolerance: this.opts.clockToleranceSeconds ?? 30,
         requiredClaims: ['sub', 'exp'],
       }));
-    } catch {
+    } catch (err) {
+      if (err instanceof KeySourceUnavailableError) throw new TokenKeysUnavailableError();
       throw new UnauthorizedError(INVALID);
     }
     const principal = Object.freeze(toPrincipal(payload));

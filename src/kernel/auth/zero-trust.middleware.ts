@@ -1,29 +1,26 @@
 import type { Context, Next } from 'koa';
 import { UnauthorizedError } from '../http/http.errors.js';
-import type { AccessTokenVerifier } from './access-token.verifier.js';
-import { bearerToken } from './bearer-token.js';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenVerifier } from './service-tokens.js';
 
 /** Paths a module process serves to anyone: probes, metrics scrapes and public keys. */
-const OPEN_PATHS = [/^\/health\//, /^\/metrics$/, /^\/\.well-known\/jwks\.json$/, /^\/api\/openapi\.json$/];
+const OPEN_PATHS = [/^\/health\/(live|ready)$/, /^\/metrics$/, /^\/\.well-known\/jwks\.json$/];
 
 /**
- * In a process behind the gateway, every other request must carry a valid user token or a service
- * token signed for one of this process's modules: reaching the port is not enough.
+ * In a process behind the gateway, every other request must carry a service token the gateway
+ * signed for one of this process's modules: reaching the port is not enough, and neither is a user
+ * token (a client calling the process directly would skip the gateway's rate limits). The user's
+ * own token, relayed alongside, is then checked by each route as usual.
  */
-export function zeroTrustMiddleware(users: AccessTokenVerifier, services: ServiceTokenVerifier) {
+export function zeroTrustMiddleware(services: ServiceTokenVerifier) {
   return async (ctx: Context, next: Next): Promise<void> => {
     if (OPEN_PATHS.some((p) => p.test(ctx.path))) return next();
     const serviceToken = ctx.get(SERVICE_TOKEN_HEADER);
-    const userToken = bearerToken(ctx.get('authorization') || undefined);
-    if (serviceToken) {
-      await services.verify(serviceToken);
-      // Relayed by our gateway: the client is the last hop it appended, not the gateway's address.
-      // Only then is X-Forwarded-For believed; any other caller could write it.
-      const lastHop = ctx.get('x-forwarded-for').split(',').map((h) => h.trim()).filter(Boolean).pop();
-      if (lastHop) ctx.request.ip = lastHop;
-    } else if (userToken) await users.verify(userToken);
-    else throw new UnauthorizedError('This service accepts only requests relayed by the gateway or carrying a user token.');
+    if (!serviceToken) throw new UnauthorizedError('This service accepts only requests relayed by the gateway.');
+    await services.verify(serviceToken);
+    // Relayed by our gateway: the client is the last hop it appended, not the gateway's address.
+    // Only then is X-Forwarded-For believed; any other caller could write it.
+    const lastHop = ctx.get('x-forwarded-for').split(',').map((h) => h.trim()).filter(Boolean).pop();
+    if (lastHop) ctx.request.ip = lastHop;
     await next();
   };
 }

@@ -17,8 +17,10 @@ const ENV_PATHS: Record<string, string> = {
   MODULES: 'modules',
   HOST: 'http.host',
   PORT: 'http.port',
+  METRICS_PORT: 'http.metricsPort',
   CORS_ORIGINS: 'http.cors.origins',
   ADMIN_ALLOW_IPS: 'http.adminAllowList',
+  TRUST_PROXY: 'http.trustProxy',
   DATA_DIR: 'dataDir',
   DATABASE_URL: 'database.url',
   DATABASE_POOL_MIN: 'database.pool.min',
@@ -30,6 +32,14 @@ const ENV_PATHS: Record<string, string> = {
   EVENT_OUTBOX_RETENTION_MS: 'events.retention.outboxMs',
   EVENT_INBOX_RETENTION_MS: 'events.retention.inboxMs',
   EVENT_PRUNE_INTERVAL_MS: 'events.retention.pruneIntervalMs',
+  KAFKA_SSL: 'events.kafka.ssl.enabled',
+  KAFKA_SSL_CA_FILE: 'events.kafka.ssl.caFile',
+  KAFKA_SSL_CERT_FILE: 'events.kafka.ssl.certFile',
+  KAFKA_SSL_KEY_FILE: 'events.kafka.ssl.keyFile',
+  KAFKA_SSL_REJECT_UNAUTHORIZED: 'events.kafka.ssl.rejectUnauthorized',
+  KAFKA_SASL_MECHANISM: 'events.kafka.sasl.mechanism',
+  KAFKA_SASL_USERNAME: 'events.kafka.sasl.username',
+  KAFKA_SASL_PASSWORD: 'events.kafka.sasl.password',
   LOG_LEVEL: 'log.level',
   AUTH_SIGNING_KEYS: 'auth.signingKeys',
   AUTH_JWKS_URL: 'auth.jwksUrl',
@@ -39,6 +49,7 @@ const ENV_PATHS: Record<string, string> = {
   ADMIN_EMAIL: 'admin.email',
   ADMIN_PASSWORD: 'admin.password',
   SMTP_URL: 'notification.smtpUrl',
+  PAYMENT_PROVIDER: 'payment.provider',
   REDIS_URL: 'redis.url',
   RATE_LIMIT_ENABLED: 'rateLimit.enabled',
 };
@@ -47,7 +58,7 @@ const PREFIXED_ENV_PATHS: Record<string, string> = {
   SERVICE_URLS_: 'serviceUrls',
 };
 /** Paths whose values must never be echoed in an error line. */
-const SECRET_PATHS = ['auth.signingKeys', 'auth.serviceSigningKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl', 'redis.url'];
+const SECRET_PATHS = ['events.kafka.sasl.password', 'auth.signingKeys', 'auth.serviceSigningKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl', 'redis.url'];
 
 function setPath(target: Json, path: string, value: unknown): void {
   const keys = path.split('.');

@@ -6,6 +6,28 @@ const commaList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
+const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+/**
+ * `TRUST_PROXY`: a number of proxy hops in front of the process (`1` for one load balancer), or
+ * a comma list of the proxies' addresses/CIDRs; `0`, `false` or unset trust none.
+ */
+const trustProxy = z
+  .union([z.number(), z.string(), z.array(z.string())])
+  .transform((v, ctx): { hops: number } | { addresses: string[] } => {
+    if (typeof v === 'number' || (typeof v === 'string' && /^\s*\d+\s*$/.test(v))) {
+      const hops = Number(v);
+      if (!Number.isInteger(hops) || hops < 0 || hops > 32) ctx.addIssue({ code: 'custom', message: 'expected 0 to 32 hops' });
+      return { hops };
+    }
+    if (v === 'false' || v === '') return { hops: 0 };
+    const addresses = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean);
+    if (addresses.length === 0) return { hops: 0 };
+    const bad = addresses.filter((a) => parseIpOrCidr(a) === undefined);
+    if (bad.length > 0) ctx.addIssue({ code: 'custom', message: 'expected a number of hops or a comma list of IP addresses/CIDRs' });
+    return { addresses };
+  });
+
 /** The whole configuration of one process, after files and environment are merged. */
 export const configSchema = z.object({
   env: z.enum(['development', 'test', 'production']),
@@ -21,6 +43,10 @@ export const configSchema = z.object({
     adminAllowList: commaList
       .pipe(z.array(z.string().refine((v) => parseIpOrCidr(v) !== undefined, 'expected an IP address or CIDR')))
       .default([]),
+    /** A port of its own for `/metrics` (then not served on the public port); unset keeps it on `port`. */
+    metricsPort: port.optional(),
+    /** Proxies believed about the client address (X-Forwarded-For) in processes serving the public. */
+    trustProxy: trustProxy.default({ hops: 0 }),
     /** Deepest nesting of arrays and objects a JSON body may have (deeper: 400). */
     maxJsonDepth: z.coerce.number().int().min(1).max(1000).default(32),
     /** Node's `maxHeaderSize`: bigger request heads get 431. */
@@ -53,6 +79,34 @@ export const configSchema = z.object({
   events: z.object({
     transport: z.enum(['memory', 'kafka']).optional(),
     kafkaBrokers: commaList.default([]),
+    /**
+     * How clients authenticate to the brokers and protect the connection: TLS (`KAFKA_SSL*`) and
+     * SASL (`KAFKA_SASL_*`, PLAIN or SCRAM). Without them anyone who reaches a broker can read and
+     * write every topic.
+     */
+    kafka: z
+      .object({
+        ssl: z
+          .object({
+            enabled: booleanish.default(false),
+            /** PEM files: the CA that signed the brokers' certificates, and a client certificate and key (mutual TLS). */
+            caFile: z.string().min(1).optional(),
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            rejectUnauthorized: booleanish.default(true),
+          })
+          .default({ enabled: false, rejectUnauthorized: true }),
+        sasl: z
+          .object({
+            mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+            username: z.string().min(1).optional(),
+            password: z.string().min(1).optional(),
+          })
+          .refine((s) => !s.mechanism || (s.username && s.password), 'KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD')
+          .refine((s) => s.mechanism || (!s.username && !s.password), 'KAFKA_SASL_USERNAME/PASSWORD need KAFKA_SASL_MECHANISM')
+          .default({}),
+      })
+      .default({ ssl: { enabled: false, rejectUnauthorized: true }, sasl: {} }),
     /** Prefix of Kafka topics (`<prefix>.<module>`) and consumer groups. */
     topicPrefix: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
     partitions: z.coerce.number().int().min(1).max(256),
@@ -120,6 +174,12 @@ export const configSchema = z.object({
     pollIntervalMs: z.coerce.number().int().min(10),
     maxAttempts: z.coerce.number().int().min(1).max(50),
   }),
+  /**
+   * The payment provider. Only the sandbox is built in; production refuses it unless it is chosen
+   * explicitly (`PAYMENT_PROVIDER=sandbox`), so that a production deployment never takes pretend
+   * payments by accident.
+   */
+  payment: z.object({ provider: z.enum(['sandbox']).optional() }).default({}),
   serviceUrls: z.record(z.string(), commaList).default({}),
   gateway: z.object({
     upstreamTimeoutMs: z.coerce.number().int().min(100),

@@ -27,6 +27,11 @@ export interface ConsumerOptions {
   announceDeadLetter: (event: EventEnvelope, reason: string) => Promise<void>;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Event type → the module whose contract declares it. An event of a known type from any other
+   * source is dead-lettered, never applied: on a broker, the source is the topic it came from.
+   */
+  publishers?: ReadonlyMap<string, string>;
 }
 
 export type DeliveryOutcome = 'applied' | 'duplicate' | 'dead-lettered' | 'ignored';
@@ -46,13 +51,15 @@ export class EventConsumer {
   private readonly logger: Logger;
   private readonly metrics: Metrics;
   private readonly announceDeadLetter: ConsumerOptions['announceDeadLetter'];
+  private readonly publishers: ReadonlyMap<string, string> | undefined;
 
   constructor(
     readonly module: string,
     private readonly orm: MikroORM,
     subscriptions: readonly ResolvedSubscription[],
-    { retry: retryOptions, uow, tables, announceDeadLetter, logger, metrics }: ConsumerOptions,
+    { retry: retryOptions, uow, tables, announceDeadLetter, logger, metrics, publishers }: ConsumerOptions,
   ) {
+    this.publishers = publishers;
     this.uow = uow;
     this.tables = tables;
     this.announceDeadLetter = announceDeadLetter;
@@ -92,6 +99,10 @@ export class EventConsumer {
         return this.deadLetter(event, `unsupported event version: ${event.type}`, 0);
       }
       return 'ignored';
+    }
+    const publisher = this.publishers?.get(event.type);
+    if (publisher !== undefined && event.source !== publisher) {
+      return this.deadLetter(event, `${event.type} is published only by ${publisher}; this one came from ${event.source}`, 0);
     }
     const data = subscription.contract.schema.safeParse(event.data);
     if (!data.success) {

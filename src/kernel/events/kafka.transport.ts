@@ -1,5 +1,6 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type Message, type Producer } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { fromKafkaMessage, toKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
@@ -16,6 +17,10 @@ export interface KafkaTransportOptions {
   prefix: string;
   partitions: number;
   logger: Logger;
+  /** TLS to the brokers (`true`, or the CA and client certificate to use). */
+  ssl?: boolean | ConnectionOptions;
+  /** SASL authentication to the brokers (PLAIN or SCRAM). */
+  sasl?: SASLOptions;
 }
 
 interface QueuedEvent {
@@ -69,6 +74,8 @@ export class KafkaTransport implements EventTransport {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      ...(options.ssl ? { ssl: options.ssl } : {}),
+      ...(options.sasl ? { sasl: options.sasl } : {}),
       connectionTimeout: 3000,
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
@@ -88,6 +95,12 @@ export class KafkaTransport implements EventTransport {
 
   topic(source: string): string {
     return `${this.options.prefix}.${source}`;
+  }
+
+  /** The module whose topic this is (`<prefix>.<module>`). */
+  private sourceOf(topic: string): string | undefined {
+    const start = `${this.options.prefix}.`;
+    return topic.startsWith(start) ? topic.slice(start.length) : undefined;
   }
 
   declareSource(source: string): void {
@@ -233,8 +246,12 @@ export class KafkaTransport implements EventTransport {
     const failedSubjects = new Set<string>();
     const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_DURING_BATCH_MS);
     try {
+      const topicSource = this.sourceOf(batch.topic);
       const handled = batch.messages.map((message) => {
-        const event = fromKafkaMessage(message);
+        const read = fromKafkaMessage(message);
+        // The topic says who published, not the ce_source header, which any writer sets: the
+        // consumer then refuses a type its declaring module did not send (see EventConsumer).
+        const event = read && topicSource && read.source !== topicSource ? { ...read, source: topicSource } : read;
         if (!event) {
           this.options.logger.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset }, 'skipping a message that is not a CloudEvent');
           return Promise.resolve();

@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
 import { request } from 'undici';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenIssuer } from '../auth/service-tokens.js';
-import { ServiceUnavailableError } from '../http/http.errors.js';
+import { BadRequestError, ServiceUnavailableError } from '../http/http.errors.js';
 import type { RouteTable } from './route-table.js';
-import { NoUpstreamError, type UpstreamPool } from './upstream.pool.js';
+import { isClientSideError, NoUpstreamError, UnsendableRequestError, type UpstreamPool } from './upstream.pool.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and ones the proxy sets itself. */
 const NOT_FORWARDED = new Set([
@@ -52,6 +52,30 @@ function forwardable(headers: IncomingHttpHeaders): Record<string, string | stri
   return out;
 }
 
+/**
+ * Dot segments (plain or percent-encoded) and backslashes: URL parsing would resolve them to another
+ * path than the one the gateway routed and rate-limited, so such paths are refused.
+ */
+const AMBIGUOUS_PATH = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|\\/i;
+
+/**
+ * The URL a request goes to on an instance: the instance's origin with the request's parsed path and
+ * query, never the raw request target (which a client may send in absolute form,
+ * `GET http://host/path`, RFC 9112 §3.2.2). Anything that cannot be built is the client's fault (400),
+ * raised before an instance is even chosen.
+ */
+export function upstreamUrl(base: string, path: string, querystring: string): URL {
+  if (!path.startsWith('/') || AMBIGUOUS_PATH.test(path)) throw new BadRequestError('The request path is not a plain absolute path.');
+  let url: URL;
+  try {
+    url = new URL(`${base}${path}${querystring ? `?${querystring}` : ''}`);
+  } catch {
+    throw new BadRequestError('The request target is not a valid path.');
+  }
+  if (url.origin !== new URL(base).origin) throw new BadRequestError('The request target is not a valid path.');
+  return url;
+}
+
 export interface ProxyOptions {
   routes: RouteTable;
   pools: ReadonlyMap<string, UpstreamPool>;
@@ -76,21 +100,29 @@ export function proxyMiddleware(options: ProxyOptions) {
       ...forwardable(ctx.headers),
       [SERVICE_TOKEN_HEADER]: await options.serviceTokens.tokenFor(module),
       'x-request-id': ctx.response.get('x-request-id'),
-      'x-forwarded-for': [ctx.get('x-forwarded-for'), ctx.ip].filter(Boolean).join(', '),
+      // The chain as far as this process believes it, ending with the client (see trust-proxy.ts):
+      // the module process takes its last entry as the client address.
+      'x-forwarded-for': ((ctx.state.forwardedFor as string[] | undefined) ?? [ctx.get('x-forwarded-for'), ctx.ip].filter(Boolean)).join(', '),
       'x-forwarded-proto': ctx.protocol,
     };
+    // Checked against one instance before any is used: a bad target must never reach a breaker.
+    const candidates = pool.candidates().slice(0, MAX_TRIES);
+    const targets = candidates.map((upstream) => upstreamUrl(upstream.url, ctx.path, ctx.querystring));
     const safe = IDEMPOTENT.has(ctx.method);
     // Buffered (within the body limit) so that a request refused by a dead instance can go to the next.
     const body = safe ? undefined : await getRawBody(ctx.req, { limit: options.bodyLimit });
-    for (const upstream of pool.candidates().slice(0, MAX_TRIES)) {
+    for (const [i, upstream] of candidates.entries()) {
       try {
         const res = await pool.execute(upstream, async () => {
-          const answer = await request(`${upstream.url}${ctx.url}`, {
+          const answer = await request(targets[i]!, {
             method: ctx.method as 'GET',
             headers,
             body,
             headersTimeout: options.timeoutMs,
             bodyTimeout: options.timeoutMs,
+          }).catch((err: unknown) => {
+            // Raised while undici put the request together: nothing left, and not the instance's fault.
+            throw isClientSideError(err) ? new UnsendableRequestError((err as Error).message, { cause: err }) : err;
           });
           if (safe && RETRYABLE_STATUS.has(answer.statusCode)) {
             await answer.body.dump();
@@ -118,6 +150,10 @@ export function proxyMiddleware(options: ProxyOptions) {
         if (answerBody !== undefined) ctx.body = answerBody;
         return;
       } catch (err) {
+        if (err instanceof UnsendableRequestError) {
+          options.logger.info({ module, err }, 'request refused: it cannot be relayed as sent');
+          throw new BadRequestError('The request cannot be relayed as sent.');
+        }
         if (!(err instanceof NoUpstreamError)) options.logger.warn({ module, upstream: upstream.url, err }, 'upstream request failed');
         // An unsafe request may be repeated elsewhere only if it provably never reached this instance.
         if (!safe && !(err instanceof NoUpstreamError) && !neverSent(err)) break;

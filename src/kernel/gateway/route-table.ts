@@ -4,12 +4,14 @@ export class RouteTable {
 
   constructor(modules: readonly { name: string; routePrefixes?: readonly string[] }[]) {
     this.entries = modules
-      .flatMap((m) => [...(m.routePrefixes ?? []), `/api/v1/admin/${m.name}`].map((prefix) => ({ prefix, module: m.name })))
+      .flatMap((m) => [...(m.routePrefixes ?? []), `/api/v1/admin/${m.name}`].map((prefix) => ({ prefix: prefix.toLowerCase(), module: m.name })))
       // Longest first, so a more specific prefix wins.
       .sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
-  moduleFor(path: string): string | undefined {
+  /** Without regard to letter case, as the routes of the module processes match. */
+  moduleFor(requested: string): string | undefined {
+    const path = requested.toLowerCase();
     return this.entries.find((e) => path === e.prefix || path.startsWith(`${e.prefix}/`))?.module;
   }
 

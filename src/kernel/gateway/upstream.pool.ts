@@ -16,8 +16,34 @@ export interface UpstreamPoolOptions {
   breakerHalfOpenMs: number;
 }
 
-/** undici's codes for a request it refused to send as built: the caller's fault, not the instance's. */
-const CLIENT_SIDE_ERRORS = new Set(['UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_ARG']);
+/**
+ * Codes of errors raised while a request is put together, before any byte of it leaves for the
+ * instance (undici refusing an argument, Node refusing a URL, a header name or value): the
+ * caller's fault, never the instance's.
+ */
+const CLIENT_SIDE_CODES = new Set([
+  'UND_ERR_NOT_SUPPORTED',
+  'UND_ERR_INVALID_ARG',
+  'ERR_INVALID_URL',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_INVALID_CHAR',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+  'ERR_UNESCAPED_CHARACTERS',
+]);
+
+/** A request that could not be sent as built: the client's fault (400), not a failure of the instance. */
+export class UnsendableRequestError extends Error {
+  override name = 'UnsendableRequestError';
+}
+
+/** Whether an error was raised before the request left: by its code, or already classified. */
+export function isClientSideError(err: unknown): boolean {
+  if (err instanceof UnsendableRequestError) return true;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && CLIENT_SIDE_CODES.has(code);
+}
 
 /** Thrown when no instance of a module can take a request right now. */
 export class NoUpstreamError extends Error {
@@ -53,7 +79,7 @@ export class UpstreamPool {
    */
   private newBreaker(url: string): CircuitBreakerPolicy {
     const breaker = circuitBreaker(
-      handleWhen((err) => !CLIENT_SIDE_ERRORS.has((err as { code?: string }).code ?? '')),
+      handleWhen((err) => !isClientSideError(err)),
       { halfOpenAfter: this.options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(this.options.breakerThreshold) },
     );
     breaker.onStateChange((state) => this.logger.warn({ module: this.module, url, state: CircuitState[state] }, 'upstream circuit changed'));

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa, { type Middleware } from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -14,6 +15,7 @@ import { decodingErrorsAsBadRequest, jsonGuard } from './json-guard.js';
 import { problemMiddleware } from './problem.middleware.js';
 import { requestMiddleware, securityHeaders } from './request.middleware.js';
 import { mountRoutes } from './route.mounter.js';
+import { trustProxyMiddleware, type TrustProxy } from './trust-proxy.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -27,6 +29,12 @@ export interface HttpAppOptions {
   corsOrigins?: readonly string[];
   /** IPs/CIDRs admin routes accept calls from (`http.adminAllowList`); empty allows all. */
   adminAllowList?: readonly string[];
+  /**
+   * Proxies believed about the client address (`http.trustProxy`), in a process that serves the
+   * public; unset: `ctx.ip` stays the socket peer (a module process behind the gateway takes it
+   * from the gateway's service-token requests instead).
+   */
+  trustProxy?: TrustProxy;
   /** Deepest nesting a JSON body may have; deeper bodies get 400 (default 32). */
   maxJsonDepth?: number;
   /**
@@ -34,8 +42,32 @@ export interface HttpAppOptions {
    * streams bodies on) or a module process's zero-trust check.
    */
   guards?: readonly Middleware[];
+  /** Whether `/metrics` is served here (false when it has a port of its own). Default true. */
+  metricsRoute?: boolean;
   /** Whether the process is shutting down: readiness fails so load balancers stop sending. */
   draining: () => boolean;
+}
+
+/**
+ * The server of `METRICS_PORT`: `GET /metrics` and nothing else (no routes, no tokens; the port is
+ * meant to be reachable by the scraper only).
+ */
+export function metricsListener(metrics: Metrics): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  };
 }
 
 /** The koa application of one process: the routes of the modules it hosts plus operations routes. */
@@ -54,10 +86,12 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     ctx.status = ready ? 200 : 503;
     ctx.body = ready ? report : { ...report, status: 'unavailable' };
   });
-  router.get('/metrics', async (ctx) => {
-    ctx.type = options.metrics.registry.contentType;
-    ctx.body = await options.metrics.registry.metrics();
-  });
+  if (options.metricsRoute ?? true) {
+    router.get('/metrics', async (ctx) => {
+      ctx.type = options.metrics.registry.contentType;
+      ctx.body = await options.metrics.registry.metrics();
+    });
+  }
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = openapi;
   });
@@ -65,6 +99,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
 
   app.use(requestMiddleware(options.logger, options.requests, options.metrics));
   app.use(problemMiddleware(options.logger));
+  if (options.trustProxy) app.use(trustProxyMiddleware(options.trustProxy));
   app.use(securityHeaders);
   app.use(corsMiddleware({ origins: options.corsOrigins ?? [] }));
   for (const guard of options.guards ?? []) app.use(guard);

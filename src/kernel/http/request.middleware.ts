@@ -40,6 +40,8 @@ export async function securityHeaders(ctx: Context, next: Next): Promise<void> {
   ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.set('Cache-Control', 'no-store');
+  // Browsers honour it only over HTTPS (the TLS proxy in front); on plain HTTP it is ignored.
+  ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   ctx.remove('X-Powered-By');
   try {
     await next();

@@ -28,10 +28,10 @@ export const notificationModule = defineModule({
     on(OrderCancelledV1, OrderCancelledHandler),
   ],
   register(container: DependencyContainer) {
-    const { notification } = container.resolve<AppConfig>(TOKENS.Config);
+    const { notification, env } = container.resolve<AppConfig>(TOKENS.Config);
     const channel = notification.smtpUrl
       ? new SmtpChannel(notification.smtpUrl, notification.from)
-      : new LogChannel(container.resolve<Logger>(TOKENS.Logger));
+      : new LogChannel(container.resolve<Logger>(TOKENS.Logger), { redact: env !== 'development' });
     container.register(NOTIFICATION_CHANNEL, { useValue: channel });
     container.registerSingleton(NotificationRepository);
     container.registerSingleton(NotificationDispatcher);

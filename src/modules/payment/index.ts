@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
+import { ConfigError } from '../../kernel/config/config.loader.js';
 import type { AppConfig } from '../../kernel/config/config.schema.js';
 import { on } from '../../kernel/events/event-handler.js';
 import { defineModule } from '../../kernel/module.js';
@@ -24,6 +25,9 @@ export const paymentModule = defineModule({
   subscriptions: [on(StockReservedV1, ChargeOrderHandler)],
   register(container: DependencyContainer) {
     const config = container.resolve<AppConfig>(TOKENS.Config);
+    if (config.env === 'production' && config.payment.provider !== 'sandbox') {
+      throw new ConfigError('production needs PAYMENT_PROVIDER: the sandbox payment provider is the only one built in and takes pretend payments; set PAYMENT_PROVIDER=sandbox to run on it deliberately');
+    }
     const ledger = config.sqlite.inMemory ? undefined : join(config.dataDir, 'payment-sandbox-ledger.jsonl');
     container.register(PAYMENT_PROVIDER, { useValue: new SandboxPaymentProvider(ledger) });
     container.registerSingleton(PaymentRepository);

@@ -110,6 +110,46 @@ export async function stopKafka(): Promise<void> {
   if (!run.ok) throw new Error(`npm run kafka:stop failed:\n${run.output}`);
 }
 
+/**
+ * A broker of a test's own (another port and data dir, see deploy/kafka/common.sh), for a test that
+ * stops and restarts its broker without pulling the shared one from under anybody else.
+ */
+export class DedicatedKafka {
+  constructor(
+    readonly port: number,
+    private readonly dataDir = join(process.env.HOME ?? tmpdir(), '.cache', 'mercato-kafka', `data-${port}`),
+  ) {}
+
+  get brokers(): string {
+    return `${KAFKA_HOST}:${this.port}`;
+  }
+
+  private run(script: 'start.sh' | 'stop.sh', timeoutMs: number): Promise<{ ok: boolean; output: string }> {
+    const env = {
+      ...process.env,
+      MERCATO_KAFKA_PORT: String(this.port),
+      MERCATO_KAFKA_CONTROLLER_PORT: String(this.port + 1),
+      MERCATO_KAFKA_DATA: this.dataDir,
+      MERCATO_KAFKA_JVM_OPTS: '-Xmx384m -Xms384m',
+    };
+    return new Promise((resolveRun) => {
+      execFile('bash', [join(REPO, 'deploy/kafka', script)], { cwd: REPO, env, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+        resolveRun({ ok: !err, output: `${stdout}${stderr}${err ? `\n${err.message}` : ''}`.trim() });
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    const run = await this.run('start.sh', KAFKA_START_TIMEOUT_MS);
+    if (!run.ok) throw new Error(`starting the broker on ${this.brokers} failed:\n${run.output}`);
+  }
+
+  async stop(): Promise<void> {
+    const run = await this.run('stop.sh', KAFKA_STOP_TIMEOUT_MS);
+    if (!run.ok) throw new Error(`stopping the broker on ${this.brokers} failed:\n${run.output}`);
+  }
+}
+
 /** Best effort: removes the topics and consumer groups of one test run (`<prefix>.*`) from the shared broker. */
 export async function deleteKafkaTopics(prefix: string): Promise<void> {
   const admin = new Kafka({ clientId: 'split-tests-cleanup', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();

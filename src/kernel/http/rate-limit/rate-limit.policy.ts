@@ -10,19 +10,29 @@ export interface RateLimitGroup {
   by: 'client' | 'ip';
 }
 
-/** Operations routes are never limited: probes and scrapers must always get through. */
-const EXEMPT = [/^\/health(\/|$)/, /^\/metrics$/, /^\/\.well-known\//];
+/**
+ * Never limited: the liveness probe (cheap, and a platform must always get through) and public keys.
+ * Readiness (which runs every health check) and metrics (which tell about the system) are counted
+ * like any request on the public port; give scrapers their own port with `METRICS_PORT`.
+ */
+const EXEMPT = [/^\/health\/live$/, /^\/\.well-known\//];
 
 export function isExempt(path: string): boolean {
   return EXEMPT.some((re) => re.test(path));
 }
 
-/** The first group (in configuration order) whose method and path prefix match. */
+/**
+ * The first group (in configuration order) whose method and path prefix match. Paths match without
+ * regard to letter case, as the router's routes do (`/API/V1/AUTH/TOKEN` is the token endpoint, so it
+ * must be counted as one).
+ */
 export function matchGroup(groups: readonly RateLimitGroup[], method: string, path: string): RateLimitGroup | undefined {
   return groups.find((g) => (!g.method || g.method.toUpperCase() === method.toUpperCase()) && pathMatches(g.pathPrefix, path));
 }
 
-function pathMatches(prefix: string, path: string): boolean {
+function pathMatches(configured: string, requested: string): boolean {
+  const prefix = configured.toLowerCase();
+  const path = requested.toLowerCase();
   if (prefix === '/' || path === prefix) return true;
   const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return path.startsWith(base);

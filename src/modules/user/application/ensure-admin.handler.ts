@@ -4,12 +4,16 @@ import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
 import type { Logger } from '../../../kernel/observability/logger.factory.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { normalizeEmail } from '../domain/user.js';
+import { RefreshTokenRepository } from '../infrastructure/refresh-token.repository.js';
 import { UserRepository } from '../infrastructure/user.repository.js';
 import { RegisterUserHandler } from './register-user.handler.js';
 
 /**
  * Makes sure the configured admin exists with the configured password, at every start: creating
  * it the first time, and promoting or re-keying an existing account when the settings change.
+ * A promotion or a password reset ends every session the account had (its refresh token
+ * families are revoked in the same transaction): whoever held one before, for instance whoever
+ * registered the address first, must not keep it, since the refresh grant reads the role afresh.
  */
 @injectable()
 export class EnsureAdminHandler {
@@ -17,6 +21,7 @@ export class EnsureAdminHandler {
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
     @inject(UserRepository) private readonly users: UserRepository,
+    @inject(RefreshTokenRepository) private readonly refreshTokens: RefreshTokenRepository,
     @inject(RegisterUserHandler) private readonly register: RegisterUserHandler,
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
@@ -33,9 +38,11 @@ export class EnsureAdminHandler {
         this.register.create(tx, { email, name: 'Administrator', passwordHash, role: 'admin' });
         return;
       }
+      const now = new Date();
+      if (user.role !== 'admin' || user.passwordHash !== passwordHash) await this.refreshTokens.revokeAllOfUser(tx.em, user.id, now);
       user.role = 'admin';
       user.passwordHash = passwordHash;
-      user.updatedAt = new Date();
+      user.updatedAt = now;
     });
     this.logger.info({ email }, existing ? 'admin account updated' : 'admin account created');
   }

@@ -13,7 +13,12 @@ export interface LoginAttempt {
 }
 
 /**
- * Progressive, self-expiring locks after repeated failed sign-ins, per account and per client IP.
+ * Progressive, self-expiring locks after repeated failed sign-ins, with the usual two counters:
+ * consecutive failures of one account from one client address (`accountMaxFailures`, cleared by a
+ * success there), and a larger count of failures from one address over every account
+ * (`ipMaxFailures`, not cleared by a success, so that an attacker's own account cannot reset it).
+ * There is deliberately no account-wide lock: failures from other addresses, however many, never
+ * refuse the right password from the owner's address (a lock that anyone can trigger is a weapon).
  * The state lives in the module's database so every replica sees it and it survives restarts.
  */
 @injectable()
@@ -41,7 +46,7 @@ export class LoginThrottle {
   async begin(attempt: LoginAttempt): Promise<string[]> {
     const now = new Date();
     return this.uow.run(async (tx) => {
-      const ids = [this.failures.add(tx.em, accountKey(attempt.email), now)];
+      const ids = [this.failures.add(tx.em, accountKey(attempt.email, attempt.ip), now)];
       if (attempt.ip) ids.push(this.failures.add(tx.em, ipKey(attempt.ip), now));
       // Keep the table to what some window can still see (the longest lock is counted from a failure
       // inside the window, so nothing older matters).
@@ -55,7 +60,7 @@ export class LoginThrottle {
     const now = new Date();
     const since = new Date(now.getTime() - this.windowMs);
     const em = this.uow.reader();
-    let until = lockedUntil(await this.failures.failuresSince(em, accountKey(attempt.email), since, own), this.account, now);
+    let until = lockedUntil(await this.failures.failuresSince(em, accountKey(attempt.email, attempt.ip), since, own), this.account, now);
     if (attempt.ip) {
       const ipUntil = lockedUntil(await this.failures.failuresSince(em, ipKey(attempt.ip), since, own), this.ip, now);
       if (ipUntil && (!until || ipUntil > until)) until = ipUntil;
@@ -70,11 +75,11 @@ export class LoginThrottle {
     });
   }
 
-  /** A correct password clears the account's failures; the address keeps its earlier count. */
+  /** A correct password clears the account's failures from this address; the address keeps its count. */
   async recordSuccess(attempt: LoginAttempt, own: readonly string[]): Promise<void> {
     await this.uow.run(async (tx) => {
       await this.failures.remove(tx.em, own);
-      await this.failures.clear(tx.em, accountKey(attempt.email));
+      await this.failures.clear(tx.em, accountKey(attempt.email, attempt.ip));
     });
   }
 }

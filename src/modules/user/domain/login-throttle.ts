@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 /** A failed sign-in, counted against one key (an account or a client IP). */
 export interface LoginFailure {
   id: string;
-  /** Hex SHA-256 of `account:<normalized email>` or `ip:<address>`: no emails or addresses at rest. */
+  /**
+   * Hex SHA-256 of `account:<normalized email>|ip:<address>` (one account from one address) or
+   * `ip:<address>`: no emails or addresses at rest.
+   */
   scopeKey: string;
   failedAt: Date;
 }
@@ -15,8 +18,12 @@ export interface LoginThrottlePolicy {
   lockMaxMs: number;
 }
 
-export function accountKey(normalizedEmail: string): string {
-  return sha256(`account:${normalizedEmail}`);
+/**
+ * One account tried from one address: consecutive failures are counted per pair, so failures from
+ * other addresses never lock the account for its owner. Without a known address, per account.
+ */
+export function accountKey(normalizedEmail: string, ip?: string): string {
+  return sha256(ip === undefined ? `account:${normalizedEmail}` : `account:${normalizedEmail}|ip:${ip}`);
 }
 
 export function ipKey(ip: string): string {

@@ -25,4 +25,9 @@ export class RefreshTokenRepository {
   revokeFamily(em: EntityManager, familyId: string, now: Date): Promise<number> {
     return em.nativeUpdate(RefreshTokenSchema, { familyId, revokedAt: null }, { revokedAt: now });
   }
+
+  /** Revokes every live token of every family of an account: all its sessions end. */
+  revokeAllOfUser(em: EntityManager, userId: string, now: Date): Promise<number> {
+    return em.nativeUpdate(RefreshTokenSchema, { userId, revokedAt: null }, { revokedAt: now });
+  }
 }

@@ -30,6 +30,25 @@ describe('loadConfig', () => {
     return dir;
   }
 
+  it('reads TRUST_PROXY as hops or as proxy addresses, and trusts none by default', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }, CONFIG_DIR).http.trustProxy).toEqual({ hops: 0 });
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '2' }, CONFIG_DIR).http.trustProxy).toEqual({ hops: 2 });
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: 'false' }, CONFIG_DIR).http.trustProxy).toEqual({ hops: 0 });
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.0/8, ::1' }, CONFIG_DIR).http.trustProxy).toEqual({ addresses: ['10.0.0.0/8', '::1'] });
+    expect(configError(() => loadConfig({ NODE_ENV: 'test', TRUST_PROXY: 'true' }, CONFIG_DIR)).message).toContain('http.trustProxy');
+    expect(configError(() => loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '99' }, CONFIG_DIR)).message).toContain('http.trustProxy');
+  });
+
+  it('reads KAFKA_SSL* and KAFKA_SASL_*, and never echoes the SASL password', () => {
+    const config = loadConfig({ NODE_ENV: 'test', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'pw-1' }, CONFIG_DIR);
+    expect(config.events.kafka).toEqual({ ssl: { enabled: true, rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'pw-1' } });
+    expect(loadConfig({ NODE_ENV: 'test' }, CONFIG_DIR).events.kafka).toEqual({ ssl: { enabled: false, rejectUnauthorized: true }, sasl: {} });
+    expect(configError(() => loadConfig({ NODE_ENV: 'test', KAFKA_SASL_MECHANISM: 'plain' }, CONFIG_DIR)).message).toContain('KAFKA_SASL_USERNAME');
+    const bad = configError(() => loadConfig({ NODE_ENV: 'test', KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'Secret-PW-2' }, CONFIG_DIR));
+    expect(bad.message).toContain('events.kafka.sasl.mechanism');
+    expect(bad.message).not.toContain('Secret-PW-2');
+  });
+
   it('takes defaults from config/default.json and config/<NODE_ENV>.json', () => {
     const config = loadConfig({ NODE_ENV: 'development' }, CONFIG_DIR);
     expect(config.env).toBe('development');

@@ -45,4 +45,10 @@ describe('throttle keys', () => {
     expect(accountKey('ada@example.com')).toBe(account);
     expect(ipKey('127.0.0.1')).not.toBe(ipKey('::1'));
   });
+
+  it('count an account per client address', () => {
+    expect(accountKey('ada@example.com', '10.0.0.1')).not.toBe(accountKey('ada@example.com', '10.0.0.2'));
+    expect(accountKey('ada@example.com', '10.0.0.1')).toBe(accountKey('ada@example.com', '10.0.0.1'));
+    expect(accountKey('ada@example.com', '10.0.0.1')).not.toContain('10.0.0.1');
+  });
 });

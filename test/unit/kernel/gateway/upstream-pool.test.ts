@@ -1,0 +1,58 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { upstreamUrl } from '../../../../src/kernel/gateway/proxy.middleware.js';
+import { NoUpstreamError, UnsendableRequestError, UpstreamPool } from '../../../../src/kernel/gateway/upstream.pool.js';
+import { HttpError } from '../../../../src/kernel/http/http.errors.js';
+
+const OPTIONS = { healthIntervalMs: 60_000, healthTimeoutMs: 1_000, breakerThreshold: 3, breakerHalfOpenMs: 60_000 };
+const withCode = (code: string) => Object.assign(new Error(code), { code });
+
+describe('upstream pool: what opens an instance breaker', () => {
+  it('never counts errors raised while a request is put together, before it leaves', async () => {
+    const pool = new UpstreamPool('catalog', ['http://127.0.0.1:1'], OPTIONS, pino({ level: 'silent' }));
+    const [upstream] = pool.candidates();
+    const refusals = [
+      withCode('ERR_INVALID_URL'),
+      withCode('UND_ERR_INVALID_ARG'),
+      withCode('UND_ERR_NOT_SUPPORTED'),
+      withCode('ERR_INVALID_ARG_VALUE'),
+      withCode('ERR_INVALID_HTTP_TOKEN'),
+      new UnsendableRequestError('no'),
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const err of refusals) await expect(pool.execute(upstream!, () => Promise.reject(err))).rejects.toBe(err);
+    }
+    expect(pool.candidates()).toHaveLength(1);
+  });
+
+  it('opens after consecutive failures of the instance itself', async () => {
+    const pool = new UpstreamPool('catalog', ['http://127.0.0.1:1'], OPTIONS, pino({ level: 'silent' }));
+    const [upstream] = pool.candidates();
+    for (let i = 0; i < 3; i++) await expect(pool.execute(upstream!, () => Promise.reject(withCode('ECONNRESET')))).rejects.toThrow();
+    expect(pool.candidates()).toHaveLength(0);
+    await expect(pool.execute(upstream!, () => Promise.resolve(1))).rejects.toBeInstanceOf(NoUpstreamError);
+  });
+});
+
+describe('upstream URL', () => {
+  const base = 'http://127.0.0.1:3002';
+  it('is the instance origin with the parsed path and query', () => {
+    expect(upstreamUrl(base, '/api/v1/products', 'limit=1').href).toBe('http://127.0.0.1:3002/api/v1/products?limit=1');
+    expect(upstreamUrl(base, '/api/v1/products', '').href).toBe('http://127.0.0.1:3002/api/v1/products');
+    // A path that looks like an authority stays a path on the instance.
+    expect(upstreamUrl(base, '//evil.example/x', '').host).toBe('127.0.0.1:3002');
+  });
+
+  it('refuses, as the client fault, what URL parsing would route elsewhere', () => {
+    for (const path of ['/api/v1/users/../auth/token', '/api/v1/users/%2e%2E/auth/token', '/api/v1/users/./x', '/api/v1/users\\..\\auth', 'api/v1/users', 'http://x/api']) {
+      let thrown: unknown;
+      try {
+        upstreamUrl(base, path, '');
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, path).toBeInstanceOf(HttpError);
+      expect((thrown as HttpError).status).toBe(400);
+    }
+  });
+});
