@@ -176,7 +176,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     } finally {
       await Promise.all(orms.map((o) => o.close(true)));
     }
-    expect(await appliedIn(url, definition.name)).toEqual(migrationNames(definition));
+    expect(await appliedIn(url, definition.name)).toEqual(await migrationNames(definition));
   });
 
   it('refuses PostgreSQL for a module without migrations', async () => {
