@@ -108,7 +108,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   let draining = false;
   let server: Server | undefined;
   routes.push(...edge.routes);
-  edge.start();
+  await edge.start();
   const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, guards: [...(rateLimit?.guards ?? []), ...edge.guards], bodyLimit: config.http.bodyLimit, corsOrigins: config.http.cors.origins, adminAllowList: config.http.adminAllowList, maxJsonDepth: config.http.maxJsonDepth, draining: () => draining });
 
   const closeServer = async (force: boolean) => {
