@@ -322,7 +322,7 @@ describe.skipIf(unavailable !== undefined)('split containers with docker-compose
     });
   }, 8 * 60_000);
 
-  it('scales payment from 2 to 3: the new replica takes events and requests, nothing else restarts', async () => {
+  it('scales payment from 2 to 3: the new replica takes events and requests, nothing else restarts; back to 2, the gateway drops it', async () => {
     await withDiagnostics(async () => {
       const before = await project.containers('payment');
       const others = [...(await project.containers('gateway')), ...(await project.containers('order'))].filter((c) => c.running);
@@ -364,9 +364,27 @@ describe.skipIf(unavailable !== undefined)('split containers with docker-compose
       expect(othersAfter.map((o) => `${o.name} ${o.running} ${o.startedAt}`)).toEqual(others.map((o) => `${o.name} ${o.running} ${o.startedAt}`));
       const captured = (await payments(ids)).filter((x) => x.status === 'captured').length;
       expect(captured).toBe(ids.length);
+
+      // Back to 2: the gateway drops the address of the removed replica (its name no longer resolves to it).
+      const shrinkStarted = Date.now();
+      await project.mustCompose(['up', '-d', '--no-deps', '--no-recreate', '--scale', 'payment=2', 'payment'], UP_TIMEOUT_MS);
+      const remaining = await project.containers('payment');
+      const removed = after.find((c) => !remaining.some((r) => r.id === c.id))!;
+      expect(removed, 'a payment container was removed').toBeDefined();
+      await waitFor(
+        async () => {
+          const logs = (await project.compose(['logs', '--no-color', '--tail=400', 'gateway'], 60_000)).stdout;
+          return logs.split('\n').some((line) => line.includes('upstream instances changed') && line.includes('"payment"') && line.includes(`"removed":["http://${removed.ip}:3000"]`));
+        },
+        60_000,
+        `the gateway to drop ${removed.name} (${removed.ip})`,
+      );
+      const droppedMs = Date.now() - shrinkStarted;
+      for (let i = 0; i < 6; i++) expect((await http.get(`/api/v1/payments?orderId=${ids[0]}`, customer)).status).toBe(200);
       report(
         `scale payment 2 -> 3 (docker-compose up -d --no-deps --scale payment=3 payment, ${seconds(scaled.ms)}): new replica ${fresh!.name} healthy ${seconds(healthyMs)} after the command, handled its first events ${seconds(eventsMs)} after it ` +
-          `(${handled} payment events of ${ids.length} orders, all captured once); it served ${served} of 9 GET /api/v1/payments through the gateway`,
+          `(${handled} payment events of ${ids.length} orders, all captured once); it served ${served} of 9 GET /api/v1/payments through the gateway; ` +
+          `scaled back to 2, the gateway dropped ${removed.ip} ${seconds(droppedMs)} after the command`,
       );
     });
   }, 8 * 60_000);
