@@ -165,8 +165,11 @@ describe.concurrent('main.ts as a process', () => {
       const result = await refusal({ MODULES: 'user,notification', KAFKA_BROKERS: '127.0.0.1:9' });
       expectRefusal(result, /MODULES=user,notification/, /SERVICE_URLS_GATEWAY/, /SERVICE_TOKEN_JWKS_URL/, /SERVICE_TOKEN_KEYS/, /DATA_DIR/);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
-      const production = await refusal({ NODE_ENV: 'production', MODULES: 'order', KAFKA_BROKERS: '127.0.0.1:9', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' });
-      expectRefusal(production, /MODULES=order/, /SERVICE_URLS_GATEWAY/, /SERVICE_TOKEN_JWKS_URL/);
+    }, TEST_TIMEOUT_MS);
+
+    it('refuses the same in production, where no development keys are looked for', async () => {
+      const result = await refusal({ NODE_ENV: 'production', MODULES: 'order', KAFKA_BROKERS: '127.0.0.1:9', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' });
+      expectRefusal(result, /MODULES=order/, /SERVICE_URLS_GATEWAY/, /SERVICE_TOKEN_JWKS_URL/);
     }, TEST_TIMEOUT_MS);
 
     it('refuses production without AUTH_SIGNING_KEYS', async () => {
