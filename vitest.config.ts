@@ -4,6 +4,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const EVENT_SUITE = 'test/kernel/events/**/*.test.ts';
 /** Event tests about what only a broker has (e.g. its dead-letter topic). */
 const KAFKA_ONLY = 'test/**/*.kafka.test.ts';
+/** Real Docker (image, docker-compose): `npm run test:containers`, its own config, never `npm test`. */
+const CONTAINER_SUITE = 'test/containers/**';
 /** Multi-process tests; see the `split` project. */
 const SPLIT_SUITE = 'test/split/**/*.test.ts';
 /** Event tests that are about the in-memory machinery itself (a fake transport), not the bus's semantics. */
@@ -20,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'memory',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, SPLIT_SUITE, KAFKA_ONLY],
+          exclude: [...configDefaults.exclude, SPLIT_SUITE, KAFKA_ONLY, CONTAINER_SUITE],
           env: { TEST_EVENT_BUS: 'memory' },
         },
       },

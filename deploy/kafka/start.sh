@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Starts a single-node Apache Kafka broker for development and tests:
 # KRaft combined mode (broker + controller in one JVM, no ZooKeeper, no Docker),
-# PLAINTEXT on 127.0.0.1:9092, controller on 127.0.0.1:9093.
+# PLAINTEXT on 127.0.0.1:${MERCATO_KAFKA_PORT:-9092}, controller on the next port.
+# Version: <kafka.version> in pom.xml (4.1.1), or MERCATO_KAFKA_VERSION (e.g. 3.9.2).
 #
 # Jars come from Maven Central via deploy/kafka/pom.xml and are cached in
 #   ${MERCATO_KAFKA_HOME:-$HOME/.cache/mercato-kafka/<version>}/libs
 # Broker state (config, data, logs, pid file) lives in
-#   ${MERCATO_KAFKA_DATA:-$HOME/.cache/mercato-kafka/data}
+#   ${MERCATO_KAFKA_DATA:-$HOME/.cache/mercato-kafka/data-<version>}
 # Returns once the broker accepts connections (bounded wait), or exits 1.
 # Stop it with deploy/kafka/stop.sh.
 set -euo pipefail
@@ -46,30 +47,8 @@ if [[ -z "$pid" ]]; then
     exit 1
   fi
 
-  # --- jars: download only when missing (or when pom.xml changed) ------------
-  pom_sum="$(sha256sum "$KAFKA_POM" | cut -d ' ' -f 1)"
-  stamp="$KAFKA_LIBS/.pom.sha256"
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$pom_sum" ]]; then
-    if ! command -v mvn >/dev/null 2>&1; then
-      log "mvn not found on PATH: needed once to fetch the Kafka jars into $KAFKA_LIBS" >&2
-      exit 1
-    fi
-    log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIBS"
-    t0=$SECONDS
-    mkdir -p "$KAFKA_HOME"
-    tmp="$(mktemp -d "$KAFKA_HOME/libs.tmp.XXXXXX")"
-    if ! mvn -B -f "$KAFKA_POM" dependency:copy-dependencies \
-         -DincludeScope=runtime -DoutputDirectory="$tmp" >"$KAFKA_HOME/mvn.log" 2>&1; then
-      tail -n 40 "$KAFKA_HOME/mvn.log" >&2
-      rm -rf "$tmp"
-      log "mvn failed to fetch the Kafka jars (full log: $KAFKA_HOME/mvn.log)" >&2
-      exit 1
-    fi
-    echo "$pom_sum" >"$tmp/.pom.sha256"
-    rm -rf "$KAFKA_LIBS"
-    mv "$tmp" "$KAFKA_LIBS"
-    log "jars ready ($(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars, $((SECONDS - t0)) s)"
-  fi
+  # --- jars: download only when missing (or when pom.xml or the version changed)
+  kafka_fetch_jars || exit 1
 
   # --- config (rewritten on every start, so it always matches this script) ----
   mkdir -p "$KAFKA_CONFIG_DIR" "$KAFKA_LOG_DIRS" "$KAFKA_APP_LOGS"
@@ -134,7 +113,19 @@ log4j.logger.state.change.logger=WARN
 log4j.logger.org.apache.kafka.storage.internals.log=WARN
 PROPS
 
-  jvm_log_opts=(-Dlog4j.configuration="file:$KAFKA_LOG4J_PROPERTIES" -Dkafka.logs.dir="$KAFKA_APP_LOGS")
+  # Kafka 4 also loads log4j2 (for its dynamic logger levels): a config keeps it quiet.
+  cat >"$KAFKA_LOG4J2_PROPERTIES" <<PROPS
+# Written by deploy/kafka/start.sh: log4j2 (Kafka 4.x) warnings only, to kafka.out.
+status = warn
+appender.out.type = Console
+appender.out.name = out
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.out.ref = out
+PROPS
+
+  jvm_log_opts=(-Dlog4j.configuration="file:$KAFKA_LOG4J_PROPERTIES" -Dlog4j2.configurationFile="$KAFKA_LOG4J2_PROPERTIES" -Dkafka.logs.dir="$KAFKA_APP_LOGS")
 
   # --- format the storage once ------------------------------------------------
   if [[ ! -f "$KAFKA_LOG_DIRS/meta.properties" ]]; then

@@ -16,11 +16,12 @@ import { StartupError } from './startup.error.js';
 export interface Edge {
   guards: Middleware[];
   routes: ApiRoute[];
-  start(): void;
+  /** Resolves once the gateway knows its upstream instances (bounded by the health timeouts). */
+  start(): Promise<void>;
   stop(): void;
 }
 
-const NO_EDGE: Edge = { guards: [], routes: [], start: () => undefined, stop: () => undefined };
+const NO_EDGE: Edge = { guards: [], routes: [], start: async () => undefined, stop: () => undefined };
 
 export async function composeEdge(
   config: AppConfig,
@@ -68,7 +69,9 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
   return {
     guards: [proxy],
     routes: [serviceJwks],
-    start: () => pools.forEach((p) => p.start()),
+    start: async () => {
+      await Promise.all([...pools.values()].map((p) => p.start()));
+    },
     stop: () => pools.forEach((p) => p.stop()),
   };
 }

@@ -62,10 +62,22 @@ export async function loadServiceSigningKeys(config: AppConfig): Promise<Signing
   return loadOrCreateSigningKeySet(join(config.dataDir, 'keys', 'service'));
 }
 
-/** Where a module process finds the keys that sign service tokens. */
+/**
+ * Where a module process behind a gateway finds the keys that sign service tokens: the gateway's
+ * JWKS (SERVICE_TOKEN_JWKS_URL, or derived from SERVICE_URLS_GATEWAY), the keys themselves
+ * (SERVICE_TOKEN_KEYS), or, outside production, the development keys the gateway wrote under a
+ * DATA_DIR it shares with this process. Anything else would answer 401 to every request, sign-up
+ * included, for a reason nobody sees, so the process refuses to start instead.
+ */
 export async function serviceTokenSource(config: AppConfig): Promise<JwksSource> {
   const gatewayUrl = config.serviceUrls['gateway']?.[0];
   const url = config.auth.serviceJwksUrl ?? (gatewayUrl ? new URL('/.well-known/service-jwks.json', gatewayUrl).toString() : undefined);
   if (url) return { kind: 'remote', url };
-  return { kind: 'local', keys: await loadServiceSigningKeys(config) };
+  if (config.auth.serviceSigningKeys) return { kind: 'local', keys: await loadServiceSigningKeys(config) };
+  const developmentFile = join(config.dataDir, 'keys', 'service', 'signing-keys.json');
+  if (config.env !== 'production' && existsSync(developmentFile)) return { kind: 'local', keys: await loadServiceSigningKeys(config) };
+  const where = config.env === 'production' ? '' : ` (no gateway keys in this DATA_DIR: ${developmentFile} does not exist)`;
+  throw new StartupError(
+    `MODULES=${config.modules} runs behind a gateway but cannot get its service-token keys, so it would refuse every request: set SERVICE_URLS_GATEWAY or SERVICE_TOKEN_JWKS_URL to the gateway, or SERVICE_TOKEN_KEYS to its keys${config.env === 'production' ? '' : ', or share its DATA_DIR'}${where}`,
+  );
 }

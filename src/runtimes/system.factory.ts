@@ -110,7 +110,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   let draining = false;
   let server: Server | undefined;
   routes.push(...edge.routes);
-  edge.start();
+  await edge.start();
   const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, guards: [...(rateLimit?.guards ?? []), ...edge.guards], ...(selection.gateway ? { trustProxy: config.http.trustProxy } : {}), bodyLimit: config.http.bodyLimit, corsOrigins: config.http.cors.origins, adminAllowList: config.http.adminAllowList, maxJsonDepth: config.http.maxJsonDepth, metricsRoute: config.http.metricsPort === undefined, draining: () => draining });
   let metricsServer: Server | undefined;
   let metricsUrl: string | undefined;

@@ -161,6 +161,19 @@ describe.concurrent('main.ts as a process', () => {
       expectRefusal(await refusal({ NODE_ENV: 'production', MODULES: 'catalog', EVENT_BUS: 'memory' }), /AUTH_JWKS_URL|SERVICE_URLS_USER/);
     }, TEST_TIMEOUT_MS);
 
+    it('refuses a module process behind a gateway that has no way to get the gateway\'s service-token keys', async () => {
+      // Its own DATA_DIR (as in a container of its own), no SERVICE_URLS_GATEWAY nor SERVICE_TOKEN_JWKS_URL:
+      // every request would get 401, sign-up included. The broker is never reached.
+      const result = await refusal({ MODULES: 'user,notification', KAFKA_BROKERS: '127.0.0.1:9' });
+      expectRefusal(result, /MODULES=user,notification/, /SERVICE_URLS_GATEWAY/, /SERVICE_TOKEN_JWKS_URL/, /SERVICE_TOKEN_KEYS/, /DATA_DIR/);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }, TEST_TIMEOUT_MS);
+
+    it('refuses the same in production, where no development keys are looked for', async () => {
+      const result = await refusal({ NODE_ENV: 'production', MODULES: 'order', KAFKA_BROKERS: '127.0.0.1:9', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' });
+      expectRefusal(result, /MODULES=order/, /SERVICE_URLS_GATEWAY/, /SERVICE_TOKEN_JWKS_URL/);
+    }, TEST_TIMEOUT_MS);
+
     it('refuses production without AUTH_SIGNING_KEYS', async () => {
       expectRefusal(await refusal({ NODE_ENV: 'production' }), /AUTH_SIGNING_KEYS/);
     }, TEST_TIMEOUT_MS);

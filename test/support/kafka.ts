@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const LOCAL_BROKERS = '127.0.0.1:9092';
+/** `MERCATO_KAFKA_PORT` moves the broker `npm run kafka:start` runs (and these tests use), e.g. a second one of another version. */
+const LOCAL_BROKERS = `127.0.0.1:${process.env['MERCATO_KAFKA_PORT'] || '9092'}`;
 const START_TIMEOUT_MS = 120_000;
 
 /**

@@ -46,6 +46,7 @@ const ENV_PATHS: Record<string, string> = {
   SERVICE_TOKEN_KEYS: 'auth.serviceSigningKeys',
   SERVICE_TOKEN_JWKS_URL: 'auth.serviceJwksUrl',
   GATEWAY_UPSTREAM_TIMEOUT_MS: 'gateway.upstreamTimeoutMs',
+  GATEWAY_DNS_REFRESH_MS: 'gateway.dnsRefreshMs',
   ADMIN_EMAIL: 'admin.email',
   ADMIN_PASSWORD: 'admin.password',
   SMTP_URL: 'notification.smtpUrl',
@@ -57,6 +58,18 @@ const PREFIXED_ENV_PATHS: Record<string, string> = {
   DATABASE_URL_: 'database.urls',
   SERVICE_URLS_: 'serviceUrls',
 };
+/** Read by the loader itself, not a config path. */
+const LOADER_ENV = ['CONFIG_DIR'];
+
+/**
+ * Whether the configuration reads an environment variable of this name (deployment manifests are
+ * checked against it: a misspelt name would otherwise be ignored silently).
+ */
+export function isKnownEnvVar(name: string): boolean {
+  if (name in ENV_PATHS || LOADER_ENV.includes(name)) return true;
+  return Object.keys(PREFIXED_ENV_PATHS).some((prefix) => name.startsWith(prefix) && /^[A-Z0-9_]+$/.test(name.slice(prefix.length)) && name.length > prefix.length);
+}
+
 /** Paths whose values must never be echoed in an error line. */
 const SECRET_PATHS = ['events.kafka.sasl.password', 'auth.signingKeys', 'auth.serviceSigningKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl', 'redis.url'];
 

@@ -187,6 +187,11 @@ export const configSchema = z.object({
     healthTimeoutMs: z.coerce.number().int().min(100),
     breakerThreshold: z.coerce.number().int().min(1),
     breakerHalfOpenMs: z.coerce.number().int().min(100),
+    /**
+     * How often DNS names in SERVICE_URLS_<MODULE> are resolved again (every address of a name is
+     * an instance: compose `--scale` replicas, pods behind a headless Service); 0 resolves once.
+     */
+    dnsRefreshMs: z.coerce.number().int().min(0).default(5_000),
   }),
   /** Redis shared by the replicas of a process (rate-limit counters); unset keeps such state in memory. */
   redis: z.object({ url: z.string().url().optional() }).default({}),

@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { request } from 'undici';
 import type { Logger } from 'pino';
@@ -14,6 +16,13 @@ export interface UpstreamPoolOptions {
   healthTimeoutMs: number;
   breakerThreshold: number;
   breakerHalfOpenMs: number;
+  /**
+   * How often the DNS names among the URLs are resolved again (every address of a name is an
+   * instance); 0 resolves once at start. A failing instance also triggers a resolution, at most
+   * once per `dnsMinIntervalMs`.
+   */
+  dnsRefreshMs?: number;
+  dnsMinIntervalMs?: number;
 }
 
 /**
@@ -45,32 +54,94 @@ export function isClientSideError(err: unknown): boolean {
   return typeof code === 'string' && CLIENT_SIDE_CODES.has(code);
 }
 
+/** Every address a host name has right now (A and AAAA), or `not-found` when it has none. */
+export type Resolver = (hostname: string) => Promise<string[] | 'not-found'>;
+
+/** The system resolver (getaddrinfo: /etc/hosts, search domains, the container's DNS server). */
+export const systemResolver: Resolver = async (hostname) => {
+  try {
+    const found = await lookup(hostname, { all: true, order: 'ipv4first' });
+    return [...new Set(found.map((a) => a.address))];
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // The name exists no more (every replica gone): no instance. Any other failure (resolver
+    // unreachable, timeout) says nothing about the replicas, so the caller keeps what it knew.
+    if (code === 'ENOTFOUND' || code === 'ENODATA') return 'not-found';
+    throw err;
+  }
+};
+
+const DEFAULT_DNS_REFRESH_MS = 5_000;
+const DEFAULT_DNS_MIN_INTERVAL_MS = 1_000;
+
 /** Thrown when no instance of a module can take a request right now. */
 export class NoUpstreamError extends Error {
   override name = 'NoUpstreamError';
 }
 
+/** A configured URL: fixed (an IP literal, or https, whose certificate names the host), or a name to expand. */
+interface Target {
+  readonly configured: string;
+  /** Set when the host is a DNS name whose addresses are the instances. */
+  readonly hostname?: string;
+  readonly base?: URL;
+  /** The instance URLs this target stands for, as last resolved. */
+  urls: string[];
+}
+
+function addressUrl(base: URL, address: string): string {
+  const url = new URL(base.toString());
+  url.hostname = isIP(address) === 6 ? `[${address}]` : address;
+  return url.toString().replace(/\/+$/, '');
+}
+
 /**
- * The instances of one module (from discovery configuration: a list of URLs, which may be DNS
- * names that a platform balances further), with active health checks and a circuit breaker per
- * instance; requests go round-robin over the instances that are healthy and not broken.
+ * The instances of one module, found like a strict-DNS cluster in Envoy: the configured URLs
+ * (SERVICE_URLS_<MODULE>) may name hosts by DNS, and every address a name resolves to is an
+ * instance of its own (so `docker compose --scale` replicas and the pods behind a headless
+ * Kubernetes Service are each seen), resolved again every `dnsRefreshMs` and soon after an
+ * instance fails. Each instance has an active health check (`/health/ready`) and a circuit
+ * breaker; requests go round-robin over those that are healthy and not broken. An address that
+ * appears is probed before it takes traffic; one that disappears takes no more.
  */
 export class UpstreamPool {
-  private readonly upstreams: Upstream[];
+  private upstreams: Upstream[];
+  private readonly targets: Target[];
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
+  private dnsTimer: NodeJS.Timeout | undefined;
+  private resolving: Promise<void> | undefined;
+  private lastResolution = 0;
+  private stopped = false;
+  /** Instances whose health was probed at least once (a first pass is news, not a change). */
+  private readonly probed = new WeakSet<Upstream>();
 
   constructor(
     readonly module: string,
     urls: readonly string[],
     private readonly options: UpstreamPoolOptions,
     private readonly logger: Logger,
+    private readonly resolver: Resolver = systemResolver,
   ) {
-    // Until the first probe answers, an instance is given the benefit of the doubt.
-    this.upstreams = urls.map((raw) => {
-      const url = raw.replace(/\/+$/, '');
-      return { url, healthy: true, breaker: this.newBreaker(url) };
+    this.targets = urls.map((raw) => {
+      const configured = raw.replace(/\/+$/, '');
+      let base: URL | undefined;
+      try {
+        base = new URL(configured);
+      } catch {
+        return { configured, urls: [configured] };
+      }
+      const host = base.hostname.replace(/^\[|\]$/g, '');
+      if (base.protocol !== 'http:' || isIP(host) !== 0) return { configured, urls: [configured] };
+      return { configured, hostname: host, base, urls: [] };
     });
+    // Until the first probe answers, an instance given by address has the benefit of the doubt;
+    // names are resolved (and their addresses probed) by start().
+    this.upstreams = this.targets.filter((t) => !t.hostname).map((t) => this.newUpstream(t.configured, true));
+  }
+
+  private newUpstream(url: string, healthy: boolean): Upstream {
+    return { url, healthy, breaker: this.newBreaker(url) };
   }
 
   /**
@@ -90,20 +161,42 @@ export class UpstreamPool {
     return this.upstreams.length;
   }
 
-  start(): void {
-    void this.probeAll();
+  /** The instance URLs known right now (for diagnostics and tests). */
+  instances(): { url: string; healthy: boolean; broken: boolean }[] {
+    return this.upstreams.map((u) => ({ url: u.url, healthy: u.healthy, broken: u.breaker.state === CircuitState.Open }));
+  }
+
+  private get hasNames(): boolean {
+    return this.targets.some((t) => t.hostname);
+  }
+
+  /** Resolves the names (bounded by the health timeout), then probes every instance; repeats both periodically. */
+  async start(): Promise<void> {
+    this.stopped = false;
     this.timer = setInterval(() => void this.probeAll(), this.options.healthIntervalMs);
     this.timer.unref();
+    const refresh = this.options.dnsRefreshMs ?? DEFAULT_DNS_REFRESH_MS;
+    if (this.hasNames && refresh > 0) {
+      this.dnsTimer = setInterval(() => void this.refresh(), refresh);
+      this.dnsTimer.unref();
+    }
+    await Promise.all([this.hasNames ? this.refresh() : undefined, this.probeAll()]);
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.dnsTimer) clearInterval(this.dnsTimer);
   }
 
   /** Instances to try, in order, starting from the next in the rotation; broken ones left out. */
   candidates(): Upstream[] {
     const usable = this.upstreams.filter((u) => u.healthy && u.breaker.state !== CircuitState.Open);
-    if (usable.length === 0) return [];
+    if (usable.length === 0) {
+      // Nothing to send to: maybe the replicas moved; look again (rate-limited).
+      this.refreshSoon();
+      return [];
+    }
     const start = this.next++ % usable.length;
     return [...usable.slice(start), ...usable.slice(0, start)];
   }
@@ -113,8 +206,52 @@ export class UpstreamPool {
       return await upstream.breaker.execute(fn);
     } catch (err) {
       if (err instanceof BrokenCircuitError) throw new NoUpstreamError(`${upstream.url} is broken`);
+      // A failing instance may be a replica that went away: resolve again soon.
+      this.refreshSoon();
       throw err;
     }
+  }
+
+  /** A resolution soon, unless one ran within `dnsMinIntervalMs`. */
+  private refreshSoon(): void {
+    if (!this.hasNames || this.stopped) return;
+    if (Date.now() - this.lastResolution < (this.options.dnsMinIntervalMs ?? DEFAULT_DNS_MIN_INTERVAL_MS)) return;
+    void this.refresh();
+  }
+
+  /** Resolves every name again and applies the differences; one resolution at a time. */
+  refresh(): Promise<void> {
+    this.resolving ??= this.resolveAll().finally(() => {
+      this.resolving = undefined;
+    });
+    return this.resolving;
+  }
+
+  private async resolveAll(): Promise<void> {
+    this.lastResolution = Date.now();
+    await Promise.all(
+      this.targets.map(async (target) => {
+        if (!target.hostname || !target.base) return;
+        try {
+          const found = await withTimeout(this.resolver(target.hostname), Math.max(this.options.healthTimeoutMs, 2_000));
+          target.urls = found === 'not-found' ? [] : found.map((address) => addressUrl(target.base!, address));
+        } catch (err) {
+          // Keep the last known addresses: a resolver hiccup must not empty the pool.
+          this.logger.warn({ module: this.module, host: target.hostname, err: (err as Error).message }, 'upstream name did not resolve; keeping the known instances');
+        }
+      }),
+    );
+    if (this.stopped) return;
+    const wanted = new Set(this.targets.flatMap((t) => t.urls));
+    const known = new Map(this.upstreams.map((u) => [u.url, u]));
+    const added = [...wanted].filter((url) => !known.has(url));
+    const removed = [...known.keys()].filter((url) => !wanted.has(url));
+    if (added.length === 0 && removed.length === 0) return;
+    // A new address takes traffic only once its probe passed.
+    const fresh = added.map((url) => this.newUpstream(url, false));
+    this.upstreams = [...this.upstreams.filter((u) => wanted.has(u.url)), ...fresh];
+    this.logger.info({ module: this.module, added, removed, instances: this.upstreams.length }, 'upstream instances changed');
+    await Promise.all(fresh.map((u) => this.probe(u)));
   }
 
   private async probeAll(): Promise<void> {
@@ -127,16 +264,36 @@ export class UpstreamPool {
       const res = await request(`${upstream.url}/health/ready`, {
         headersTimeout: this.options.healthTimeoutMs,
         bodyTimeout: this.options.healthTimeoutMs,
+        signal: AbortSignal.timeout(this.options.healthTimeoutMs),
       });
       await res.body.dump();
       healthy = res.statusCode === 200;
     } catch {
       healthy = false;
     }
-    if (healthy !== upstream.healthy) this.logger.warn({ module: this.module, url: upstream.url, healthy }, 'upstream health changed');
+    if (!this.probed.has(upstream)) {
+      this.probed.add(upstream);
+      if (healthy) this.logger.info({ module: this.module, url: upstream.url }, 'upstream instance ready');
+      else this.logger.warn({ module: this.module, url: upstream.url }, 'upstream instance not ready');
+    } else if (healthy !== upstream.healthy) {
+      this.logger.warn({ module: this.module, url: upstream.url, healthy }, 'upstream health changed');
+    }
     upstream.healthy = healthy;
+    // A failed probe of a named instance: the replica may be gone; look again.
+    if (!healthy) this.refreshSoon();
     // candidates() skips open breakers, so cockatiel would never get to half-open them: a passing
     // probe gives the instance a fresh breaker (a fresh failure count, too).
     if (healthy && upstream.breaker.state === CircuitState.Open) upstream.breaker = this.newBreaker(upstream.url);
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

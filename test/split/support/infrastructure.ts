@@ -14,9 +14,14 @@ import { Kafka, logLevel } from 'kafkajs';
  */
 
 export const REPO = resolve(import.meta.dirname, '../../..');
-export const KAFKA_BROKERS = '127.0.0.1:9092';
+/**
+ * The broker `npm run kafka:start` runs, which the crash suite stops and starts again.
+ * `MERCATO_KAFKA_PORT` (read by deploy/kafka/start.sh too) points the suites at another one, e.g.
+ * `MERCATO_KAFKA_PORT=19092 MERCATO_KAFKA_DATA=/tmp/kafka-b MERCATO_KAFKA_VERSION=3.9.2`.
+ */
 const KAFKA_HOST = '127.0.0.1';
-const KAFKA_PORT = 9092;
+const KAFKA_PORT = Number(process.env.MERCATO_KAFKA_PORT || 9092);
+export const KAFKA_BROKERS = `${KAFKA_HOST}:${KAFKA_PORT}`;
 /** The maintenance database used to create and drop one database per test file. */
 export const POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const POSTGRES_BASE_URL = 'postgres://postgres@127.0.0.1:5432';
