@@ -6,7 +6,8 @@ import type { AppConfig } from '../kernel/config/config.schema.js';
 import { proxyMiddleware } from '../kernel/gateway/proxy.middleware.js';
 import { RouteTable } from '../kernel/gateway/route-table.js';
 import { UpstreamPool } from '../kernel/gateway/upstream.pool.js';
-import { defineRoute, type ApiRoute } from '../kernel/http/api-route.js';
+import { gatewayApi } from '../kernel/gateway/gateway.api.js';
+import { implement, type ApiRoute } from '../kernel/http/api-route.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import type { ModuleSelection } from './module.selector.js';
@@ -58,18 +59,12 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
     bodyLimit: config.http.bodyLimit,
     logger,
   });
-  const serviceJwks = defineRoute({
-    method: 'get',
-    path: '/.well-known/service-jwks.json',
-    summary: 'Public keys that verify the gateway’s service tokens',
-    tags: ['gateway'],
-    access: 'public',
-    responses: { 200: { description: 'JSON Web Key Set' } },
-    handle: async () => ({ body: keys.jwks(), headers: { 'Cache-Control': 'public, max-age=300' } }),
+  const routes = implement(gatewayApi, {
+    getServiceJwks: async () => ({ body: keys.jwks(), headers: { 'Cache-Control': 'public, max-age=300' } }),
   });
   return {
     guards: [proxy],
-    routes: [serviceJwks],
+    routes,
     start: () => pools.forEach((p) => p.start()),
     stop: () => pools.forEach((p) => p.stop()),
   };

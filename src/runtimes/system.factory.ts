@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../kernel/observability/logger.factor
 import { Metrics } from '../kernel/observability/metrics.js';
 import { RequestContext } from '../kernel/observability/request-context.js';
 import { TOKENS } from '../kernel/tokens.js';
+import { describeApi } from './api.catalogue.js';
 import { ALL_MODULES } from './module.registry.js';
 import { selectModules } from './module.selector.js';
 import { createVerifier, loadSigningKeys } from './signing.selector.js';
@@ -109,7 +110,23 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   let server: Server | undefined;
   routes.push(...edge.routes);
   edge.start();
-  const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, guards: [...(rateLimit?.guards ?? []), ...edge.guards], bodyLimit: config.http.bodyLimit, corsOrigins: config.http.cors.origins, adminAllowList: config.http.adminAllowList, maxJsonDepth: config.http.maxJsonDepth, draining: () => draining });
+  const app = createHttpApp({
+    logger,
+    requests,
+    metrics,
+    verifier,
+    routes,
+    health,
+    guards: [...(rateLimit?.guards ?? []), ...edge.guards],
+    bodyLimit: config.http.bodyLimit,
+    corsOrigins: config.http.cors.origins,
+    adminAllowList: config.http.adminAllowList,
+    maxJsonDepth: config.http.maxJsonDepth,
+    draining: () => draining,
+    // The whole API, whichever modules this process hosts: a gateway describes what it forwards.
+    documents: describeApi(available),
+    docsPage: config.docs.enabled,
+  });
 
   const closeServer = async (force: boolean) => {
     if (!server?.listening) return;

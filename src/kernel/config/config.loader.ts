@@ -36,6 +36,7 @@ const ENV_PATHS: Record<string, string> = {
   SMTP_URL: 'notification.smtpUrl',
   REDIS_URL: 'redis.url',
   RATE_LIMIT_ENABLED: 'rateLimit.enabled',
+  API_DOCS_ENABLED: 'docs.enabled',
 };
 const PREFIXED_ENV_PATHS: Record<string, string> = {
   DATABASE_URL_: 'database.urls',

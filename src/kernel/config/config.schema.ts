@@ -103,6 +103,8 @@ export const configSchema = z.object({
     breakerThreshold: z.coerce.number().int().min(1),
     breakerHalfOpenMs: z.coerce.number().int().min(100),
   }),
+  /** The API reference page at `/docs` (the documents themselves are always served). */
+  docs: z.object({ enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]) }).default({ enabled: true }),
   /** Redis shared by the replicas of a process (rate-limit counters); unset keeps such state in memory. */
   redis: z.object({ url: z.string().url().optional() }).default({}),
   /** Rate limiting at the public edge (processes hosting the gateway); first matching group wins. */

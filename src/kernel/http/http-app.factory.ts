@@ -7,13 +7,15 @@ import { runHealthChecks, type HealthCheck } from '../observability/health.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
 import { AdminAllowList } from './admin-allowlist.middleware.js';
-import type { ApiRoute } from './api-route.js';
+import { implement, type ApiRoute } from './api-route.js';
 import { corsMiddleware } from './cors.middleware.js';
-import { buildOpenApiDocument } from './openapi.builder.js';
+import { DOCS_CONTENT_SECURITY_POLICY, DocsPage } from './docs.page.js';
+import { NotFoundError } from './http.errors.js';
 import { decodingErrorsAsBadRequest, jsonGuard } from './json-guard.js';
 import { problemMiddleware } from './problem.middleware.js';
 import { requestMiddleware, securityHeaders } from './request.middleware.js';
 import { mountRoutes } from './route.mounter.js';
+import { systemApi } from './system.api.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -36,6 +38,34 @@ export interface HttpAppOptions {
   guards?: readonly Middleware[];
   /** Whether the process is shutting down: readiness fails so load balancers stop sending. */
   draining: () => boolean;
+  /** The API's OpenAPI and AsyncAPI documents, served at `/api/openapi.json` and `/api/asyncapi.json`. */
+  documents: { openapi: object; asyncapi: object };
+  /** Whether `/docs` serves the reference page (`docs.enabled`). */
+  docsPage: boolean;
+}
+
+/** Probes, metrics and the API documents, with the reference page when it is on. */
+function systemRoutes(options: HttpAppOptions): ApiRoute[] {
+  const docs = new DocsPage();
+  const routes = implement(systemApi, {
+    getLiveness: async () => ({ body: { status: 'ok' } }),
+    getReadiness: async () => {
+      const report = await runHealthChecks(options.health);
+      const ready = report.status === 'ok' && !options.draining();
+      return { status: ready ? 200 : 503, body: ready ? report : { ...report, status: 'unavailable' } };
+    },
+    getMetrics: async () => ({ body: await options.metrics.registry.metrics(), headers: { 'Content-Type': options.metrics.registry.contentType } }),
+    getOpenApiDocument: async () => ({ body: options.documents.openapi }),
+    getAsyncApiDocument: async () => ({ body: options.documents.asyncapi }),
+    getApiReference: async () => ({ body: docs.html(), headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DOCS_CONTENT_SECURITY_POLICY } }),
+    getApiReferenceAsset: async ({ params }) => {
+      const asset = docs.asset(params.asset);
+      if (!asset) throw new NotFoundError(`The reference page has no ${params.asset}.`);
+      return { body: asset.body, headers: { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=3600' } };
+    },
+  });
+  const page = new Set(['getApiReference', 'getApiReferenceAsset']);
+  return options.docsPage ? routes : routes.filter((r) => !page.has(r.operationId));
 }
 
 /** The koa application of one process: the routes of the modules it hosts plus operations routes. */
@@ -43,25 +73,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   const app = new Koa();
   app.silent = true;
   const router = new Router();
-  const openapi = buildOpenApiDocument(options.routes, { title: 'Mercato API', version: '1.0.0' });
-
-  router.get('/health/live', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/health/ready', async (ctx) => {
-    const report = await runHealthChecks(options.health);
-    const ready = report.status === 'ok' && !options.draining();
-    ctx.status = ready ? 200 : 503;
-    ctx.body = ready ? report : { ...report, status: 'unavailable' };
-  });
-  router.get('/metrics', async (ctx) => {
-    ctx.type = options.metrics.registry.contentType;
-    ctx.body = await options.metrics.registry.metrics();
-  });
-  router.get('/api/openapi.json', (ctx) => {
-    ctx.body = openapi;
-  });
-  mountRoutes(router, options.routes, options.verifier, new AdminAllowList(options.adminAllowList ?? []));
+  mountRoutes(router, [...systemRoutes(options), ...options.routes], options.verifier, new AdminAllowList(options.adminAllowList ?? []));
 
   app.use(requestMiddleware(options.logger, options.requests, options.metrics));
   app.use(problemMiddleware(options.logger));
