@@ -8,6 +8,8 @@ const KAFKA_ONLY = 'test/**/*.kafka.test.ts';
 const SPLIT_SUITE = 'test/split/**/*.test.ts';
 /** Event tests that are about the in-memory machinery itself (a fake transport), not the bus's semantics. */
 const MEMORY_ONLY = ['test/kernel/events/outbox-relay-refusal.test.ts'];
+/** Contract tests: every answer the tests' HTTP clients receive must be described by api/openapi.json. */
+const CONTRACT_SETUP = 'test/support/contract.setup.ts';
 
 export default defineConfig({
   test: {
@@ -22,6 +24,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, SPLIT_SUITE, KAFKA_ONLY],
           env: { TEST_EVENT_BUS: 'memory' },
+          setupFiles: [CONTRACT_SETUP],
         },
       },
       {
@@ -31,6 +34,7 @@ export default defineConfig({
         test: {
           name: 'split',
           include: [SPLIT_SUITE],
+          setupFiles: [CONTRACT_SETUP],
           fileParallelism: false,
           sequence: { groupOrder: 2 },
           testTimeout: 180_000,
@@ -49,7 +53,7 @@ export default defineConfig({
           // Its own group, after the memory project: it has its own worker count.
           sequence: { groupOrder: 1 },
           globalSetup: ['test/support/fixtures/kafka.global-setup.ts'],
-          setupFiles: ['test/support/fixtures/kafka.setup.ts'],
+          setupFiles: ['test/support/fixtures/kafka.setup.ts', CONTRACT_SETUP],
           // These tests mostly wait on the broker (group joins, a consumer's stop waits out its
           // long-poll fetch), so more files run at once than there are cores.
           maxWorkers: 3,

@@ -1,3 +1,5 @@
+import { recordResponse } from './contract-recorder.js';
+
 /** A thin fetch wrapper for tests: JSON in, parsed JSON (or text) out, with status and headers. */
 export interface HttpResponse<T = any> {
   status: number;
@@ -12,7 +14,15 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export function httpClient(baseUrl: string) {
+export interface HttpClientOptions {
+  /**
+   * Check every answer against api/openapi.json (a contract test); on by default. Off only for a
+   * process that is not the public API (a module process behind the gateway, reached directly).
+   */
+  contract?: boolean;
+}
+
+export function httpClient(baseUrl: string, { contract = true }: HttpClientOptions = {}) {
   async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
@@ -23,6 +33,7 @@ export function httpClient(baseUrl: string) {
     }
     const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
+    if (contract) recordResponse({ method, path, status: response.status, headers: response.headers, text });
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -4,8 +4,8 @@ import type { AccessTokenVerifier } from './access-token.verifier.js';
 import { bearerToken } from './bearer-token.js';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenVerifier } from './service-tokens.js';
 
-/** Paths a module process serves to anyone: probes, metrics scrapes and public keys. */
-const OPEN_PATHS = [/^\/health\//, /^\/metrics$/, /^\/\.well-known\/jwks\.json$/, /^\/api\/openapi\.json$/];
+/** Paths a module process serves to anyone: probes, metrics scrapes, public keys and the API's documents. */
+const OPEN_PATHS = [/^\/health\//, /^\/metrics$/, /^\/\.well-known\/jwks\.json$/, /^\/api\/(openapi|asyncapi)\.json$/];
 
 /**
  * In a process behind the gateway, every other request must carry a valid user token or a service
