@@ -177,7 +177,7 @@ function compareOpenApi(before: Json, after: Json, changes: ContractChange[]): v
     if (op.operationId !== next.operationId) changes.push({ breaking: true, where: key, what: `operationId renamed ${op.operationId} → ${next.operationId}` });
 
     const params = (o: Json, resolve: (n: any) => any) =>
-      new Map<string, Json>([...o.pathParameters, ...(o.parameters ?? [])].map(resolve).map((p: Json) => [`${p.in} ${p.name}`.toLowerCase(), p]));
+      new Map<string, Json>([...o.pathParameters, ...(o.parameters ?? [])].map((p: Json) => resolve(p)).map((p: Json) => [`${p.in} ${p.name}`.toLowerCase(), p]));
     const [pb, pa] = [params(op, rb), params(next, ra)];
     for (const [name, p] of pb) {
       const q = pa.get(name);
