@@ -35,7 +35,9 @@ const DESCRIPTION = [
     '`RateLimit` and `RateLimit-Policy` headers; over the limit, 429 with `Retry-After`.',
   'Orders settle asynchronously: `POST /api/v1/orders` answers `pending`; poll the order until it is `confirmed` or `cancelled`. ' +
     'The events behind it are described in the event catalogue, `/api/asyncapi.json` (AsyncAPI 3.0).',
-  'Requests for a path this document does not list are answered with a 404 problem, and other methods on a listed path with a 405 problem and `Allow`.',
+  'Requests for a path this document does not list are answered with a 404 problem, and other methods on a listed path with a 405 problem and `Allow` ' +
+    '(a trailing slash is ignored). Any request may also be refused before it is routed, with a problem document: 400 or 415 for a body that ' +
+    'cannot be read, 413 for one too large, 429 over the rate limit, 431 for headers too large, 408 for a request too slow to arrive.',
 ].join('\n\n');
 
 /** The operations of the whole API: every module's (served here or by another process), then the kernel's. */

@@ -8,6 +8,7 @@ import { RouteTable } from '../kernel/gateway/route-table.js';
 import { UpstreamPool } from '../kernel/gateway/upstream.pool.js';
 import { gatewayApi } from '../kernel/gateway/gateway.api.js';
 import { implement, type ApiRoute } from '../kernel/http/api-route.js';
+import { NotFoundError } from '../kernel/http/http.errors.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import type { ModuleSelection } from './module.selector.js';
@@ -22,7 +23,13 @@ export interface Edge {
   stop(): void;
 }
 
-const NO_EDGE: Edge = { guards: [], routes: [], start: () => undefined, stop: () => undefined };
+/** Processes that are not a split deployment's gateway sign no service tokens: their key set is not found. */
+const NO_SERVICE_KEYS = implement(gatewayApi, {
+  getServiceJwks: async () => {
+    throw new NotFoundError('This process signs no service tokens: only the gateway of a split deployment does.');
+  },
+});
+const NO_EDGE: Edge = { guards: [], routes: NO_SERVICE_KEYS, start: () => undefined, stop: () => undefined };
 
 export async function composeEdge(
   config: AppConfig,

@@ -33,6 +33,13 @@ function describeErrors(validate: ValidateFunction): string {
 
 export type { ObservedResponse };
 
+/**
+ * Answers any request may get before it is routed (info.description of the document says so):
+ * an unreadable body (400, 415), one too large (413), the rate limit (429), headers too large (431),
+ * a request too slow to arrive (408).
+ */
+const REFUSED_BEFORE_ROUTING = new Set([400, 408, 413, 415, 429, 431]);
+
 interface Route {
   template: string;
   pattern: RegExp;
@@ -53,7 +60,8 @@ class OpenApiContract {
         template,
         item,
         params: (template.match(/\{/g) ?? []).length,
-        pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`),
+        // Like the router: a path parameter may be empty (then the operation refuses it with a 400).
+        pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]*')}$`),
       }))
       // A literal path wins over a templated one (`/docs` over nothing, `/users/me` over `/users/{id}`).
       .sort((a, b) => a.params - b.params);
@@ -80,23 +88,29 @@ class OpenApiContract {
 
   /** What is wrong with this answer according to the document; empty when it is described. */
   violations(res: ObservedResponse): string[] {
-    const path = res.path.split('?')[0]!;
+    // Like the router, a trailing slash is ignored.
+    const path = res.path.split('?')[0]!.replace(/(.)\/$/, '$1');
     const method = res.method.toLowerCase();
     const route = this.routes.find((r) => r.pattern.test(path));
     const problems: string[] = [];
+    // As info.description says: refusals before routing, unknown paths (404) and methods (405) are problem documents.
     if (!route) {
-      // Documented in info.description: unknown paths are 404 problem documents.
-      if (res.status !== 404) problems.push(`${res.status} for a path the document does not list (only 404 is allowed)`);
+      if (res.status !== 404 && !REFUSED_BEFORE_ROUTING.has(res.status)) problems.push(`${res.status} for a path the document does not list (only 404 is allowed)`);
       return [...problems, ...this.problemBody(res)];
     }
+    // An empty path parameter (`/inventory//restock`) may match no route at all, as for an unknown path.
+    if (res.status === 404 && path.includes('//')) return this.problemBody(res);
     const operationMethod = method === 'head' ? 'get' : method;
     const operation = route.item[operationMethod] as Json | undefined;
     if (!operation) {
       if (method === 'options' && (res.status === 204 || res.status === 200) && !res.text) return []; // CORS preflight / Allow
-      if (res.status !== 405) problems.push(`${res.status} for ${res.method} on ${route.template}, which has no such operation (only 405 is allowed)`);
-      if (!res.headers.get('allow')) problems.push('405 without an Allow header');
+      if (res.status === 405 && !res.headers.get('allow')) problems.push('405 without an Allow header');
+      else if (res.status !== 405 && !REFUSED_BEFORE_ROUTING.has(res.status)) {
+        problems.push(`${res.status} for ${res.method} on ${route.template}, which has no such operation (only 405 is allowed)`);
+      }
       return [...problems, ...this.problemBody(res)];
     }
+    if (!operation.responses?.[String(res.status)] && (res.status === 408 || res.status === 431)) return this.problemBody(res);
     const { node: spec, at: where } = this.locate(pointer('paths', route.template, operationMethod, 'responses', String(res.status)));
     if (!spec) return [`${res.status} is not a documented answer of ${operation.operationId} (${res.method.toUpperCase()} ${route.template})`];
 

@@ -44,10 +44,12 @@ export interface HttpAppOptions {
   docsPage: boolean;
 }
 
-/** Probes, metrics and the API documents, with the reference page when it is on. */
+const PAGE_OFF = 'The reference page is off (docs.enabled, API_DOCS_ENABLED).';
+
+/** Probes, metrics, the API documents and the reference page (404 while it is off). */
 function systemRoutes(options: HttpAppOptions): ApiRoute[] {
   const docs = new DocsPage();
-  const routes = implement(systemApi, {
+  return implement(systemApi, {
     getLiveness: async () => ({ body: { status: 'ok' } }),
     getReadiness: async () => {
       const report = await runHealthChecks(options.health);
@@ -57,15 +59,17 @@ function systemRoutes(options: HttpAppOptions): ApiRoute[] {
     getMetrics: async () => ({ body: await options.metrics.registry.metrics(), headers: { 'Content-Type': options.metrics.registry.contentType } }),
     getOpenApiDocument: async () => ({ body: options.documents.openapi }),
     getAsyncApiDocument: async () => ({ body: options.documents.asyncapi }),
-    getApiReference: async () => ({ body: docs.html(), headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DOCS_CONTENT_SECURITY_POLICY } }),
+    getApiReference: async () => {
+      if (!options.docsPage) throw new NotFoundError(PAGE_OFF);
+      return { body: docs.html(), headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DOCS_CONTENT_SECURITY_POLICY } };
+    },
     getApiReferenceAsset: async ({ params }) => {
+      if (!options.docsPage) throw new NotFoundError(PAGE_OFF);
       const asset = docs.asset(params.asset);
       if (!asset) throw new NotFoundError(`The reference page has no ${params.asset}.`);
       return { body: asset.body, headers: { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=3600' } };
     },
   });
-  const page = new Set(['getApiReference', 'getApiReferenceAsset']);
-  return options.docsPage ? routes : routes.filter((r) => !page.has(r.operationId));
 }
 
 /** The koa application of one process: the routes of the modules it hosts plus operations routes. */

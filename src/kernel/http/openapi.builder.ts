@@ -180,12 +180,14 @@ class OpenApiDocumentBuilder {
   /** The operation's own answers, then the problems any such operation can give. */
   private responses(op: ApiOperation): Record<string, unknown> {
     const limited = !isExempt(op.path);
-    const hasInput = Boolean(op.request?.body || op.request?.query || op.request?.params || op.idempotencyKey);
+    // A body sent with these methods is read (and may be refused) whether the operation takes one or not.
+    const readsBody = op.method === 'post' || op.method === 'put' || op.method === 'patch';
+    const hasInput = Boolean(readsBody || op.request?.query || op.request?.params || op.idempotencyKey);
     const shared: number[] = [
       ...(hasInput ? [400] : []),
       ...(op.access !== 'public' ? [401] : []),
       ...(op.access === 'admin' ? [403] : []),
-      ...(op.request?.body ? [413, 415] : []),
+      ...(readsBody ? [413, 415] : []),
       ...(limited ? [429] : []),
       500,
       ...(this.options.forwarded(op) ? [503] : []),
