@@ -108,7 +108,7 @@ class OpenApiDocumentBuilder {
             type: 'http',
             scheme: 'bearer',
             bearerFormat: 'JWT',
-            description: `An ES256 access token from \`POST ${this.options.tokenUrl}\` (15 minutes), verified against \`/.well-known/jwks.json\`.`,
+            description: `An ES256 access token from \`POST ${this.options.tokenUrl}\` (valid for its \`expires_in\` seconds), verified against \`/.well-known/jwks.json\`.`,
           },
           oauth2: {
             type: 'oauth2',
