@@ -10,14 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/kernel/config/config.loader.js';
 import { ALL_MODULES } from '../../src/runtimes/module.registry.js';
 import { CONTRACT_FILES, renderContract, type ContractFile } from '../../scripts/api/contract-files.js';
-import { committed } from '../support/contract.js';
+import { committed, pointer } from '../support/contract.js';
 import { httpClient } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv | Ajv2020) => void;
 type Json = Record<string, any>;
-
-const pointer = (...segments: string[]) => segments.map((s) => s.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 
 /** Every example under a media type of the document: where it is, and a pointer to the schema it must fit. */
 function mediaExamples(doc: Json): { where: string; schema: string; value: unknown }[] {

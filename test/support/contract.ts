@@ -23,7 +23,8 @@ export function committed(file: 'openapi.json' | 'asyncapi.json'): Json {
   return JSON.parse(readFileSync(fileURLToPath(new URL(`../../api/${file}`, import.meta.url)), 'utf8')) as Json;
 }
 
-function pointer(...segments: string[]): string {
+/** A JSON pointer (without `#/`) from its segments. */
+export function pointer(...segments: string[]): string {
   return segments.map((s) => s.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 }
 
