@@ -10,6 +10,8 @@ const CONTAINER_SUITE = 'test/containers/**';
 const SPLIT_SUITE = 'test/split/**/*.test.ts';
 /** Event tests that are about the in-memory machinery itself (a fake transport), not the bus's semantics. */
 const MEMORY_ONLY = ['test/kernel/events/outbox-relay-refusal.test.ts'];
+/** Contract tests: every answer the tests' HTTP clients receive must be described by api/openapi.json. */
+const CONTRACT_SETUP = 'test/support/contract.setup.ts';
 
 export default defineConfig({
   test: {
@@ -24,6 +26,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, SPLIT_SUITE, KAFKA_ONLY, CONTAINER_SUITE],
           env: { TEST_EVENT_BUS: 'memory' },
+          setupFiles: [CONTRACT_SETUP],
         },
       },
       {
@@ -33,6 +36,7 @@ export default defineConfig({
         test: {
           name: 'split',
           include: [SPLIT_SUITE],
+          setupFiles: [CONTRACT_SETUP],
           fileParallelism: false,
           sequence: { groupOrder: 2 },
           testTimeout: 180_000,
@@ -51,7 +55,7 @@ export default defineConfig({
           // Its own group, after the memory project: it has its own worker count.
           sequence: { groupOrder: 1 },
           globalSetup: ['test/support/fixtures/kafka.global-setup.ts'],
-          setupFiles: ['test/support/fixtures/kafka.setup.ts'],
+          setupFiles: ['test/support/fixtures/kafka.setup.ts', CONTRACT_SETUP],
           // These tests mostly wait on the broker (group joins, a consumer's stop waits out its
           // long-poll fetch), so more files run at once than there are cores.
           maxWorkers: 3,

@@ -2,7 +2,7 @@ import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
 import type { DependencyContainer } from 'tsyringe';
 import type { EventContract } from './events/event-contract.js';
 import type { Subscription } from './events/event-handler.js';
-import type { ApiRoute } from './http/api-route.js';
+import type { ApiOperation, ApiRoute } from './http/api-route.js';
 
 /**
  * A bounded context as the runtime sees it. The module owns its entities (in its own database),
@@ -28,8 +28,14 @@ export interface ModuleDefinition {
   readonly routePrefixes?: readonly string[];
   readonly publishes: readonly EventContract<any>[];
   readonly subscriptions: readonly Subscription<any>[];
+  /**
+   * Every HTTP operation the module serves, as declarations (no handlers): what the API document
+   * describes, in any process, whether it hosts the module or not. `routes` implements exactly these.
+   */
+  readonly api: readonly ApiOperation[];
   /** Registers the module's own services in its child container. */
   register(container: DependencyContainer): void;
+  /** The operations of `api` with their handlers (built with `implement`). */
   routes(container: DependencyContainer): ApiRoute[];
   /** Runs once the module's database and the bus are ready (e.g. to ensure seed data). */
   start?(container: DependencyContainer): Promise<void>;

@@ -5,7 +5,9 @@ import type { AppConfig } from '../kernel/config/config.schema.js';
 import { proxyMiddleware } from '../kernel/gateway/proxy.middleware.js';
 import { RouteTable } from '../kernel/gateway/route-table.js';
 import { UpstreamPool } from '../kernel/gateway/upstream.pool.js';
-import { defineRoute, type ApiRoute } from '../kernel/http/api-route.js';
+import { gatewayApi } from '../kernel/gateway/gateway.api.js';
+import { implement, type ApiRoute } from '../kernel/http/api-route.js';
+import { NotFoundError } from '../kernel/http/http.errors.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import type { ModuleSelection } from './module.selector.js';
@@ -21,7 +23,13 @@ export interface Edge {
   stop(): void;
 }
 
-const NO_EDGE: Edge = { guards: [], routes: [], start: async () => undefined, stop: () => undefined };
+/** Processes that are not a split deployment's gateway sign no service tokens: their key set is not found. */
+const NO_SERVICE_KEYS = implement(gatewayApi, {
+  getServiceJwks: async () => {
+    throw new NotFoundError('This process signs no service tokens: only the gateway of a split deployment does.');
+  },
+});
+const NO_EDGE: Edge = { guards: [], routes: NO_SERVICE_KEYS, start: async () => undefined, stop: () => undefined };
 
 export async function composeEdge(
   config: AppConfig,
@@ -57,18 +65,12 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
     bodyLimit: config.http.bodyLimit,
     logger,
   });
-  const serviceJwks = defineRoute({
-    method: 'get',
-    path: '/.well-known/service-jwks.json',
-    summary: 'Public keys that verify the gateway’s service tokens',
-    tags: ['gateway'],
-    access: 'public',
-    responses: { 200: { description: 'JSON Web Key Set' } },
-    handle: async () => ({ body: keys.jwks(), headers: { 'Cache-Control': 'public, max-age=300' } }),
+  const routes = implement(gatewayApi, {
+    getServiceJwks: async () => ({ body: keys.jwks(), headers: { 'Cache-Control': 'public, max-age=300' } }),
   });
   return {
     guards: [proxy],
-    routes: [serviceJwks],
+    routes,
     start: async () => {
       await Promise.all([...pools.values()].map((p) => p.start()));
     },

@@ -10,7 +10,7 @@ import { resolveSubscriptions } from '../kernel/events/event-handler.js';
 import { EventConsumer } from '../kernel/events/event.consumer.js';
 import { eventTablesFor } from '../kernel/events/event-tables.factory.js';
 import type { RouteTable } from '../kernel/gateway/route-table.js';
-import type { ApiRoute } from '../kernel/http/api-route.js';
+import type { ApiOperation, ApiRoute } from '../kernel/http/api-route.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { HealthCheck } from '../kernel/observability/health.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
@@ -41,6 +41,17 @@ export function publisherIndex(available: readonly ModuleDefinition[]): Map<stri
   const index = new Map<string, string>();
   for (const module of available) for (const contract of module.publishes) index.set(contract.type, module.name);
   return index;
+}
+
+/** The routes a module serves are exactly the operations it declares (which the API document lists). */
+function assertImplements(module: string, api: readonly ApiOperation[], routes: readonly ApiRoute[]): void {
+  const declared = new Set(api.map((o) => o.operationId));
+  const served = new Set(routes.map((r) => r.operationId));
+  const undeclared = [...served].filter((id) => !declared.has(id));
+  const unserved = [...declared].filter((id) => !served.has(id));
+  if (undeclared.length > 0 || unserved.length > 0) {
+    throw new Error(`Module ${module}: routes and api differ (served, not declared: ${undeclared.join(', ') || '-'}; declared, not served: ${unserved.join(', ') || '-'})`);
+  }
 }
 
 /**
@@ -76,7 +87,9 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const sources = new Set(definition.subscriptions.map((s) => ctx.publishers.get(s.contract.type)).filter((s): s is string => Boolean(s)));
   await bus.addConsumer(consumer, [...sources]);
 
-  const routes = [...definition.routes(container), ...deadLetterRoutes(name, new DeadLetterService(orm, consumer))];
+  const own = definition.routes(container);
+  assertImplements(name, definition.api, own);
+  const routes = [...own, ...deadLetterRoutes(name, new DeadLetterService(orm, consumer))];
   ctx.routeTable.assertCovers(name, routes.map((r) => r.path));
   return { definition, container, orm, routes, health: { name: `db:${name}`, check: () => orm.isConnected() } };
 }

@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../kernel/observability/logger.factor
 import { Metrics } from '../kernel/observability/metrics.js';
 import { RequestContext } from '../kernel/observability/request-context.js';
 import { TOKENS } from '../kernel/tokens.js';
+import { describeApi } from './api.catalogue.js';
 import { ALL_MODULES } from './module.registry.js';
 import { selectModules } from './module.selector.js';
 import { createVerifier, loadSigningKeys } from './signing.selector.js';
@@ -111,7 +112,25 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   let server: Server | undefined;
   routes.push(...edge.routes);
   await edge.start();
-  const app = createHttpApp({ logger, requests, metrics, verifier, routes, health, guards: [...(rateLimit?.guards ?? []), ...edge.guards], ...(selection.gateway ? { trustProxy: config.http.trustProxy } : {}), bodyLimit: config.http.bodyLimit, corsOrigins: config.http.cors.origins, adminAllowList: config.http.adminAllowList, maxJsonDepth: config.http.maxJsonDepth, metricsRoute: config.http.metricsPort === undefined, draining: () => draining });
+  const app = createHttpApp({
+    logger,
+    requests,
+    metrics,
+    verifier,
+    routes,
+    health,
+    guards: [...(rateLimit?.guards ?? []), ...edge.guards],
+    ...(selection.gateway ? { trustProxy: config.http.trustProxy } : {}),
+    bodyLimit: config.http.bodyLimit,
+    corsOrigins: config.http.cors.origins,
+    adminAllowList: config.http.adminAllowList,
+    maxJsonDepth: config.http.maxJsonDepth,
+    metricsRoute: config.http.metricsPort === undefined,
+    draining: () => draining,
+    // The whole API, whichever modules this process hosts: a gateway describes what it forwards.
+    documents: describeApi(available),
+    docsPage: config.docs.enabled,
+  });
   let metricsServer: Server | undefined;
   let metricsUrl: string | undefined;
 

@@ -74,6 +74,20 @@ const MATRIX: MatrixEntry[] = [
     expected: EVERYONE,
   },
   { route: 'GET /.well-known/jwks.json', request: () => ({ path: '/.well-known/jwks.json' }), expected: EVERYONE },
+  // Served by a gateway in a split deployment; a process hosting every module signs no service tokens.
+  {
+    route: 'GET /.well-known/service-jwks.json',
+    request: () => ({ path: '/.well-known/service-jwks.json' }),
+    expected: { anonymous: 404, customerA: 404, customerB: 404, admin: 404 },
+  },
+  // Probes, metrics and the API's documents are open to anyone.
+  { route: 'GET /health/live', request: () => ({ path: '/health/live' }), expected: EVERYONE },
+  { route: 'GET /health/ready', request: () => ({ path: '/health/ready' }), expected: EVERYONE },
+  { route: 'GET /metrics', request: () => ({ path: '/metrics' }), expected: EVERYONE },
+  { route: 'GET /api/openapi.json', request: () => ({ path: '/api/openapi.json' }), expected: EVERYONE },
+  { route: 'GET /api/asyncapi.json', request: () => ({ path: '/api/asyncapi.json' }), expected: EVERYONE },
+  { route: 'GET /docs', request: () => ({ path: '/docs' }), expected: EVERYONE },
+  { route: 'GET /docs/{asset}', request: () => ({ path: '/docs/docs.js' }), expected: EVERYONE },
   {
     route: 'GET /api/v1/admin/{module}/dead-letters',
     request: (_w, _c) => ({ path: '' }),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
+import { recordResponse } from '../support/contract-recorder.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { quiesce } from '../modules/support/quiesce.js';
 import { expectNoServerErrors } from './assertions.js';
@@ -220,6 +221,8 @@ describe('fuzzing every route of the OpenAPI document', () => {
             throw new Error(`${label}: ${c.method} ${url} -> connection failed: ${(err as Error).message} ${(err as { cause?: Error }).cause?.message ?? ''}`);
           }
           const text = await res.text();
+          // The contract check (after the test) holds the fuzzed answers to the document too.
+          recordResponse({ method: c.method, path: new URL(url).pathname, status: res.status, headers: res.headers, text });
           stats.requests++;
           stats.routes.add(label);
           stats.byStatus[res.status] = (stats.byStatus[res.status] ?? 0) + 1;

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
+import { recordResponse } from '../support/contract-recorder.js';
 import { httpClient, type HttpClient, type HttpResponse } from '../support/http-client.js';
 import { expectNoServerErrors, expectProblem } from './assertions.js';
 
@@ -9,6 +10,13 @@ import { expectNoServerErrors, expectProblem } from './assertions.js';
 const REQUEST_TIMEOUT_MS = 1_000;
 
 /** Writes raw bytes on a fresh connection; resolves with everything the server sent before closing. */
+/** fetch for requests the test client cannot make (raw bodies, huge headers); the answer still goes to the contract check. */
+async function observedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, init);
+  recordResponse({ method: init.method ?? 'GET', path: new URL(url).pathname, status: res.status, headers: res.headers, text: await res.clone().text() });
+  return res;
+}
+
 /** Never ends the request itself: a server that waits forever makes this reject after `timeoutMs`. */
 function rawExchange(url: string, chunks: string[], { timeoutMs = 10_000 } = {}): Promise<{ text: string; closedAfterMs: number }> {
   const { hostname, port } = new URL(url);
@@ -71,7 +79,7 @@ describe('hostile input', () => {
 
     it('refuses a body that does not decompress as its Content-Encoding says with 400, and a gzip bomb with 413', async () => {
       for (const encoding of ['gzip', 'deflate', 'br']) {
-        const res = await fetch(`${t.url}/api/v1/products`, {
+        const res = await observedFetch(`${t.url}/api/v1/products`, {
           method: 'POST',
           headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', 'content-encoding': encoding },
           body: new Uint8Array(Buffer.from(JSON.stringify(product()))),
@@ -82,7 +90,7 @@ describe('hostile input', () => {
       // 1 KB on the wire, 20 MB once inflated: the limit counts inflated bytes.
       const bomb = gzipSync(Buffer.from(`{"sku":"BOMB","name":"${' '.repeat(20 * 1024 * 1024)}","price":{"amount":1,"currency":"EUR"}}`));
       expect(bomb.length).toBeLessThan(100_000);
-      const res = await fetch(`${t.url}/api/v1/products`, {
+      const res = await observedFetch(`${t.url}/api/v1/products`, {
         method: 'POST',
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
         body: new Uint8Array(bomb),
@@ -141,7 +149,7 @@ describe('hostile input', () => {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/json-patch+json']) {
         expectProblem(await http.request('POST', '/api/v1/products', { body, token: admin, headers: { 'content-type': type } }), 415);
       }
-      const untyped = await fetch(`${t.url}/api/v1/products`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: new Uint8Array(Buffer.from(body)) });
+      const untyped = await observedFetch(`${t.url}/api/v1/products`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: new Uint8Array(Buffer.from(body)) });
       expect(untyped.status).toBe(415);
       expect(untyped.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     });
@@ -158,7 +166,7 @@ describe('hostile input', () => {
 
   describe('connection limits', () => {
     it('answers 431 to a huge header, and keeps serving', async () => {
-      const res = await fetch(`${t.url}/api/v1/products`, { headers: { 'x-filler': 'a'.repeat(64 * 1024) } });
+      const res = await observedFetch(`${t.url}/api/v1/products`, { headers: { 'x-filler': 'a'.repeat(64 * 1024) } });
       expect(res.status).toBe(431);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await res.json()).toMatchObject({ status: 431 });

@@ -1,4 +1,5 @@
 import { Agent, fetch as undiciFetch } from 'undici';
+import { recordResponse } from './contract-recorder.js';
 
 /** A thin fetch wrapper for tests: JSON in, parsed JSON (or text) out, with status and headers. */
 export interface HttpResponse<T = any> {
@@ -20,10 +21,15 @@ export interface HttpClientOptions {
    * so that a test can be several clients with different addresses.
    */
   localAddress?: string;
+  /**
+   * Check every answer against api/openapi.json (a contract test); on by default. Off only for a
+   * process that is not the public API (a module process behind the gateway, reached directly).
+   */
+  contract?: boolean;
 }
 
-export function httpClient(baseUrl: string, clientOptions: HttpClientOptions = {}) {
-  const dispatcher = clientOptions.localAddress ? new Agent({ localAddress: clientOptions.localAddress }) : undefined;
+export function httpClient(baseUrl: string, { localAddress, contract = true }: HttpClientOptions = {}) {
+  const dispatcher = localAddress ? new Agent({ localAddress }) : undefined;
   const send = (url: string, init: { method: string; headers: Record<string, string>; body: string | undefined }) =>
     dispatcher ? (undiciFetch(url, { ...init, dispatcher }) as unknown as Promise<Response>) : fetch(url, init);
   async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
@@ -36,6 +42,7 @@ export function httpClient(baseUrl: string, clientOptions: HttpClientOptions = {
     }
     const response = await send(`${baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
+    if (contract) recordResponse({ method, path, status: response.status, headers: response.headers, text });
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadConfig } from '../../src/kernel/config/config.loader.js';
 import type { ModuleDefinition } from '../../src/kernel/module.js';
 import { createSystem, type System, type SystemOptions } from '../../src/runtimes/system.factory.js';
+import { publishedEventViolations } from './contract.js';
 
 export const ADMIN = { email: 'admin@mercato.test', password: 'admin-password-1' };
 
@@ -34,5 +35,14 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     ...(options.logDestination ? { logDestination: options.logDestination } : {}),
   });
   const url = await system.listen();
-  return { system, url, stop: () => system.stop() };
+  return {
+    system,
+    url,
+    // Before it stops: every event it published must match the event catalogue (a contract test).
+    async stop() {
+      const violations = await publishedEventViolations(system);
+      await system.stop();
+      if (violations.length > 0) throw new Error(`Events that api/asyncapi.json does not describe:\n  - ${violations.join('\n  - ')}`);
+    },
+  };
 }

@@ -2,8 +2,8 @@ import type { Context, Next } from 'koa';
 import { UnauthorizedError } from '../http/http.errors.js';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenVerifier } from './service-tokens.js';
 
-/** Paths a module process serves to anyone: probes, metrics scrapes and public keys. */
-const OPEN_PATHS = [/^\/health\/(live|ready)$/, /^\/metrics$/, /^\/\.well-known\/jwks\.json$/];
+/** Paths a module process serves to anyone: probes, metrics scrapes, public keys and the API's documents. */
+const OPEN_PATHS = [/^\/health\/(live|ready)$/, /^\/metrics$/, /^\/\.well-known\/jwks\.json$/, /^\/api\/(openapi|asyncapi)\.json$/];
 
 /**
  * In a process behind the gateway, every other request must carry a service token the gateway

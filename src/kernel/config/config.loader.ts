@@ -53,6 +53,7 @@ const ENV_PATHS: Record<string, string> = {
   PAYMENT_PROVIDER: 'payment.provider',
   REDIS_URL: 'redis.url',
   RATE_LIMIT_ENABLED: 'rateLimit.enabled',
+  API_DOCS_ENABLED: 'docs.enabled',
 };
 const PREFIXED_ENV_PATHS: Record<string, string> = {
   DATABASE_URL_: 'database.urls',

@@ -193,6 +193,8 @@ export const configSchema = z.object({
      */
     dnsRefreshMs: z.coerce.number().int().min(0).default(5_000),
   }),
+  /** The API reference page at `/docs` (the documents themselves are always served). */
+  docs: z.object({ enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]) }).default({ enabled: true }),
   /** Redis shared by the replicas of a process (rate-limit counters); unset keeps such state in memory. */
   redis: z.object({ url: z.string().url().optional() }).default({}),
   /** Rate limiting at the public edge (processes hosting the gateway); first matching group wins. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, type ApiRoute } from '../http/api-route.js';
+import { defineOperation, implement, type ApiRoute } from '../http/api-route.js';
 import type { DeadLetterService } from './dead-letter.service.js';
 
 const DeadLetterView = z.object({
@@ -13,7 +13,7 @@ const DeadLetterView = z.object({
   failedAt: z.string(),
   replayedAt: z.string().nullable(),
   envelope: z.record(z.string(), z.unknown()),
-});
+}).meta({ id: 'DeadLetter' });
 
 function view(letter: Awaited<ReturnType<DeadLetterService['list']>>[number]): z.infer<typeof DeadLetterView> {
   return {
@@ -30,11 +30,13 @@ function view(letter: Awaited<ReturnType<DeadLetterService['list']>>[number]): z
   };
 }
 
-/** Admin routes to inspect and replay one module's dead letters; the path names the module. */
-export function deadLetterRoutes(module: string, service: DeadLetterService): ApiRoute[] {
+/** The admin operations on one module's dead letters; the path names the module. */
+export function deadLetterApi(module: string) {
   const base = `/api/v1/admin/${module}/dead-letters`;
-  return [
-    defineRoute({
+  const name = module.charAt(0).toUpperCase() + module.slice(1);
+  return {
+    list: defineOperation({
+      operationId: `list${name}DeadLetters`,
       method: 'get',
       path: base,
       summary: `List the ${module} module's dead letters`,
@@ -42,9 +44,9 @@ export function deadLetterRoutes(module: string, service: DeadLetterService): Ap
       access: 'admin',
       request: { query: z.object({ status: z.enum(['pending', 'replayed']).optional() }) },
       responses: { 200: { description: 'Dead letters', schema: z.object({ items: z.array(DeadLetterView) }) }, 401: { description: 'No token' }, 403: { description: 'Not admin' } },
-      handle: async ({ query }) => ({ body: { items: (await service.list(query.status)).map(view) } }),
     }),
-    defineRoute({
+    replay: defineOperation({
+      operationId: `replay${name}DeadLetter`,
       method: 'post',
       path: `${base}/:id/replay`,
       summary: `Replay one of the ${module} module's dead letters`,
@@ -56,7 +58,14 @@ export function deadLetterRoutes(module: string, service: DeadLetterService): Ap
         404: { description: 'Unknown dead letter' },
         409: { description: 'Already replayed, or failed again' },
       },
-      handle: async ({ params }) => ({ body: view(await service.replay(params.id)) }),
     }),
-  ];
+  };
+}
+
+/** Admin routes to inspect and replay one module's dead letters. */
+export function deadLetterRoutes(module: string, service: DeadLetterService): ApiRoute[] {
+  return implement(deadLetterApi(module), {
+    list: async ({ query }) => ({ body: { items: (await service.list(query.status)).map(view) } }),
+    replay: async ({ params }) => ({ body: view(await service.replay(params.id)) }),
+  });
 }

@@ -8,13 +8,15 @@ import { runHealthChecks, type HealthCheck } from '../observability/health.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
 import { AdminAllowList } from './admin-allowlist.middleware.js';
-import type { ApiRoute } from './api-route.js';
+import { implement, type ApiRoute } from './api-route.js';
 import { corsMiddleware } from './cors.middleware.js';
-import { buildOpenApiDocument } from './openapi.builder.js';
+import { DOCS_CONTENT_SECURITY_POLICY, DocsPage } from './docs.page.js';
+import { NotFoundError } from './http.errors.js';
 import { decodingErrorsAsBadRequest, jsonGuard } from './json-guard.js';
 import { problemMiddleware } from './problem.middleware.js';
 import { requestMiddleware, securityHeaders } from './request.middleware.js';
 import { mountRoutes } from './route.mounter.js';
+import { systemApi } from './system.api.js';
 import { trustProxyMiddleware, type TrustProxy } from './trust-proxy.js';
 
 export interface HttpAppOptions {
@@ -46,7 +48,13 @@ export interface HttpAppOptions {
   metricsRoute?: boolean;
   /** Whether the process is shutting down: readiness fails so load balancers stop sending. */
   draining: () => boolean;
+  /** The API's OpenAPI and AsyncAPI documents, served at `/api/openapi.json` and `/api/asyncapi.json`. */
+  documents: { openapi: object; asyncapi: object };
+  /** Whether `/docs` serves the reference page (`docs.enabled`). */
+  docsPage: boolean;
 }
+
+const PAGE_OFF = 'The reference page is off (docs.enabled, API_DOCS_ENABLED).';
 
 /**
  * The server of `METRICS_PORT`: `GET /metrics` and nothing else (no routes, no tokens; the port is
@@ -70,32 +78,41 @@ export function metricsListener(metrics: Metrics): (req: IncomingMessage, res: S
   };
 }
 
+/** Probes, metrics, the API documents and the reference page (404 while it is off). */
+function systemRoutes(options: HttpAppOptions): ApiRoute[] {
+  const docs = new DocsPage();
+  return implement(systemApi, {
+    getLiveness: async () => ({ body: { status: 'ok' } }),
+    getReadiness: async () => {
+      const report = await runHealthChecks(options.health);
+      const ready = report.status === 'ok' && !options.draining();
+      return { status: ready ? 200 : 503, body: ready ? report : { ...report, status: 'unavailable' } };
+    },
+    getMetrics: async () => {
+      if (!(options.metricsRoute ?? true)) throw new NotFoundError('Metrics are served on the metrics port (METRICS_PORT).');
+      return { body: await options.metrics.registry.metrics(), headers: { 'Content-Type': options.metrics.registry.contentType } };
+    },
+    getOpenApiDocument: async () => ({ body: options.documents.openapi }),
+    getAsyncApiDocument: async () => ({ body: options.documents.asyncapi }),
+    getApiReference: async () => {
+      if (!options.docsPage) throw new NotFoundError(PAGE_OFF);
+      return { body: docs.html(), headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DOCS_CONTENT_SECURITY_POLICY } };
+    },
+    getApiReferenceAsset: async ({ params }) => {
+      if (!options.docsPage) throw new NotFoundError(PAGE_OFF);
+      const asset = docs.asset(params.asset);
+      if (!asset) throw new NotFoundError(`The reference page has no ${params.asset}.`);
+      return { body: asset.body, headers: { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=3600' } };
+    },
+  });
+}
+
 /** The koa application of one process: the routes of the modules it hosts plus operations routes. */
 export function createHttpApp(options: HttpAppOptions): Koa {
   const app = new Koa();
   app.silent = true;
   const router = new Router();
-  const openapi = buildOpenApiDocument(options.routes, { title: 'Mercato API', version: '1.0.0' });
-
-  router.get('/health/live', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/health/ready', async (ctx) => {
-    const report = await runHealthChecks(options.health);
-    const ready = report.status === 'ok' && !options.draining();
-    ctx.status = ready ? 200 : 503;
-    ctx.body = ready ? report : { ...report, status: 'unavailable' };
-  });
-  if (options.metricsRoute ?? true) {
-    router.get('/metrics', async (ctx) => {
-      ctx.type = options.metrics.registry.contentType;
-      ctx.body = await options.metrics.registry.metrics();
-    });
-  }
-  router.get('/api/openapi.json', (ctx) => {
-    ctx.body = openapi;
-  });
-  mountRoutes(router, options.routes, options.verifier, new AdminAllowList(options.adminAllowList ?? []));
+  mountRoutes(router, [...systemRoutes(options), ...options.routes], options.verifier, new AdminAllowList(options.adminAllowList ?? []));
 
   app.use(requestMiddleware(options.logger, options.requests, options.metrics));
   app.use(problemMiddleware(options.logger));

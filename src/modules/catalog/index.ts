@@ -9,7 +9,7 @@ import { UpdateProductHandler } from './application/update-product.handler.js';
 import { ProductCreatedV1 } from './contracts/product-created.event.js';
 import { ProductUpdatedV1 } from './contracts/product-updated.event.js';
 import { ProductRepository } from './infrastructure/product.repository.js';
-import { productRoutes } from './infrastructure/product.routes.js';
+import { productApi, productRoutes } from './infrastructure/product.routes.js';
 import { ProductSchema } from './infrastructure/product.schema.js';
 
 export const catalogModule = defineModule({
@@ -26,6 +26,7 @@ export const catalogModule = defineModule({
     container.registerSingleton(ProductQueries);
     container.registerSingleton(SeedDemoProductsHandler);
   },
+  api: Object.values(productApi),
   routes: productRoutes,
   async start(container: DependencyContainer) {
     const config = container.resolve<AppConfig>(TOKENS.Config);

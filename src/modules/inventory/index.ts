@@ -12,7 +12,7 @@ import { ProductCreatedHandler } from './application/product-created.handler.js'
 import { StockService } from './application/stock.service.js';
 import { StockRejectedV1 } from './contracts/stock-rejected.event.js';
 import { StockReservedV1 } from './contracts/stock-reserved.event.js';
-import { inventoryRoutes } from './infrastructure/inventory.routes.js';
+import { inventoryApi, inventoryRoutes } from './infrastructure/inventory.routes.js';
 import { ReservationSchema } from './infrastructure/reservation.schema.js';
 import { StockItemSchema } from './infrastructure/stock-item.schema.js';
 import { StockRepository } from './infrastructure/stock.repository.js';
@@ -37,5 +37,6 @@ export const inventoryModule = defineModule({
     container.registerSingleton(PaymentCapturedHandler);
     container.registerSingleton(OrderCancelledHandler);
   },
+  api: Object.values(inventoryApi),
   routes: inventoryRoutes,
 });

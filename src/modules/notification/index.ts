@@ -12,7 +12,7 @@ import { OrderCancelledHandler, OrderConfirmedHandler, UserRegisteredHandler } f
 import { NOTIFICATION_CHANNEL } from './domain/notification-channel.port.js';
 import { LogChannel } from './infrastructure/log.channel.js';
 import { NotificationRepository } from './infrastructure/notification.repository.js';
-import { notificationRoutes } from './infrastructure/notification.routes.js';
+import { notificationApi, notificationRoutes } from './infrastructure/notification.routes.js';
 import { NotificationSchema, RecipientSchema } from './infrastructure/notification.schema.js';
 import { SmtpChannel } from './infrastructure/smtp.channel.js';
 
@@ -39,6 +39,7 @@ export const notificationModule = defineModule({
     container.registerSingleton(OrderConfirmedHandler);
     container.registerSingleton(OrderCancelledHandler);
   },
+  api: Object.values(notificationApi),
   routes: notificationRoutes,
   async start(container: DependencyContainer) {
     container.resolve(NotificationDispatcher).start();

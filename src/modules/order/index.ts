@@ -15,7 +15,7 @@ import { OrderConfirmedV1 } from './contracts/order-confirmed.event.js';
 import { OrderPlacedV1 } from './contracts/order-placed.event.js';
 import { KnownProductSchema } from './infrastructure/known-product.schema.js';
 import { OrderRepository } from './infrastructure/order.repository.js';
-import { orderRoutes } from './infrastructure/order.routes.js';
+import { orderApi, orderRoutes } from './infrastructure/order.routes.js';
 import { OrderSchema } from './infrastructure/order.schema.js';
 
 export const orderModule = defineModule({
@@ -40,5 +40,6 @@ export const orderModule = defineModule({
     container.registerSingleton(PaymentCapturedHandler);
     container.registerSingleton(PaymentDeclinedHandler);
   },
+  api: Object.values(orderApi),
   routes: orderRoutes,
 });

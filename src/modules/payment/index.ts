@@ -12,7 +12,7 @@ import { PaymentCapturedV1 } from './contracts/payment-captured.event.js';
 import { PaymentDeclinedV1 } from './contracts/payment-declined.event.js';
 import { PAYMENT_PROVIDER } from './domain/payment-provider.port.js';
 import { PaymentRepository } from './infrastructure/payment.repository.js';
-import { paymentRoutes } from './infrastructure/payment.routes.js';
+import { paymentApi, paymentRoutes } from './infrastructure/payment.routes.js';
 import { PaymentSchema } from './infrastructure/payment.schema.js';
 import { SandboxPaymentProvider } from './infrastructure/sandbox-payment.provider.js';
 
@@ -34,5 +34,6 @@ export const paymentModule = defineModule({
     container.registerSingleton(PaymentQueries);
     container.registerSingleton(ChargeOrderHandler);
   },
+  api: Object.values(paymentApi),
   routes: paymentRoutes,
 });

@@ -14,7 +14,7 @@ import { LoginFailureSchema } from './infrastructure/login-failure.schema.js';
 import { RefreshTokenRepository } from './infrastructure/refresh-token.repository.js';
 import { RefreshTokenSchema } from './infrastructure/refresh-token.schema.js';
 import { UserRepository } from './infrastructure/user.repository.js';
-import { userRoutes } from './infrastructure/user.routes.js';
+import { userApi, userRoutes } from './infrastructure/user.routes.js';
 import { UserSchema } from './infrastructure/user.schema.js';
 
 export const userModule = defineModule({
@@ -36,6 +36,7 @@ export const userModule = defineModule({
     container.registerSingleton(CurrentUserQuery);
     container.registerSingleton(EnsureAdminHandler);
   },
+  api: Object.values(userApi),
   routes: userRoutes,
   async start(container: DependencyContainer) {
     const { admin } = container.resolve<AppConfig>(TOKENS.Config);

@@ -46,6 +46,7 @@ export class Probe {
       register: (container: DependencyContainer) => {
         container.register(RECORDER, { useValue: recorder });
       },
+      api: [],
       routes: () => [],
       start: async (container: DependencyContainer) => {
         this.uow = container.resolve(TOKENS.UnitOfWork);

@@ -3,7 +3,7 @@ import type { ModuleDefinition } from '../../../src/kernel/module.js';
 import { ModuleSelectionError, selectModules } from '../../../src/runtimes/module.selector.js';
 
 function fixture(name: string): ModuleDefinition {
-  return { name, entities: [], publishes: [], subscriptions: [], register: () => undefined, routes: () => [] };
+  return { name, entities: [], publishes: [], subscriptions: [], register: () => undefined, api: [], routes: () => [] };
 }
 
 const AVAILABLE = [fixture('user'), fixture('catalog'), fixture('order')];

@@ -10,7 +10,7 @@ export const ProductView = z.object({
   price: MoneySchema,
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}).meta({ id: 'Product' });
 export type ProductView = z.infer<typeof ProductView>;
 
 export function toProductView(p: Product): ProductView {

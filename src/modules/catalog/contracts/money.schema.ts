@@ -4,6 +4,6 @@ import { z } from 'zod';
 export const MoneySchema = z.object({
   amount: z.number().int().min(0).max(1_000_000_000),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
-});
+}).meta({ id: 'Money', description: 'An amount in minor units (cents) of an ISO 4217 currency: 1290 EUR is €12.90.' });
 
 export type Money = z.infer<typeof MoneySchema>;

@@ -11,4 +11,4 @@ export const ProductSnapshotSchema = z.object({
 });
 
 /** A product entered the catalog; subject = productId. */
-export const ProductCreatedV1 = defineEvent('product.created.v1', ProductSnapshotSchema);
+export const ProductCreatedV1 = defineEvent('product.created.v1', ProductSnapshotSchema.describe('A product entered the catalog. Subject = productId.'));

@@ -15,5 +15,5 @@ export const StockReservedV1 = defineEvent(
     lines: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1) })).min(1),
     amount: MoneySchema,
     paymentMethod: z.string().min(1),
-  }),
+  }).describe('Every line of the order is set aside; carries what the payment step needs. Subject = orderId.'),
 );

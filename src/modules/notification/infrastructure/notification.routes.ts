@@ -1,7 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
 import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
-import { defineRoute, type ApiRoute } from '../../../kernel/http/api-route.js';
+import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
 import { decodeCursor, nextCursor, PageQuery } from '../../../kernel/http/cursor.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { NotificationRepository } from './notification.repository.js';
@@ -14,37 +14,46 @@ const NotificationView = z.object({
   status: z.enum(['pending', 'sending', 'sent', 'failed']),
   createdAt: z.string(),
   sentAt: z.string().nullable(),
-});
+}).meta({ id: 'Notification' });
+
+/** The notification module's HTTP operations, as the API document describes them. */
+export const notificationApi = {
+  listNotifications: defineOperation({
+    operationId: 'listNotifications',
+    method: 'get',
+    path: '/api/v1/notifications',
+    summary: "The caller's notifications, newest first",
+    tags: ['notifications'],
+    access: 'authenticated',
+    request: { query: PageQuery },
+    responses: {
+      200: { description: 'A page', schema: z.object({ items: z.array(NotificationView), nextCursor: z.string().nullable() }) },
+      400: { description: 'Invalid limit or cursor' },
+      401: { description: 'No valid token' },
+    },
+  }),
+};
 
 export function notificationRoutes(container: DependencyContainer): ApiRoute[] {
   const uow = container.resolve<UnitOfWork>(TOKENS.UnitOfWork);
   const notifications = container.resolve(NotificationRepository);
-  return [
-    defineRoute({
-      method: 'get',
-      path: '/api/v1/notifications',
-      summary: "The caller's notifications, newest first",
-      tags: ['notifications'],
-      access: 'authenticated',
-      request: { query: PageQuery },
-      responses: { 200: { description: 'A page', schema: z.object({ items: z.array(NotificationView), nextCursor: z.string().nullable() }) }, 401: { description: 'No valid token' } },
-      handle: async ({ query, principal }) => {
-        const page = await notifications.pageForUser(uow.reader(), principal.subject, query.limit, query.cursor ? decodeCursor(query.cursor) : undefined);
-        return {
-          body: {
-            items: page.items.map((n) => ({
-              id: n.id,
-              kind: n.kind,
-              subject: n.subject,
-              body: n.body,
-              status: n.status,
-              createdAt: n.createdAt.toISOString(),
-              sentAt: n.sentAt ? n.sentAt.toISOString() : null,
-            })),
-            nextCursor: nextCursor(page.items, page.hasMore),
-          },
-        };
-      },
-    }),
-  ];
+  return implement(notificationApi, {
+    listNotifications: async ({ query, principal }) => {
+      const page = await notifications.pageForUser(uow.reader(), principal.subject, query.limit, query.cursor ? decodeCursor(query.cursor) : undefined);
+      return {
+        body: {
+          items: page.items.map((n) => ({
+            id: n.id,
+            kind: n.kind,
+            subject: n.subject,
+            body: n.body,
+            status: n.status,
+            createdAt: n.createdAt.toISOString(),
+            sentAt: n.sentAt ? n.sentAt.toISOString() : null,
+          })),
+          nextCursor: nextCursor(page.items, page.hasMore),
+        },
+      };
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MoneySchema } from '../../catalog/contracts/money.schema.js';
+import { CancelReasonSchema } from '../contracts/order-cancelled.event.js';
 import type { Order } from '../domain/order.js';
 
 export const OrderView = z.object({
@@ -8,10 +9,10 @@ export const OrderView = z.object({
   items: z.array(z.object({ productId: z.uuid(), sku: z.string(), quantity: z.number().int(), unitPrice: MoneySchema })),
   total: MoneySchema,
   paymentMethod: z.string(),
-  cancelReason: z.string().optional(),
+  cancelReason: CancelReasonSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}).meta({ id: 'Order' });
 export type OrderView = z.infer<typeof OrderView>;
 
 export function toOrderView(order: Order): OrderView {

@@ -18,5 +18,5 @@ export const OrderPlacedV1 = defineEvent(
     items: z.array(OrderLineSchema).min(1),
     total: MoneySchema,
     paymentMethod: z.string().min(1),
-  }),
+  }).describe('A customer placed an order; it is pending until stock and payment settle it. Subject = orderId.'),
 );

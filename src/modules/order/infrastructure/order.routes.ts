@@ -1,8 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
-import { defineRoute, type ApiRoute } from '../../../kernel/http/api-route.js';
+import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
 import { PageQuery } from '../../../kernel/http/cursor.js';
-import { ValidationError } from '../../../kernel/http/http.errors.js';
+import { idempotencyKey } from '../../../kernel/http/idempotency-key.js';
 import { OrderQueries } from '../application/order.queries.js';
 import { OrderView, toOrderView } from '../application/order.view.js';
 import { PlaceOrderHandler } from '../application/place-order.handler.js';
@@ -16,61 +16,90 @@ const PlaceOrderBody = z.strictObject({
   paymentMethod: z.string().regex(/^pm_[A-Za-z0-9_]{1,96}$/, 'a payment method id such as pm_card_visa'),
 });
 const OrderIdParams = z.object({ id: z.uuid() });
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-function idempotencyKey(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header)) {
-    throw new ValidationError([{ path: 'header.idempotency-key', message: '1 to 255 visible ASCII characters' }]);
-  }
-  return header;
-}
+const ORDER_EXAMPLE = {
+  id: '0199a1b3-1f2e-7d3c-9b4a-5e6f7a8b9c0d',
+  status: 'pending',
+  items: [{ productId: '0199a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b', sku: 'MUG-001', quantity: 2, unitPrice: { amount: 1290, currency: 'EUR' } }],
+  total: { amount: 2580, currency: 'EUR' },
+  paymentMethod: 'pm_card_visa',
+  createdAt: '2026-11-26T09:05:00.000Z',
+  updatedAt: '2026-11-26T09:05:00.000Z',
+};
+const tags = ['orders'];
+
+/** The order module's HTTP operations, as the API document describes them. */
+export const orderApi = {
+  placeOrder: defineOperation({
+    operationId: 'placeOrder',
+    method: 'post',
+    path: '/api/v1/orders',
+    summary: 'Place an order (settled asynchronously; poll it until confirmed or cancelled)',
+    description:
+      'The order is answered `pending` at once; stock and payment settle it through events, after which it is `confirmed` or ' +
+      '`cancelled` with a `cancelReason`. Poll `GET /api/v1/orders/{id}`. Send an `Idempotency-Key` to make retries safe: ' +
+      'the same key with the same body answers the first order; with another body, 422.',
+    tags,
+    access: 'authenticated',
+    idempotencyKey: true,
+    request: {
+      body: PlaceOrderBody,
+      examples: { twoMugs: { summary: 'Two mugs, paid by card', value: { items: [{ productId: '0199a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b', quantity: 2 }], paymentMethod: 'pm_card_visa' } } },
+    },
+    responses: {
+      202: { description: 'Accepted, pending', schema: OrderView, headers: ['Location'], examples: { pending: { summary: 'The pending order', value: ORDER_EXAMPLE } } },
+      400: { description: 'Invalid body or Idempotency-Key' },
+      401: { description: 'No valid token' },
+      422: { description: 'Unknown product, or Idempotency-Key reused with another body' },
+    },
+  }),
+  listOrders: defineOperation({
+    operationId: 'listOrders',
+    method: 'get',
+    path: '/api/v1/orders',
+    summary: "The caller's orders, newest first",
+    tags,
+    access: 'authenticated',
+    request: { query: PageQuery },
+    responses: {
+      200: { description: 'A page of orders', schema: z.object({ items: z.array(OrderView), nextCursor: z.string().nullable() }) },
+      400: { description: 'Invalid limit or cursor' },
+      401: { description: 'No valid token' },
+    },
+  }),
+  getOrder: defineOperation({
+    operationId: 'getOrder',
+    method: 'get',
+    path: '/api/v1/orders/:id',
+    summary: 'One order (its owner or an admin)',
+    tags,
+    access: 'authenticated',
+    request: { params: OrderIdParams },
+    responses: {
+      200: {
+        description: 'The order',
+        schema: OrderView,
+        examples: { confirmed: { summary: 'A confirmed order', value: { ...ORDER_EXAMPLE, status: 'confirmed', updatedAt: '2026-11-26T09:05:01.000Z' } } },
+      },
+      400: { description: 'Malformed id' },
+      401: { description: 'No valid token' },
+      404: { description: 'Unknown, or not yours' },
+    },
+  }),
+};
 
 export function orderRoutes(container: DependencyContainer): ApiRoute[] {
   const place = container.resolve(PlaceOrderHandler);
   const queries = container.resolve(OrderQueries);
-  const tags = ['orders'];
-  return [
-    defineRoute({
-      method: 'post',
-      path: '/api/v1/orders',
-      summary: 'Place an order (settled asynchronously; poll it until confirmed or cancelled)',
-      tags,
-      access: 'authenticated',
-      request: { body: PlaceOrderBody },
-      responses: {
-        202: { description: 'Accepted, pending', schema: OrderView },
-        400: { description: 'Invalid body' },
-        401: { description: 'No valid token' },
-        422: { description: 'Unknown product, or Idempotency-Key reused with another body' },
-      },
-      handle: async ({ body, principal, headers }) => {
-        const order = await place.execute({ userId: principal.subject, ...body, idempotencyKey: idempotencyKey(headers['idempotency-key']) });
-        return { status: 202, body: toOrderView(order), headers: { Location: `/api/v1/orders/${order.id}` } };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/api/v1/orders',
-      summary: "The caller's orders, newest first",
-      tags,
-      access: 'authenticated',
-      request: { query: PageQuery },
-      responses: { 200: { description: 'A page of orders', schema: z.object({ items: z.array(OrderView), nextCursor: z.string().nullable() }) }, 401: { description: 'No valid token' } },
-      handle: async ({ query, principal }) => {
-        const page = await queries.listMine(principal, query.limit, query.cursor);
-        return { body: { items: page.items.map(toOrderView), nextCursor: page.nextCursor } };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/api/v1/orders/:id',
-      summary: 'One order (its owner or an admin)',
-      tags,
-      access: 'authenticated',
-      request: { params: OrderIdParams },
-      responses: { 200: { description: 'The order', schema: OrderView }, 400: { description: 'Malformed id' }, 401: { description: 'No valid token' }, 404: { description: 'Unknown, or not yours' } },
-      handle: async ({ params, principal }) => ({ body: toOrderView(await queries.get(params.id, principal)) }),
-    }),
-  ];
+  return implement(orderApi, {
+    placeOrder: async ({ body, principal, headers }) => {
+      const order = await place.execute({ userId: principal.subject, ...body, idempotencyKey: idempotencyKey(headers['idempotency-key']) });
+      return { status: 202, body: toOrderView(order), headers: { Location: `/api/v1/orders/${order.id}` } };
+    },
+    listOrders: async ({ query, principal }) => {
+      const page = await queries.listMine(principal, query.limit, query.cursor);
+      return { body: { items: page.items.map(toOrderView), nextCursor: page.nextCursor } };
+    },
+    getOrder: async ({ params, principal }) => ({ body: toOrderView(await queries.get(params.id, principal)) }),
+  });
 }

@@ -5,5 +5,5 @@ import { MoneySchema } from '../../catalog/contracts/money.schema.js';
 /** The order's total was charged. Subject = orderId. */
 export const PaymentCapturedV1 = defineEvent(
   'payment.captured.v1',
-  z.object({ paymentId: z.uuid(), orderId: z.uuid(), userId: z.uuid(), amount: MoneySchema }),
+  z.object({ paymentId: z.uuid(), orderId: z.uuid(), userId: z.uuid(), amount: MoneySchema }).describe("The order's total was charged. Subject = orderId."),
 );

@@ -14,5 +14,5 @@ export const PaymentDeclinedV1 = defineEvent(
     userId: z.uuid(),
     amount: MoneySchema,
     reason: z.enum(['payment_declined', 'payment_unavailable']),
-  }),
+  }).describe('No money moved: the card was declined, or the provider could not be reached after retries. Subject = orderId.'),
 );

@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
-import { defineRoute, type ApiRoute } from '../../../kernel/http/api-route.js';
+import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
 import { MoneySchema } from '../../catalog/contracts/money.schema.js';
 import { PaymentQueries } from '../application/payment.queries.js';
 
@@ -10,28 +10,33 @@ const PaymentView = z.object({
   amount: MoneySchema,
   status: z.enum(['captured', 'declined', 'failed', 'refunded']),
   createdAt: z.string(),
-});
+}).meta({ id: 'Payment' });
+
+/** The payment module's HTTP operations, as the API document describes them. */
+export const paymentApi = {
+  listPayments: defineOperation({
+    operationId: 'listPayments',
+    method: 'get',
+    path: '/api/v1/payments',
+    summary: "An order's payments (its owner or an admin)",
+    tags: ['payments'],
+    access: 'authenticated',
+    request: { query: z.object({ orderId: z.uuid() }) },
+    responses: { 200: { description: 'Payments', schema: z.array(PaymentView) }, 400: { description: 'Missing or malformed orderId' }, 401: { description: 'No valid token' } },
+  }),
+};
 
 export function paymentRoutes(container: DependencyContainer): ApiRoute[] {
   const queries = container.resolve(PaymentQueries);
-  return [
-    defineRoute({
-      method: 'get',
-      path: '/api/v1/payments',
-      summary: "An order's payments (its owner or an admin)",
-      tags: ['payments'],
-      access: 'authenticated',
-      request: { query: z.object({ orderId: z.uuid() }) },
-      responses: { 200: { description: 'Payments', schema: z.array(PaymentView) }, 400: { description: 'Missing or malformed orderId' }, 401: { description: 'No valid token' } },
-      handle: async ({ query, principal }) => ({
-        body: (await queries.forOrder(query.orderId, principal)).map((p) => ({
-          id: p.id,
-          orderId: p.orderId,
-          amount: { ...p.amount },
-          status: p.status,
-          createdAt: p.createdAt.toISOString(),
-        })),
-      }),
+  return implement(paymentApi, {
+    listPayments: async ({ query, principal }) => ({
+      body: (await queries.forOrder(query.orderId, principal)).map((p) => ({
+        id: p.id,
+        orderId: p.orderId,
+        amount: { ...p.amount },
+        status: p.status,
+        createdAt: p.createdAt.toISOString(),
+      })),
     }),
-  ];
+  });
 }

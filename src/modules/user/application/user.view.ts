@@ -6,7 +6,7 @@ export const UserView = z.object({
   email: z.string(),
   name: z.string(),
   role: z.enum(['customer', 'admin']),
-});
+}).meta({ id: 'User' });
 export type UserView = z.infer<typeof UserView>;
 
 /** What an account looks like from outside: never the password hash. */

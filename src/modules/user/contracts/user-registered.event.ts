@@ -9,5 +9,5 @@ export const UserRegisteredV1 = defineEvent(
     email: z.email(),
     name: z.string().min(1),
     role: z.enum(['customer', 'admin']),
-  }),
+  }).describe('Someone got an account (a customer signing up, or the configured admin). Subject = userId.'),
 );
