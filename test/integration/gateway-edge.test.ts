@@ -63,7 +63,8 @@ describe('gateway: what a client sends never trips a breaker', () => {
       },
       overrides: { gateway: { breakerThreshold: 3, breakerHalfOpenMs: 60_000, healthIntervalMs: 60_000 } },
     });
-    http = httpClient(sys.url);
+    // The upstream is a fixture that echoes what reached it, not the API the document describes.
+    http = httpClient(sys.url, { contract: false });
   });
   afterAll(async () => {
     await sys?.stop();

@@ -61,8 +61,9 @@ class OpenApiContract {
         template,
         item,
         params: (template.match(/\{/g) ?? []).length,
-        // Like the router: a path parameter may be empty (then the operation refuses it with a 400).
-        pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]*')}$`),
+        // Like the router: a path parameter may be empty (then the operation refuses it with a 400),
+        // and letter case does not matter.
+        pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]*')}$`, 'i'),
       }))
       // A literal path wins over a templated one (`/docs` over nothing, `/users/me` over `/users/{id}`).
       .sort((a, b) => a.params - b.params);

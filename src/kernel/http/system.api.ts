@@ -40,7 +40,10 @@ export const systemApi = {
     summary: 'Prometheus metrics of this process',
     tags: ['operations'],
     access: 'public',
-    responses: { 200: { description: 'Prometheus text exposition format', schema: z.string(), contentType: 'text/plain' } },
+    responses: {
+      200: { description: 'Prometheus text exposition format', schema: z.string(), contentType: 'text/plain' },
+      404: { description: 'Metrics are served on a port of their own (METRICS_PORT), not here' },
+    },
   }),
   getOpenApiDocument: defineOperation({
     operationId: 'getOpenApiDocument',
