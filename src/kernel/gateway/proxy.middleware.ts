@@ -105,7 +105,7 @@ export function proxyMiddleware(options: ProxyOptions) {
       'x-forwarded-for': ((ctx.state.forwardedFor as string[] | undefined) ?? [ctx.get('x-forwarded-for'), ctx.ip].filter(Boolean)).join(', '),
       'x-forwarded-proto': ctx.protocol,
     };
-    // Checked against one instance before any is used: a bad target must never reach a breaker.
+    // Built for every candidate before any is used: a bad target must never reach a breaker.
     const candidates = pool.candidates().slice(0, MAX_TRIES);
     const targets = candidates.map((upstream) => upstreamUrl(upstream.url, ctx.path, ctx.querystring));
     const safe = IDEMPOTENT.has(ctx.method);
