@@ -101,17 +101,19 @@ export class OutboxRelay {
 
   /**
    * For a broker: publish a batch, then mark it; a failed publish leaves the rows for the next
-   * pass. On PostgreSQL the pass runs in a transaction holding an advisory lock, so one replica
-   * relays at a time: outbox order is kept and replicas do not each publish every row. SQLite has
-   * one process per file and a single connection, which must not be held while a broker is away.
+   * pass. On PostgreSQL the pass runs in a transaction that first takes the module's advisory
+   * lock, on the transaction's own connection (so it is held until commit or rollback, and goes
+   * with the connection if the process dies): replicas relay one at a time, each pass reading
+   * only what the previous one left unmarked, so no row is published twice and outbox order is
+   * kept. A replica that finds the lock taken waits for it rather than skipping its pass: its own
+   * commits are then relayed as soon as the other pass ends, not one poll later. SQLite has one
+   * process per file and a single connection, which must not be held while a broker is away.
    */
   private async claimedPass(): Promise<void> {
     const relayed = isPostgres(this.orm)
       ? await this.orm.em.fork().transactional(async (em) => {
-          const [lock] = await em.getConnection().execute<{ claimed: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as claimed', [
-            `outbox:${this.source}`,
-          ]);
-          return lock?.claimed ? this.publishBatch(em) : 0;
+          await em.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`outbox:${this.source}`], 'all', em.getTransactionContext());
+          return this.publishBatch(em);
         })
       : await this.publishBatch(this.orm.em.fork());
     if (relayed === this.options.batchSize) this.again = true;
