@@ -63,7 +63,11 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const logger = createLogger(config.log, requests, options.logDestination);
   const metrics = new Metrics();
   const transport = selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])], logger);
-  const bus = new EventBus(transport, { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize }, logger);
+  const bus = new EventBus(
+    transport,
+    { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize, lingerMs: config.events.kafka.lingerMs },
+    logger,
+  );
 
   const issuesTokens = selection.modules.some((m) => m.issuesTokens);
   const keys = issuesTokens ? await loadSigningKeys(config) : undefined;

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { AppConfig } from '../kernel/config/config.schema.js';
 import type { EventTransport } from '../kernel/events/event-transport.port.js';
-import { KafkaTransport } from '../kernel/events/kafka.transport.js';
+import { DEFAULT_KAFKA_CONSUMER, KafkaTransport } from '../kernel/events/kafka.transport.js';
 import { MemoryTransport } from '../kernel/events/memory.transport.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import { StartupError } from './startup.error.js';
@@ -20,6 +20,13 @@ export function selectTransport(config: AppConfig, hostsEverything: boolean, mod
       clientId: `mercato-${moduleNames.join('-')}-${hostname()}-${process.pid}`,
       prefix: config.events.topicPrefix,
       partitions: config.events.partitions,
+      producer: { acks: config.events.kafka.acks, compression: config.events.kafka.compression },
+      consumer: {
+        ...DEFAULT_KAFKA_CONSUMER,
+        concurrency: config.events.kafka.consumerConcurrency,
+        maxBufferedPerPartition: config.events.kafka.maxBufferedPerPartition,
+        commitIntervalMs: config.events.kafka.commitIntervalMs,
+      },
       logger,
     });
   }

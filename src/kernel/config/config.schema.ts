@@ -36,6 +36,15 @@ export const configSchema = z.object({
   database: z.object({
     url: z.string().url().optional(),
     urls: z.record(z.string(), z.string().url()).default({}),
+    /** Connections each module's PostgreSQL pool keeps open at least / opens at most (SQLite has one). */
+    pool: z
+      .object({
+        min: z.coerce.number().int().min(0).max(100).default(1),
+        // At least 2: a migration holds one connection for its lock while it works on another.
+        max: z.coerce.number().int().min(2).max(100).default(10),
+      })
+      .refine((p) => p.min <= p.max, 'min must not exceed max')
+      .default({ min: 1, max: 10 }),
   }),
   events: z.object({
     transport: z.enum(['memory', 'kafka']).optional(),
@@ -45,6 +54,21 @@ export const configSchema = z.object({
     partitions: z.coerce.number().int().min(1).max(256),
     relayIntervalMs: z.coerce.number().int().min(10),
     relayBatchSize: z.coerce.number().int().min(1).max(10_000),
+    kafka: z
+      .object({
+        /** After a commit, how long the relay waits for more before a pass (one Kafka request carries them all). */
+        lingerMs: z.coerce.number().int().min(0).max(1000).default(0),
+        /** `all` (idempotent producer, every in-sync replica) or `leader`. */
+        acks: z.enum(['all', 'leader']).default('all'),
+        compression: z.enum(['none', 'gzip']).default('none'),
+        /** Events a module's consumer group delivers at once (each in its own handler transaction). */
+        consumerConcurrency: z.coerce.number().int().min(1).max(1000).default(8),
+        /** Events taken from one partition and not yet dealt with before that partition is paused. */
+        maxBufferedPerPartition: z.coerce.number().int().min(1).max(100_000).default(1000),
+        /** How long finished offsets may wait to be committed (commits are coalesced). */
+        commitIntervalMs: z.coerce.number().int().min(0).max(60_000).default(100),
+      })
+      .default({ lingerMs: 0, acks: 'all', compression: 'none', consumerConcurrency: 8, maxBufferedPerPartition: 1000, commitIntervalMs: 100 }),
     retry: z.object({
       maxAttempts: z.coerce.number().int().min(1).max(20),
       initialDelayMs: z.coerce.number().int().min(1),

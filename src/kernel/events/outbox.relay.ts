@@ -8,6 +8,11 @@ import { OutboxRecordSchema, type OutboxRecord } from './outbox.entity.js';
 export interface RelayOptions {
   intervalMs: number;
   batchSize: number;
+  /**
+   * For a broker: after a nudge, how long a pass waits for more commits before it reads the
+   * outbox, so that one pass (one transaction, one Kafka request) carries them all. 0: at once.
+   */
+  lingerMs?: number;
 }
 
 export function toEnvelope(source: string, row: OutboxRecord): EventEnvelope {
@@ -38,6 +43,10 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
+  /** The pass has not read the outbox yet: a nudge now needs no further pass. */
+  private lingering = false;
+  /** The last pass was full: the next goes at once. */
+  private behind = false;
   private running = false;
 
   constructor(
@@ -59,10 +68,10 @@ export class OutboxRelay {
   nudge(): void {
     if (!this.running) return;
     if (this.ticking) {
-      this.again = true;
+      if (!this.lingering) this.again = true;
       return;
     }
-    this.ticking = this.pass()
+    this.ticking = this.tick()
       .catch((err: unknown) => this.logger.error({ err }, 'outbox relay pass failed'))
       .finally(() => {
         this.ticking = undefined;
@@ -95,6 +104,17 @@ export class OutboxRelay {
     }
   }
 
+  private async tick(): Promise<void> {
+    const linger = this.transport.pipelined || this.behind ? 0 : (this.options.lingerMs ?? 0);
+    this.behind = false;
+    if (linger > 0) {
+      this.lingering = true;
+      await new Promise((resolve) => setTimeout(resolve, linger));
+      this.lingering = false;
+    }
+    await this.pass();
+  }
+
   private pass(): Promise<void> {
     return this.transport.pipelined ? this.pipelinedPass() : this.claimedPass();
   }
@@ -116,7 +136,7 @@ export class OutboxRelay {
           return this.publishBatch(em);
         })
       : await this.publishBatch(this.orm.em.fork());
-    if (relayed === this.options.batchSize) this.again = true;
+    if (relayed === this.options.batchSize) this.again = this.behind = true;
   }
 
   private async publishBatch(em: EntityManager): Promise<number> {
