@@ -24,6 +24,7 @@ export function selectTransport(config: AppConfig, hostsEverything: boolean, mod
       consumer: {
         ...DEFAULT_KAFKA_CONSUMER,
         concurrency: config.events.kafka.consumerConcurrency,
+        maxBatch: config.events.kafka.consumerBatchSize,
         maxBufferedPerPartition: config.events.kafka.maxBufferedPerPartition,
         commitIntervalMs: config.events.kafka.commitIntervalMs,
       },

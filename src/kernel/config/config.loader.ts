@@ -31,6 +31,7 @@ const ENV_PATHS: Record<string, string> = {
   KAFKA_ACKS: 'events.kafka.acks',
   KAFKA_COMPRESSION: 'events.kafka.compression',
   KAFKA_CONSUMER_CONCURRENCY: 'events.kafka.consumerConcurrency',
+  KAFKA_CONSUMER_BATCH_SIZE: 'events.kafka.consumerBatchSize',
   KAFKA_CONSUMER_MAX_BUFFERED: 'events.kafka.maxBufferedPerPartition',
   KAFKA_COMMIT_INTERVAL_MS: 'events.kafka.commitIntervalMs',
   RELAY_INTERVAL_MS: 'events.relayIntervalMs',

@@ -61,14 +61,16 @@ export const configSchema = z.object({
         /** `all` (idempotent producer, every in-sync replica) or `leader`. */
         acks: z.enum(['all', 'leader']).default('all'),
         compression: z.enum(['none', 'gzip']).default('none'),
-        /** Events a module's consumer group delivers at once (each in its own handler transaction). */
+        /** Deliveries a module's consumer group has in flight at once (each one handler transaction). */
         consumerConcurrency: z.coerce.number().int().min(1).max(1000).default(8),
+        /** Most events of distinct subjects applied in one handler transaction (1: each on its own). */
+        consumerBatchSize: z.coerce.number().int().min(1).max(1000).default(64),
         /** Events taken from one partition and not yet dealt with before that partition is paused. */
         maxBufferedPerPartition: z.coerce.number().int().min(1).max(100_000).default(1000),
         /** How long finished offsets may wait to be committed (commits are coalesced). */
         commitIntervalMs: z.coerce.number().int().min(0).max(60_000).default(100),
       })
-      .default({ lingerMs: 0, acks: 'all', compression: 'none', consumerConcurrency: 8, maxBufferedPerPartition: 1000, commitIntervalMs: 100 }),
+      .default({ lingerMs: 0, acks: 'all', compression: 'none', consumerConcurrency: 8, consumerBatchSize: 64, maxBufferedPerPartition: 1000, commitIntervalMs: 100 }),
     retry: z.object({
       maxAttempts: z.coerce.number().int().min(1).max(20),
       initialDelayMs: z.coerce.number().int().min(1),

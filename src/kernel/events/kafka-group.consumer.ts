@@ -2,12 +2,14 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { fromKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
-import type { DeliverFn } from './event-transport.port.js';
+import type { DeliverBatchFn } from './event-transport.port.js';
 import { KeyedSerialQueue } from './keyed-serial.queue.js';
 
 export interface GroupConsumerOptions {
-  /** Most events of the group being delivered at once (each is one handler transaction). */
+  /** Most deliveries (batches, each one handler transaction) of the group in flight at once. */
   concurrency: number;
+  /** Most events in one delivery: events of distinct subjects at hand at once go together. */
+  maxBatch: number;
   /** A partition with this many events taken but not yet dealt with is paused until half of them are. */
   maxBufferedPerPartition: number;
   /** How long finished offsets may wait before they are committed (commits are coalesced). */
@@ -98,13 +100,27 @@ class Slots {
   }
 }
 
+interface Submitted {
+  event: EventEnvelope;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+class Stopping extends Error {
+  constructor() {
+    super('the consumer is stopping');
+  }
+}
+
 /**
  * One consumer group of one module over kafkajs, with its offsets managed here rather than by
  * kafkajs: every fetched message is taken at once (so kafkajs fetches on), and its event is
- * delivered in order per subject but concurrently across subjects and partitions, up to
- * `concurrency` at a time. An event whose delivery is retried or slow therefore holds back only
- * the later events of its own subject. Per partition, only the finished prefix is committed.
- * Memory stays bounded: a partition with `maxBufferedPerPartition` events in hand is paused.
+ * delivered in order per subject but concurrently across subjects and partitions. An event whose
+ * delivery is retried or slow therefore holds back only the later events of its own subject.
+ * The events at the head of their subjects at a given moment are delivered together, up to
+ * `maxBatch` in one delivery and `concurrency` deliveries at a time. Per partition, only the
+ * finished prefix is committed. Memory stays bounded: a partition with `maxBufferedPerPartition`
+ * events in hand is paused.
  */
 export class KafkaGroupConsumer {
   private readonly queue = new KeyedSerialQueue();
@@ -113,13 +129,16 @@ export class KafkaGroupConsumer {
   private stopping = false;
   private commitTimer: NodeJS.Timeout | undefined;
   private committing: Promise<void> | undefined;
+  /** Events at the head of their subject, waiting for a delivery slot. */
+  private submitted: Submitted[] = [];
+  private flushing = false;
   /** Wakes deliveries waiting to be retried, when stopping. */
   private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly consumer: Consumer,
     private readonly topics: readonly string[],
-    private readonly deliver: DeliverFn,
+    private readonly deliverBatch: DeliverBatchFn,
     private readonly options: GroupConsumerOptions,
   ) {
     this.slots = new Slots(options.concurrency);
@@ -190,15 +209,11 @@ export class KafkaGroupConsumer {
     let delay = this.options.redelivery.initialDelayMs;
     for (;;) {
       if (this.stopping || offsets.revoked) return;
-      const release = await this.slots.acquire();
       let failure: { err: unknown } | undefined;
       try {
-        if (this.stopping || offsets.revoked) return;
-        await this.deliver(event);
+        await this.submit(event);
       } catch (err) {
         failure = { err };
-      } finally {
-        release();
       }
       if (!failure) break;
       if (this.stopping || offsets.revoked) return;
@@ -207,6 +222,42 @@ export class KafkaGroupConsumer {
       delay = Math.min(delay * 2, this.options.redelivery.maxDelayMs);
     }
     this.finished(offsets, entry);
+  }
+
+  private submit(event: EventEnvelope): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.submitted.push({ event, resolve, reject });
+      if (this.flushing) return;
+      this.flushing = true;
+      // Let the other subjects that became ready in this turn join the delivery.
+      setImmediate(() => void this.flush());
+    });
+  }
+
+  /** Hands the submitted events over, in batches, as delivery slots come free. */
+  private async flush(): Promise<void> {
+    try {
+      while (this.submitted.length > 0) {
+        const release = await this.slots.acquire();
+        const batch = this.submitted.splice(0, this.options.maxBatch);
+        if (this.stopping) {
+          release();
+          for (const s of [...batch, ...this.submitted.splice(0)]) s.reject(new Stopping());
+          return;
+        }
+        let results: Promise<void>[];
+        try {
+          results = this.deliverBatch(batch.map((s) => s.event));
+        } catch (err) {
+          results = batch.map(() => Promise.reject(err));
+        }
+        results.forEach((result, i) => result.then(batch[i]!.resolve, batch[i]!.reject));
+        void Promise.allSettled(results).then(release);
+      }
+    } finally {
+      // Events submitted while this ran were taken by the loop above.
+      this.flushing = false;
+    }
   }
 
   private finished(offsets: PartitionOffsets, entry: Taken): void {

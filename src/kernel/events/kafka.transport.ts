@@ -3,7 +3,7 @@ import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consu
 import type { Logger } from 'pino';
 import { toKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
-import type { DeliverFn, EventTransport } from './event-transport.port.js';
+import type { DeliverBatchFn, DeliverFn, EventTransport } from './event-transport.port.js';
 import { KafkaGroupConsumer, type GroupConsumerOptions } from './kafka-group.consumer.js';
 
 export interface KafkaProducerSettings {
@@ -27,7 +27,8 @@ export interface KafkaTransportOptions {
 
 export const DEFAULT_KAFKA_PRODUCER: KafkaProducerSettings = { acks: 'all', compression: 'none' };
 export const DEFAULT_KAFKA_CONSUMER: KafkaConsumerSettings = {
-  concurrency: 32,
+  concurrency: 8,
+  maxBatch: 64,
   maxBufferedPerPartition: 1000,
   commitIntervalMs: 100,
   redelivery: { initialDelayMs: 500, maxDelayMs: 30_000 },
@@ -43,6 +44,7 @@ interface Registration {
   group: string;
   sources: readonly string[];
   deliver: DeliverFn;
+  deliverBatch: DeliverBatchFn;
 }
 
 /**
@@ -140,8 +142,8 @@ export class KafkaTransport implements EventTransport {
     });
   }
 
-  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
-    this.registrations.push({ group, sources, deliver });
+  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn, deliverBatch?: DeliverBatchFn): Promise<void> {
+    this.registrations.push({ group, sources, deliver, deliverBatch: deliverBatch ?? ((events) => events.map(deliver)) });
     for (const source of sources) this.sources.add(source);
   }
 
@@ -214,7 +216,7 @@ export class KafkaTransport implements EventTransport {
     });
   }
 
-  private async startConsumer({ group, sources, deliver }: Registration): Promise<void> {
+  private async startConsumer({ group, sources, deliverBatch }: Registration): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: `${this.options.prefix}.${group}`,
       allowAutoTopicCreation: false,
@@ -227,7 +229,7 @@ export class KafkaTransport implements EventTransport {
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000, restartOnFailure: async () => true },
     });
     const topics = sources.map((s) => this.topic(s));
-    const groupConsumer = new KafkaGroupConsumer(consumer, topics, deliver, { ...this.options.consumer, logger: this.options.logger.child({ group }) });
+    const groupConsumer = new KafkaGroupConsumer(consumer, topics, deliverBatch, { ...this.options.consumer, logger: this.options.logger.child({ group }) });
     try {
       await consumer.connect();
       // A new group starts at the beginning, so a late-joining module can rebuild its read model.
