@@ -177,7 +177,8 @@ function clockTicks(): number {
   return ticks;
 }
 
-async function deleteTopics(brokers: string, prefix: string): Promise<void> {
+/** Best effort: deletes the topics and consumer groups of a run (`<prefix>*`) from the shared broker. */
+export async function deleteTopics(brokers: string, prefix: string): Promise<void> {
   const admin = new Kafka({ clientId: `${prefix}-cleanup`, brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   try {
     await admin.connect();
@@ -276,6 +277,14 @@ async function mercatoSide(options: ChildOptions): Promise<SideResult> {
     env['DATABASE_URL'] = url.toString();
   }
   const config = loadConfig(env, undefined, { log: { pretty: false }, seedDemoData: false });
+  const { OutboxRelay } = await import('../src/kernel/events/outbox.relay.js');
+  const { EventConsumer } = await import('../src/kernel/events/event.consumer.js');
+  const stats = { passes: 0, rows: 0, batches: 0, batched: 0 };
+  const pb = (OutboxRelay.prototype as any).publishBatch;
+  (OutboxRelay.prototype as any).publishBatch = async function (this: unknown, em: unknown) { const n = await pb.call(this, em); stats.passes++; stats.rows += n; return n; };
+  const at = (EventConsumer.prototype as any).applyTogether;
+  (EventConsumer.prototype as any).applyTogether = function (this: unknown, items: unknown[]) { stats.batches++; stats.batched += items.length; return at.call(this, items); };
+  process.on('exit', () => console.error('STATS', JSON.stringify(stats)));
   const system = await createSystem(config, { available: [emitterModule, receiverModule] });
   try {
     const emitter = system.modules.get('emitter')!.container.resolve(Emitter);

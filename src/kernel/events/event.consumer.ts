@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { DeadLetterSchema } from './dead-letter.entity.js';
 import { parseEventType, type EventEnvelope } from './event-envelope.js';
 import type { ResolvedSubscription } from './event-handler.js';
-import { InboxRecordSchema } from './inbox.entity.js';
+import { InboxRecordSchema, type InboxRecord } from './inbox.entity.js';
 
 export interface RetryOptions {
   /** Total tries, the first included. */
@@ -128,19 +128,24 @@ export class EventConsumer {
     try {
       outcomes = await this.orm.em.fork().transactional(async (em) => {
         const ids = items.map((i) => i.event.id);
-        const seen = new Set((await em.find(InboxRecordSchema, { eventId: { $in: ids } }, { fields: ['eventId'] })).map((r) => r.eventId));
+        const seen = new Set(
+          (await em.find(InboxRecordSchema, { eventId: { $in: ids } }, { fields: ['eventId'], disableIdentityMap: true })).map((r) => r.eventId),
+        );
         const done: DeliveryOutcome[] = [];
+        const inbox: InboxRecord[] = [];
         for (const [k, { event, subscription }] of items.entries()) {
           if (seen.has(event.id)) {
             done.push('duplicate');
             continue;
           }
-          em.create(InboxRecordSchema, { eventId: event.id, type: event.type, processedAt: new Date() });
           failed = k;
           await subscription.handler.handle(event, openTransaction(em, this.module));
           failed = undefined;
+          inbox.push({ eventId: event.id, type: event.type, processedAt: new Date() });
           done.push('applied');
         }
+        // One statement for the batch's inbox records, in its transaction (a concurrent duplicate fails the batch).
+        if (inbox.length > 0) await em.insertMany(InboxRecordSchema, inbox);
         return done;
       });
     } catch (err) {

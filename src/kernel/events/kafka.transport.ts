@@ -5,6 +5,9 @@ import { toKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { DeliverBatchFn, DeliverFn, EventTransport } from './event-transport.port.js';
 import { KafkaGroupConsumer, type GroupConsumerOptions } from './kafka-group.consumer.js';
+import { patchKafkajsIdleLoop } from './kafkajs-idle.patch.js';
+
+patchKafkajsIdleLoop();
 
 export interface KafkaProducerSettings {
   /** `all`: every in-sync replica has the event (idempotent producer); `leader`: the partition leader has it. */
@@ -223,7 +226,7 @@ export class KafkaTransport implements EventTransport {
       sessionTimeout: 15_000,
       // Short long-polls: a stop (which waits for the pending fetch) and a new event come sooner.
       maxWaitTimeInMs: 1000,
-      heartbeatInterval: 1000,
+      heartbeatInterval: 3000,
       rebalanceTimeout: 15_000,
       // A broker outage must not end consumption for good: keep reconnecting.
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000, restartOnFailure: async () => true },
