@@ -66,7 +66,12 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const logger = createLogger(config.log, requests, options.logDestination);
   const metrics = new Metrics();
   const transport = selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])], logger);
-  const bus = new EventBus(transport, { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize }, config.events.retention, logger);
+  const bus = new EventBus(
+    transport,
+    { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize, lingerMs: config.events.kafka.lingerMs },
+    config.events.retention,
+    logger,
+  );
 
   const issuesTokens = selection.modules.some((m) => m.issuesTokens);
   const keys = issuesTokens ? await loadSigningKeys(config) : undefined;

@@ -4,7 +4,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
 import type { AppConfig } from '../kernel/config/config.schema.js';
 import type { EventTransport } from '../kernel/events/event-transport.port.js';
-import { KafkaTransport } from '../kernel/events/kafka.transport.js';
+import { DEFAULT_KAFKA_CONSUMER, KafkaTransport } from '../kernel/events/kafka.transport.js';
 import { MemoryTransport } from '../kernel/events/memory.transport.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import { StartupError } from './startup.error.js';
@@ -26,6 +26,14 @@ export function selectTransport(config: AppConfig, hostsEverything: boolean, mod
       clientId: `mercato-${moduleNames.join('-')}-${hostname()}-${process.pid}`,
       prefix: config.events.topicPrefix,
       partitions: config.events.partitions,
+      producer: { acks: config.events.kafka.acks, compression: config.events.kafka.compression },
+      consumer: {
+        ...DEFAULT_KAFKA_CONSUMER,
+        concurrency: config.events.kafka.consumerConcurrency,
+        maxBatch: config.events.kafka.consumerBatchSize,
+        maxBufferedPerPartition: config.events.kafka.maxBufferedPerPartition,
+        commitIntervalMs: config.events.kafka.commitIntervalMs,
+      },
       logger,
       ...kafkaSecurity(config),
     });

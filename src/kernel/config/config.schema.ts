@@ -79,8 +79,13 @@ export const configSchema = z.object({
   events: z.object({
     transport: z.enum(['memory', 'kafka']).optional(),
     kafkaBrokers: commaList.default([]),
+    /** Prefix of Kafka topics (`<prefix>.<module>`) and consumer groups. */
+    topicPrefix: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
+    partitions: z.coerce.number().int().min(1).max(256),
+    relayIntervalMs: z.coerce.number().int().min(10),
+    relayBatchSize: z.coerce.number().int().min(1).max(10_000),
     /**
-     * How clients authenticate to the brokers and protect the connection: TLS (`KAFKA_SSL*`) and
+     * The Kafka client. How clients authenticate to the brokers and protect the connection: TLS (`KAFKA_SSL*`) and
      * SASL (`KAFKA_SASL_*`, PLAIN or SCRAM). Without them anyone who reaches a broker can read and
      * write every topic.
      */
@@ -105,13 +110,31 @@ export const configSchema = z.object({
           .refine((s) => !s.mechanism || (s.username && s.password), 'KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD')
           .refine((s) => s.mechanism || (!s.username && !s.password), 'KAFKA_SASL_USERNAME/PASSWORD need KAFKA_SASL_MECHANISM')
           .default({}),
+        /** After a commit, how long the relay waits for more before a pass (one Kafka request carries them all). */
+        lingerMs: z.coerce.number().int().min(0).max(1000).default(0),
+        /** `all` (idempotent producer, every in-sync replica) or `leader`. */
+        acks: z.enum(['all', 'leader']).default('all'),
+        compression: z.enum(['none', 'gzip']).default('none'),
+        /** Deliveries a module's consumer group has in flight at once (each one handler transaction). */
+        consumerConcurrency: z.coerce.number().int().min(1).max(1000).default(8),
+        /** Most events of distinct subjects applied in one handler transaction (1: each on its own). */
+        consumerBatchSize: z.coerce.number().int().min(1).max(1000).default(64),
+        /** Events taken from one partition and not yet dealt with before that partition is paused. */
+        maxBufferedPerPartition: z.coerce.number().int().min(1).max(100_000).default(1000),
+        /** How long finished offsets may wait to be committed (commits are coalesced). */
+        commitIntervalMs: z.coerce.number().int().min(0).max(60_000).default(100),
       })
-      .default({ ssl: { enabled: false, rejectUnauthorized: true }, sasl: {} }),
-    /** Prefix of Kafka topics (`<prefix>.<module>`) and consumer groups. */
-    topicPrefix: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/),
-    partitions: z.coerce.number().int().min(1).max(256),
-    relayIntervalMs: z.coerce.number().int().min(10),
-    relayBatchSize: z.coerce.number().int().min(1).max(10_000),
+      .default({
+        ssl: { enabled: false, rejectUnauthorized: true },
+        sasl: {},
+        lingerMs: 0,
+        acks: 'all',
+        compression: 'none',
+        consumerConcurrency: 8,
+        consumerBatchSize: 64,
+        maxBufferedPerPartition: 1000,
+        commitIntervalMs: 100,
+      }),
     retry: z.object({
       maxAttempts: z.coerce.number().int().min(1).max(20),
       initialDelayMs: z.coerce.number().int().min(1),

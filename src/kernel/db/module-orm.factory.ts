@@ -8,19 +8,25 @@ import { InboxRecordSchema } from '../events/inbox.entity.js';
 import { OutboxRecordSchema } from '../events/outbox.entity.js';
 
 /** Where one module keeps its data. */
-export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
+export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string; pool?: PoolSize };
+
+export interface PoolSize {
+  min: number;
+  max: number;
+}
 
 export interface DatabaseSettings {
   dataDir: string;
   inMemory: boolean;
   url?: string;
   urls: Record<string, string>;
+  pool?: PoolSize;
 }
 
 /** Each module gets its own database: a SQLite file by default, PostgreSQL when a URL is set. */
 export function databaseTargetFor(module: string, settings: DatabaseSettings): DatabaseTarget {
   const url = settings.urls[module] ?? settings.url;
-  if (url) return { kind: 'postgres', url, schema: module };
+  if (url) return { kind: 'postgres', url, schema: module, ...(settings.pool ? { pool: settings.pool } : {}) };
   return { kind: 'sqlite', file: settings.inMemory ? ':memory:' : join(settings.dataDir, `${module}.db`) };
 }
 
@@ -83,6 +89,7 @@ export async function postgresOrmOptions(
     driver: PostgreSqlDriver,
     clientUrl: target.url,
     schema: target.schema,
+    ...(target.pool ? { pool: target.pool } : {}),
     // A missing database is created (race-safely) by ensurePostgresDatabase, not by MikroORM.
     ensureDatabase: false,
     ...(pool ? { pool: { min: pool.min, max: pool.max, idleTimeoutMillis: pool.idleTimeoutMs } } : {}),

@@ -33,7 +33,7 @@ export class EventBus {
   }
 
   async addConsumer(consumer: EventConsumer, sources: readonly string[]): Promise<void> {
-    if (sources.length > 0) await this.transport.subscribe(consumer.module, sources, consumer.deliver);
+    if (sources.length > 0) await this.transport.subscribe(consumer.module, sources, consumer.deliver, consumer.deliverBatch);
   }
 
   /** Called after a module's transaction committed, so its events leave without waiting for a poll. */

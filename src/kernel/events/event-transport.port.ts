@@ -7,6 +7,12 @@ import type { EventEnvelope } from './event-envelope.js';
 export type DeliverFn = (event: EventEnvelope) => Promise<void>;
 
 /**
+ * Delivers events of distinct subjects that are at hand at once, possibly in one transaction: one
+ * promise per event, with `DeliverFn`'s meaning each.
+ */
+export type DeliverBatchFn = (events: readonly EventEnvelope[]) => Promise<void>[];
+
+/**
  * How events move between processes. The reliability (outbox, inbox, retries, dead letters) lives
  * above this port, so every transport gives the same semantics.
  */
@@ -29,8 +35,11 @@ export interface EventTransport {
   publish(event: EventEnvelope): Promise<void>;
   /** Records that a group gave up on an event (a broker's dead-letter topic); may do nothing. */
   deadLetter(group: string, event: EventEnvelope, reason: string): Promise<void>;
-  /** Registers a consuming group (one per module) for events from the given sources. */
-  subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void>;
+  /**
+   * Registers a consuming group (one per module) for events from the given sources. A transport
+   * that has several events at hand at once may hand them to `deliverBatch` instead of `deliver`.
+   */
+  subscribe(group: string, sources: readonly string[], deliver: DeliverFn, deliverBatch?: DeliverBatchFn): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Whether the transport can currently move events (for readiness). */

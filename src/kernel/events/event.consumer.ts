@@ -45,6 +45,9 @@ export class EventConsumer {
   private readonly byType = new Map<string, ResolvedSubscription>();
   private readonly families = new Set<string>();
   private readonly retryPolicy: RetryPolicy;
+  private readonly retryPolicyAfter: (attemptsMade: number) => RetryPolicy;
+  private readonly maxAttempts: number;
+  private readonly initialDelayMs: number;
 
   private readonly uow: UnitOfWork;
   private readonly tables: EventTables;
@@ -70,10 +73,14 @@ export class EventConsumer {
       const parsed = parseEventType(s.contract.type);
       if (parsed) this.families.add(parsed.family);
     }
-    this.retryPolicy = retry(handleAll, {
-      maxAttempts: retryOptions.maxAttempts - 1,
-      backoff: new ExponentialBackoff({ initialDelay: retryOptions.initialDelayMs, maxDelay: retryOptions.maxDelayMs }),
-    });
+    this.maxAttempts = retryOptions.maxAttempts;
+    this.initialDelayMs = retryOptions.initialDelayMs;
+    this.retryPolicyAfter = (made) =>
+      retry(handleAll, {
+        maxAttempts: retryOptions.maxAttempts - 1 - made,
+        backoff: new ExponentialBackoff({ initialDelay: retryOptions.initialDelayMs, maxDelay: retryOptions.maxDelayMs }),
+      });
+    this.retryPolicy = this.retryPolicyAfter(0);
   }
 
   get types(): string[] {
@@ -85,13 +92,87 @@ export class EventConsumer {
     await this.process(event);
   };
 
-  async process(event: EventEnvelope): Promise<DeliveryOutcome> {
-    const outcome = await this.route(event);
+  /**
+   * For a transport that has several events at hand at once, of distinct subjects (so in no
+   * order among themselves): one promise per event, as `deliver` would give. The events a handler
+   * takes are applied together in one transaction, each with its inbox record, one after the
+   * other, as separate transactions would in that order; should any of them fail, nothing of the
+   * batch is kept and each is delivered on its own (with its retries and dead letter). Events
+   * that are invalid or of no handler's type go on their own at once.
+   */
+  readonly deliverBatch = (events: readonly EventEnvelope[]): Promise<void>[] => {
+    if (events.length === 1) return [this.deliver(events[0]!)];
+    const results: Promise<void>[] = new Array(events.length);
+    const together: { index: number; event: EventEnvelope; subscription: ResolvedSubscription }[] = [];
+    events.forEach((event, index) => {
+      const subscription = this.byType.get(event.type);
+      const data = subscription?.contract.schema.safeParse(event.data);
+      if (subscription && data?.success && !this.forged(event)) together.push({ index, event: { ...event, data: data.data }, subscription });
+      else results[index] = this.deliver(event);
+    });
+    const applied = together.length > 1 ? this.applyTogether(together) : Promise.resolve(undefined);
+    together.forEach(({ index }, k) => {
+      const event = events[index]!;
+      results[index] = applied.then(async (result) => {
+        if (!result) return this.deliver(event);
+        if ('outcomes' in result) {
+          this.metrics.eventsConsumed.inc({ module: this.module, type: event.type, outcome: result.outcomes[k]! });
+          return;
+        }
+        // The one whose handler failed has had its first attempt; the others start afresh.
+        if (result.failed === k) await this.process(event, { attempts: 1, error: result.error });
+        else await this.deliver(event);
+      });
+    });
+    return results;
+  };
+
+  /**
+   * Applies the items in one transaction. On failure nothing is kept, and `failed` tells whose
+   * handler threw (undefined when the failure was not a handler's, e.g. the commit's).
+   */
+  private async applyTogether(
+    items: readonly { event: EventEnvelope; subscription: ResolvedSubscription }[],
+  ): Promise<{ outcomes: DeliveryOutcome[] } | { failed: number | undefined; error: unknown }> {
+    let failed: number | undefined;
+    let outcomes: DeliveryOutcome[];
+    try {
+      // Each handler's outside work first, as for a single event: no transaction waits on it.
+      const prepared: unknown[] = [];
+      for (const [k, { event, subscription }] of items.entries()) {
+        failed = k;
+        prepared.push(await subscription.handler.prepare?.(event));
+      }
+      failed = undefined;
+      outcomes = await this.uow.run(async (tx) => {
+        const done: DeliveryOutcome[] = [];
+        for (const [k, { event, subscription }] of items.entries()) {
+          if (!(await this.tables.claimInbox(tx.em, event.id, event.type))) {
+            done.push('duplicate');
+            continue;
+          }
+          failed = k;
+          await subscription.handler.handle(event, tx, prepared[k]);
+          failed = undefined;
+          done.push('applied');
+        }
+        return done;
+      });
+    } catch (err) {
+      this.logger.debug({ err, events: items.length }, 'a batch of events failed; delivering them one by one');
+      return { failed, error: err };
+    }
+    return { outcomes };
+  }
+
+  /** `earlier`: a failed attempt the event already had (in a batch), counted against its retries. */
+  async process(event: EventEnvelope, earlier?: { attempts: number; error: unknown }): Promise<DeliveryOutcome> {
+    const outcome = await this.route(event, earlier);
     if (outcome !== 'ignored') this.metrics.eventsConsumed.inc({ module: this.module, type: event.type, outcome });
     return outcome;
   }
 
-  private async route(event: EventEnvelope): Promise<DeliveryOutcome> {
+  private async route(event: EventEnvelope, earlier: { attempts: number; error: unknown } | undefined): Promise<DeliveryOutcome> {
     const subscription = this.byType.get(event.type);
     if (!subscription) {
       const family = parseEventType(event.type)?.family;
@@ -100,24 +181,34 @@ export class EventConsumer {
       }
       return 'ignored';
     }
-    const publisher = this.publishers?.get(event.type);
-    if (publisher !== undefined && event.source !== publisher) {
-      return this.deadLetter(event, `${event.type} is published only by ${publisher}; this one came from ${event.source}`, 0);
+    if (this.forged(event)) {
+      return this.deadLetter(event, `${event.type} is published only by ${this.publishers!.get(event.type)}; this one came from ${event.source}`, 0);
     }
     const data = subscription.contract.schema.safeParse(event.data);
     if (!data.success) {
       return this.deadLetter(event, `invalid payload: ${z.prettifyError(data.error)}`, 0);
     }
-    let attempts = 0;
+    const attemptsMade = earlier?.attempts ?? 0;
+    let attempts = attemptsMade;
     try {
-      return await this.retryPolicy.execute(({ attempt }) => {
-        attempts = attempt + 1;
+      if (attemptsMade >= this.maxAttempts) throw earlier!.error;
+      const policy = attemptsMade === 0 ? this.retryPolicy : this.retryPolicyAfter(attemptsMade);
+      // After a failed attempt, the next waits as a retry would.
+      if (attemptsMade > 0) await new Promise((resolve) => setTimeout(resolve, this.initialDelayMs));
+      return await policy.execute(({ attempt }) => {
+        attempts = attemptsMade + attempt + 1;
         return this.applyOnce({ ...event, data: data.data }, subscription);
       });
     } catch (err) {
       this.logger.error({ err, eventId: event.id, type: event.type, attempts }, 'event handler failed; dead-lettering');
       return this.deadLetter(event, `handler failed after ${attempts} attempt(s): ${(err as Error).message}`, attempts);
     }
+  }
+
+  /** Whether the event claims a type that a module other than its source declares. */
+  private forged(event: EventEnvelope): boolean {
+    const publisher = this.publishers?.get(event.type);
+    return publisher !== undefined && event.source !== publisher;
   }
 
   private async applyOnce(event: EventEnvelope, subscription: ResolvedSubscription): Promise<DeliveryOutcome> {

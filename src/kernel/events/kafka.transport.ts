@@ -1,14 +1,22 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { ConnectionOptions } from 'node:tls';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type Message, type Producer, type SASLOptions } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consumer, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import { fromKafkaMessage, toKafkaMessage } from './cloudevents-kafka.codec.js';
+import { toKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
-import type { DeliverFn, EventTransport } from './event-transport.port.js';
-import { KeyedSerialQueue } from './keyed-serial.queue.js';
+import type { DeliverBatchFn, DeliverFn, EventTransport } from './event-transport.port.js';
+import { KafkaGroupConsumer, type GroupConsumerOptions } from './kafka-group.consumer.js';
+import { patchKafkajsIdleLoop } from './kafkajs-idle.patch.js';
 
-/** Long retries inside a batch must not make the group think this member died. */
-const HEARTBEAT_DURING_BATCH_MS = 3000;
+patchKafkajsIdleLoop();
+
+export interface KafkaProducerSettings {
+  /** `all`: every in-sync replica has the event (idempotent producer); `leader`: the partition leader has it. */
+  acks: 'all' | 'leader';
+  compression: 'none' | 'gzip';
+}
+
+export type KafkaConsumerSettings = Omit<GroupConsumerOptions, 'logger'>;
 
 export interface KafkaTransportOptions {
   brokers: string[];
@@ -16,12 +24,23 @@ export interface KafkaTransportOptions {
   /** Prefix of every topic and consumer group, so several systems can share a broker. */
   prefix: string;
   partitions: number;
+  producer: KafkaProducerSettings;
+  consumer: KafkaConsumerSettings;
   logger: Logger;
   /** TLS to the brokers (`true`, or the CA and client certificate to use). */
   ssl?: boolean | ConnectionOptions;
   /** SASL authentication to the brokers (PLAIN or SCRAM). */
   sasl?: SASLOptions;
 }
+
+export const DEFAULT_KAFKA_PRODUCER: KafkaProducerSettings = { acks: 'all', compression: 'none' };
+export const DEFAULT_KAFKA_CONSUMER: KafkaConsumerSettings = {
+  concurrency: 8,
+  maxBatch: 64,
+  maxBufferedPerPartition: 1000,
+  commitIntervalMs: 100,
+  redelivery: { initialDelayMs: 500, maxDelayMs: 30_000 },
+};
 
 interface QueuedEvent {
   event: EventEnvelope;
@@ -33,6 +52,7 @@ interface Registration {
   group: string;
   sources: readonly string[];
   deliver: DeliverFn;
+  deliverBatch: DeliverBatchFn;
 }
 
 /**
@@ -62,12 +82,14 @@ export class KafkaTransport implements EventTransport {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly producer: Producer;
-  private readonly consumers: Consumer[] = [];
+  private readonly consumers: { consumer: Consumer; group: KafkaGroupConsumer }[] = [];
   private readonly registrations: Registration[] = [];
   private readonly sources = new Set<string>();
   /** Events handed to `publish` and not yet sent, in hand-over order. */
   private queued: QueuedEvent[] = [];
   private sending: Promise<void> | undefined;
+  private readonly acks: -1 | 1;
+  private readonly compression: CompressionTypes;
 
   constructor(private readonly options: KafkaTransportOptions) {
     const log = options.logger.child({ transport: 'kafka' });
@@ -85,8 +107,11 @@ export class KafkaTransport implements EventTransport {
       },
     });
     this.admin = this.kafka.admin();
+    this.acks = options.producer.acks === 'all' ? -1 : 1;
+    this.compression = options.producer.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     this.producer = this.kafka.producer({
-      idempotent: true,
+      // Idempotence needs acks from all in-sync replicas; one request in flight keeps the order either way.
+      idempotent: this.acks === -1,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -127,13 +152,14 @@ export class KafkaTransport implements EventTransport {
     const message = toKafkaMessage(event);
     await this.producer.send({
       topic: this.deadLetterTopic(group),
-      acks: -1,
+      acks: this.acks,
+      compression: this.compression,
       messages: [{ ...message, headers: { ...message.headers, 'x-dead-letter-reason': reason.slice(0, 1000) } }],
     });
   }
 
-  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
-    this.registrations.push({ group, sources, deliver });
+  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn, deliverBatch?: DeliverBatchFn): Promise<void> {
+    this.registrations.push({ group, sources, deliver, deliverBatch: deliverBatch ?? ((events) => events.map(deliver)) });
     for (const source of sources) this.sources.add(source);
   }
 
@@ -145,8 +171,9 @@ export class KafkaTransport implements EventTransport {
   }
 
   async stop(): Promise<void> {
-    // Disconnecting a consumer waits for the message in hand, so no handler is cut off.
-    await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
+    // Events being handled finish and their offsets are committed before the consumers leave.
+    await Promise.allSettled(this.consumers.map(({ group }) => group.stop()));
+    await Promise.allSettled(this.consumers.map(({ consumer }) => consumer.disconnect()));
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
@@ -181,7 +208,7 @@ export class KafkaTransport implements EventTransport {
           byTopic.set(topic, messages);
         }
         try {
-          await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+          await this.producer.sendBatch({ acks: this.acks, compression: this.compression, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
           for (const queued of batch) queued.resolve();
         } catch (err) {
           const behind = this.queued;
@@ -205,74 +232,34 @@ export class KafkaTransport implements EventTransport {
     });
   }
 
-  private async startConsumer({ group, sources, deliver }: Registration): Promise<void> {
+  private async startConsumer({ group, sources, deliverBatch }: Registration): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: `${this.options.prefix}.${group}`,
       allowAutoTopicCreation: false,
       sessionTimeout: 15_000,
       // Short long-polls: a stop (which waits for the pending fetch) and a new event come sooner.
       maxWaitTimeInMs: 1000,
-      heartbeatInterval: 1000,
+      heartbeatInterval: 3000,
       rebalanceTimeout: 15_000,
       // A broker outage must not end consumption for good: keep reconnecting.
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000, restartOnFailure: async () => true },
     });
+    const topics = sources.map((s) => this.topic(s));
+    const groupConsumer = new KafkaGroupConsumer(consumer, topics, deliverBatch, {
+      ...this.options.consumer,
+      sourceOf: (topic) => this.sourceOf(topic),
+      logger: this.options.logger.child({ group }),
+    });
     try {
       await consumer.connect();
       // A new group starts at the beginning, so a late-joining module can rebuild its read model.
-      await consumer.subscribe({ topics: sources.map((s) => this.topic(s)), fromBeginning: true });
+      await consumer.subscribe({ topics, fromBeginning: true });
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
       throw err;
     }
-    this.consumers.push(consumer);
-    await consumer.run({
-      partitionsConsumedConcurrently: this.options.partitions,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.consumeBatch(payload, deliver),
-    });
-  }
-
-  /**
-   * A partition carries many subjects. Within a fetched batch, events are handled in order per
-   * subject but concurrently across subjects, so one subject's retries do not hold up the others;
-   * offsets are resolved strictly in order, only up to the first event not yet dealt with.
-   * When an event is not dealt with (`deliver` rejected), the later events of its subject in the
-   * batch are held back too: the batch is fetched again from that event on, and they must not be
-   * applied before it.
-   */
-  private async consumeBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload, deliver: DeliverFn): Promise<void> {
-    const queue = new KeyedSerialQueue();
-    const failedSubjects = new Set<string>();
-    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_DURING_BATCH_MS);
-    try {
-      const topicSource = this.sourceOf(batch.topic);
-      const handled = batch.messages.map((message) => {
-        const read = fromKafkaMessage(message);
-        // The topic says who published, not the ce_source header, which any writer sets: the
-        // consumer then refuses a type its declaring module did not send (see EventConsumer).
-        const event = read && topicSource && read.source !== topicSource ? { ...read, source: topicSource } : read;
-        if (!event) {
-          this.options.logger.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset }, 'skipping a message that is not a CloudEvent');
-          return Promise.resolve();
-        }
-        return queue.push(event.subject, async () => {
-          if (failedSubjects.has(event.subject)) throw new Error(`held back behind an earlier event of subject ${event.subject}`);
-          try {
-            await deliver(event);
-          } catch (err) {
-            failedSubjects.add(event.subject);
-            throw err;
-          }
-        });
-      });
-      for (const [i, done] of handled.entries()) {
-        await done;
-        resolveOffset(batch.messages[i]!.offset);
-      }
-    } finally {
-      clearInterval(keepAlive);
-      await queue.idle();
-    }
+    this.consumers.push({ consumer, group: groupConsumer });
+    // Offsets are the group consumer's business: kafkajs only fetches (and never commits by itself).
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: groupConsumer.eachBatch });
   }
 }

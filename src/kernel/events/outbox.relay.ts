@@ -9,6 +9,11 @@ import { OutboxRecordSchema, type OutboxRecord } from './outbox.entity.js';
 export interface RelayOptions {
   intervalMs: number;
   batchSize: number;
+  /**
+   * For a broker: after a nudge, how long a pass waits for more commits before it reads the
+   * outbox, so that one pass (one transaction, one Kafka request) carries them all. 0: at once.
+   */
+  lingerMs?: number;
 }
 
 /**
@@ -48,7 +53,12 @@ export class OutboxRelay {
   private toMark: number[] = [];
   private marking: Promise<void> | undefined;
   private again = false;
+  /** The pass has not read the outbox yet: a nudge now needs no further pass. */
+  private lingering = false;
+  /** The last pass was full: the next goes at once. */
+  private behind = false;
   private running = false;
+  private pendingQuery: string | undefined;
 
   constructor(
     private readonly source: string,
@@ -62,7 +72,7 @@ export class OutboxRelay {
   start(): void {
     this.running = true;
     const every = this.transport.pipelined ? Math.max(this.options.intervalMs, IN_PROCESS_POLL_MS) : this.options.intervalMs;
-    this.timer = setInterval(() => this.nudge(), every);
+    this.timer = setInterval(() => this.poll(), every);
     this.timer.unref();
     this.nudge();
   }
@@ -71,10 +81,23 @@ export class OutboxRelay {
   nudge(): void {
     if (!this.running) return;
     if (this.ticking) {
-      this.again = true;
+      if (!this.lingering) this.again = true;
       return;
     }
-    this.ticking = this.pass()
+    this.run(false);
+  }
+
+  /**
+   * The timer's pass, for what no commit of this process announced (rows left by a replica that
+   * died, publishes that failed). On a broker it first asks whether anything waits at all, outside
+   * any transaction or lock: on a quiet system that one query is all a poll costs.
+   */
+  private poll(): void {
+    if (this.running && !this.ticking) this.run(!this.transport.pipelined);
+  }
+
+  private run(probe: boolean): void {
+    this.ticking = this.tick(probe)
       .catch((err: unknown) => this.logger.error({ err }, 'outbox relay pass failed'))
       .finally(() => {
         this.ticking = undefined;
@@ -107,26 +130,52 @@ export class OutboxRelay {
     }
   }
 
+  private async tick(probe: boolean): Promise<void> {
+    if (probe && !(await this.anyPending())) return;
+    const linger = this.transport.pipelined || this.behind ? 0 : (this.options.lingerMs ?? 0);
+    this.behind = false;
+    if (linger > 0) {
+      this.lingering = true;
+      await new Promise((resolve) => setTimeout(resolve, linger));
+      this.lingering = false;
+    }
+    await this.pass();
+  }
+
+  /** One plain query (no entity work): most polls ask it and nothing more. */
+  private async anyPending(): Promise<boolean> {
+    this.pendingQuery ??= (() => {
+      const meta = this.orm.getMetadata().get(OutboxRecordSchema.meta.className);
+      const schema = isPostgres(this.orm) ? this.orm.config.get('schema') : undefined;
+      const table = `${schema ? `"${schema}".` : ''}"${meta.tableName}"`;
+      return `select 1 from ${table} where "${meta.properties.publishedAt!.fieldNames[0]}" is null limit 1`;
+    })();
+    const rows = await this.orm.em.getConnection().execute<unknown[]>(this.pendingQuery);
+    return rows.length > 0;
+  }
+
   private pass(): Promise<void> {
     return this.transport.pipelined ? this.pipelinedPass() : this.claimedPass();
   }
 
   /**
    * For a broker: publish a batch, then mark it; a failed publish leaves the rows for the next
-   * pass. On PostgreSQL the pass runs in a transaction holding an advisory lock, so one replica
-   * relays at a time: outbox order is kept and replicas do not each publish every row. SQLite has
-   * one process per file and a single connection, which must not be held while a broker is away.
+   * pass. On PostgreSQL the pass runs in a transaction that first takes the module's advisory
+   * lock, on the transaction's own connection (so it is held until commit or rollback, and goes
+   * with the connection if the process dies): replicas relay one at a time, each pass reading
+   * only what the previous one left unmarked, so no row is published twice and outbox order is
+   * kept. A replica that finds the lock taken waits for it rather than skipping its pass: its own
+   * commits are then relayed as soon as the other pass ends, not one poll later. SQLite has one
+   * process per file and a single connection, which must not be held while a broker is away.
    */
   private async claimedPass(): Promise<void> {
     const relayed = isPostgres(this.orm)
       ? await this.orm.em.fork().transactional(async (em) => {
-          const [lock] = await em.getConnection().execute<{ claimed: boolean }[]>('select pg_try_advisory_xact_lock(hashtext(?)) as claimed', [
-            `outbox:${this.source}`,
-          ]);
-          return lock?.claimed ? this.publishBatch(em) : 0;
+          await em.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`outbox:${this.source}`], 'all', em.getTransactionContext());
+          return this.publishBatch(em);
         })
       : await this.publishBatch(this.orm.em.fork());
-    if (relayed === this.options.batchSize) this.again = true;
+    if (relayed === this.options.batchSize) this.again = this.behind = true;
   }
 
   private async publishBatch(em: EntityManager): Promise<number> {

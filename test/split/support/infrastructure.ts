@@ -257,3 +257,16 @@ export async function splitInfrastructureAvailable(suite: string): Promise<boole
   console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING ${message}\n!!! (start them with \`npm run kafka:start\` and a local PostgreSQL; under CI=true this fails)\n${'!'.repeat(100)}\n`);
   return false;
 }
+
+/**
+ * For suites outside test/split that need only PostgreSQL: true when it answers; otherwise warns
+ * loudly and returns false (skip), or throws under CI=true.
+ */
+export async function postgresAvailable(suite: string): Promise<boolean> {
+  const problem = await ensurePostgres();
+  if (!problem) return true;
+  const message = `${suite}: ${problem}`;
+  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: this suite must run, not skip)`);
+  console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING ${message}\n${'!'.repeat(100)}\n`);
+  return false;
+}
