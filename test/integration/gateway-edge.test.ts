@@ -16,7 +16,7 @@ import { expectNoServerErrors } from './assertions.js';
  */
 
 /** A stand-in for every module process: healthy, answers 200 with the path it was asked for. */
-export async function fakeUpstream(): Promise<{ url: string; seen: string[]; server: Server }> {
+async function fakeUpstream(): Promise<{ url: string; seen: string[]; server: Server }> {
   const seen: string[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     if (req.url !== '/health/ready') seen.push(req.url ?? '');
@@ -30,7 +30,7 @@ export async function fakeUpstream(): Promise<{ url: string; seen: string[]; ser
 }
 
 /** One raw HTTP/1.1 request, so that the request target can be anything Node's parser accepts. */
-export function rawRequest(url: string, head: string, body = ''): Promise<{ status: number; text: string }> {
+function rawRequest(url: string, head: string, body = ''): Promise<{ status: number; text: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) });

@@ -14,11 +14,11 @@ import { freePort } from '../support/free-port.js';
 const REPO = resolve(import.meta.dirname, '../..');
 const ENTRY = join(REPO, 'src/runtimes/main.ts');
 const ADMIN = { email: 'admin@mercato.test', password: 'admin-password-1' };
-const READY_TIMEOUT_MS = 30_000;
-const EXIT_TIMEOUT_MS = 20_000;
+const READY_TIMEOUT_MS = 60_000;
+const EXIT_TIMEOUT_MS = 60_000;
 /** Per test: above every bounded wait inside it, so a timeout reports what it waited for. */
-const TEST_TIMEOUT_MS = 45_000;
-const RESTART_TEST_TIMEOUT_MS = 90_000;
+const TEST_TIMEOUT_MS = 120_000;
+const RESTART_TEST_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 interface Exit {
