@@ -93,7 +93,8 @@ export class OutboxRelay {
    * any transaction or lock: on a quiet system that one query is all a poll costs.
    */
   private poll(): void {
-    if (this.running && !this.ticking) this.run(!this.transport.pipelined);
+    if (this.transport.pipelined) this.nudge();
+    else if (this.running && !this.ticking) this.run(true);
   }
 
   private run(probe: boolean): void {

@@ -64,6 +64,52 @@ describe('loadConfig', () => {
     expect(config.serviceUrls).toEqual({});
   });
 
+  it('has Kafka producer, consumer and PostgreSQL pool settings, defaulted and set from the environment', () => {
+    const defaults = loadConfig({ NODE_ENV: 'development' }, CONFIG_DIR);
+    expect(defaults.events.kafka).toEqual({
+      lingerMs: 0,
+      acks: 'all',
+      compression: 'none',
+      consumerConcurrency: 8,
+      consumerBatchSize: 64,
+      maxBufferedPerPartition: 1000,
+      commitIntervalMs: 100,
+    });
+    expect(defaults.database.pool).toEqual({ min: 1, max: 10 });
+    expect(defaults.events.relayIntervalMs).toBe(1000);
+    const set = loadConfig(
+      {
+        NODE_ENV: 'development',
+        KAFKA_LINGER_MS: '5',
+        KAFKA_ACKS: 'leader',
+        KAFKA_COMPRESSION: 'gzip',
+        KAFKA_CONSUMER_CONCURRENCY: '4',
+        KAFKA_CONSUMER_BATCH_SIZE: '1',
+        KAFKA_CONSUMER_MAX_BUFFERED: '50',
+        KAFKA_COMMIT_INTERVAL_MS: '0',
+        DATABASE_POOL_MIN: '0',
+        DATABASE_POOL_MAX: '4',
+        RELAY_INTERVAL_MS: '500',
+        RELAY_BATCH_SIZE: '100',
+      },
+      CONFIG_DIR,
+    );
+    expect(set.events.kafka).toEqual({
+      lingerMs: 5,
+      acks: 'leader',
+      compression: 'gzip',
+      consumerConcurrency: 4,
+      consumerBatchSize: 1,
+      maxBufferedPerPartition: 50,
+      commitIntervalMs: 0,
+    });
+    expect(set.database.pool).toEqual({ min: 0, max: 4 });
+    expect(set.events).toMatchObject({ relayIntervalMs: 500, relayBatchSize: 100 });
+    expect(configError(() => loadConfig({ DATABASE_POOL_MIN: '5', DATABASE_POOL_MAX: '3' }, CONFIG_DIR)).message).toMatch(/database\.pool/);
+    expect(configError(() => loadConfig({ DATABASE_POOL_MAX: '1' }, CONFIG_DIR)).message).toMatch(/database\.pool\.max/);
+    expect(configError(() => loadConfig({ KAFKA_ACKS: 'none' }, CONFIG_DIR)).message).toMatch(/events\.kafka\.acks/);
+  });
+
   it('defaults NODE_ENV to development', () => {
     expect(loadConfig({}, CONFIG_DIR).env).toBe('development');
   });
