@@ -66,7 +66,7 @@ describe('loadConfig', () => {
 
   it('has Kafka producer, consumer and PostgreSQL pool settings, defaulted and set from the environment', () => {
     const defaults = loadConfig({ NODE_ENV: 'development' }, CONFIG_DIR);
-    expect(defaults.events.kafka).toEqual({
+    expect(defaults.events.kafka).toMatchObject({
       lingerMs: 0,
       acks: 'all',
       compression: 'none',
@@ -75,7 +75,7 @@ describe('loadConfig', () => {
       maxBufferedPerPartition: 1000,
       commitIntervalMs: 100,
     });
-    expect(defaults.database.pool).toEqual({ min: 1, max: 10 });
+    expect(defaults.database.pool).toEqual({ min: 1, max: 6, idleTimeoutMs: 60_000 });
     expect(defaults.events.relayIntervalMs).toBe(1000);
     const set = loadConfig(
       {
@@ -94,7 +94,7 @@ describe('loadConfig', () => {
       },
       CONFIG_DIR,
     );
-    expect(set.events.kafka).toEqual({
+    expect(set.events.kafka).toMatchObject({
       lingerMs: 5,
       acks: 'leader',
       compression: 'gzip',
@@ -103,7 +103,7 @@ describe('loadConfig', () => {
       maxBufferedPerPartition: 50,
       commitIntervalMs: 0,
     });
-    expect(set.database.pool).toEqual({ min: 0, max: 4 });
+    expect(set.database.pool).toEqual({ min: 0, max: 4, idleTimeoutMs: 60_000 });
     expect(set.events).toMatchObject({ relayIntervalMs: 500, relayBatchSize: 100 });
     expect(configError(() => loadConfig({ DATABASE_POOL_MIN: '5', DATABASE_POOL_MAX: '3' }, CONFIG_DIR)).message).toMatch(/database\.pool/);
     expect(configError(() => loadConfig({ DATABASE_POOL_MAX: '1' }, CONFIG_DIR)).message).toMatch(/database\.pool\.max/);
