@@ -15,6 +15,7 @@ import { ensureKafka } from '../../support/kafka.js';
 import { startTestSystem, type TestSystem } from '../../support/test-system.js';
 import { waitFor } from '../../support/wait-for.js';
 import { EVENTUALLY_MS } from '../../support/fixtures/event-system.js';
+import { loadOrCreateSigningKeySet } from '../../../src/kernel/auth/signing-keys.js';
 
 /**
  * Whoever can write to one topic must not speak for another module: the order module takes
@@ -30,6 +31,9 @@ describe('events are accepted only from the topic of the module that declares th
   beforeAll(async () => {
     const brokers = (await ensureKafka())!;
     prefix = `${process.env['TEST_KAFKA_RUN'] ?? 'mercato-test-adhoc'}-forged-${randomUUID().slice(0, 8)}`;
+    // A process behind a gateway needs the gateway's service-token keys: here, the development keys
+    // a gateway sharing this DATA_DIR would have written.
+    await loadOrCreateSigningKeySet(join(dataDir, 'keys', 'service'));
     sys = await startTestSystem({ env: { MODULES: 'user,order', EVENT_BUS: 'kafka', KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, DATA_DIR: dataDir } });
     producer = new Kafka({ clientId: 'forger', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
