@@ -4,8 +4,8 @@
  * Kafka broker and PostgreSQL (a database and topic prefix of this run), sends them no traffic,
  * and reads each one's CPU time (user + system, all threads) from /proc over a window.
  *
- *   npm run bench:idle                       # 30 s window after 10 s of settling
- *   IDLE_SECONDS=60 npm run bench:idle
+ *   npm run bench:idle                       # 30 s window after 60 s of settling
+ *   IDLE_SECONDS=60 IDLE_SETTLE_SECONDS=30 npm run bench:idle
  *   ONLY=orders npm run bench:idle           # one process alone (no gateway health probes)
  *
  * Target: at most 1 % of a core per process.
@@ -21,7 +21,7 @@ import { cpuMsOf, deleteTopics } from './kafka-transport.bench.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOPOLOGY = JSON.parse(readFileSync(join(ROOT, 'config/topology.json'), 'utf8')) as { processes: { name: string; modules: string }[] };
 const SECONDS = Number(process.env['IDLE_SECONDS'] ?? 30);
-const SETTLE_MS = 10_000;
+const SETTLE_MS = Number(process.env['IDLE_SETTLE_SECONDS'] ?? 60) * 1000;
 const POSTGRES = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** CPU per thread (by name), to tell the event loop from GC and pool threads. */
