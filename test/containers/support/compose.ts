@@ -41,6 +41,8 @@ export function run(command: string, args: string[], options: { timeoutMs: numbe
       clearTimeout(timer);
       resolveRun({ code, stdout, stderr, ms: Date.now() - started });
     });
+    // A command that exits without reading its input closes the pipe: that is no failure of ours.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
