@@ -24,7 +24,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { arch, cpus, homedir, loadavg, platform, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -143,14 +143,26 @@ async function runSide(side: SideResult['side'], prefix: string, options: KafkaT
   }
 }
 
-/** The local broker's pid (deploy/kafka keeps it in its data dir), if it runs. */
+/** The local broker's pid (deploy/kafka keeps it in its data dir, one per Kafka version), if it runs. */
 function brokerPid(): number | undefined {
-  const dataDir = process.env['MERCATO_KAFKA_DATA'] ?? join(homedir(), '.cache', 'mercato-kafka', 'data');
+  const base = join(homedir(), '.cache', 'mercato-kafka');
+  const dirs = process.env['MERCATO_KAFKA_DATA'] ? [process.env['MERCATO_KAFKA_DATA']] : safeList(base).filter((d) => d.startsWith('data')).map((d) => join(base, d));
+  for (const dir of dirs) {
+    try {
+      const pid = Number(readFileSync(join(dir, 'kafka.pid'), 'utf8').trim());
+      if (Number.isInteger(pid) && cpuMsOf(pid) !== undefined) return pid;
+    } catch {
+      // no broker started from this dir
+    }
+  }
+  return undefined;
+}
+
+function safeList(dir: string): string[] {
   try {
-    const pid = Number(readFileSync(join(dataDir, 'kafka.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && cpuMsOf(pid) !== undefined ? pid : undefined;
+    return readdirSync(dir);
   } catch {
-    return undefined;
+    return [];
   }
 }
 

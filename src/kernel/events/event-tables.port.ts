@@ -25,6 +25,11 @@ export interface EventTables {
    * is there already (the event was applied before).
    */
   claimInbox(em: EntityManager, eventId: string, type: string): Promise<boolean>;
+  /**
+   * `claimInbox` for several events of one transaction at once (a consumer's batch), one answer
+   * per event in order; for tables where one statement for all is cheaper than one each.
+   */
+  claimInboxMany?(em: EntityManager, events: readonly { id: string; type: string }[]): Promise<boolean[]>;
   /** Committed rows not yet marked published with a seq above `afterSeq`, oldest first. */
   unpublished(afterSeq: number, limit: number): Promise<OutboxRow[]>;
   markPublished(seqs: readonly number[]): Promise<void>;

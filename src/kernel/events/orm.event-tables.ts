@@ -28,6 +28,20 @@ export class OrmEventTables implements EventTables {
     return true;
   }
 
+  /** One query for the batch's earlier records instead of one per event; the new ones are flushed together at commit. */
+  async claimInboxMany(em: EntityManager, events: readonly { id: string; type: string }[]): Promise<boolean[]> {
+    const seen = new Set(
+      (await em.find(InboxRecordSchema, { eventId: { $in: events.map((e) => e.id) } }, { fields: ['eventId'], disableIdentityMap: true })).map((r) => r.eventId),
+    );
+    const processedAt = new Date();
+    return events.map(({ id, type }) => {
+      if (seen.has(id)) return false;
+      seen.add(id);
+      em.create(InboxRecordSchema, { eventId: id, type, processedAt });
+      return true;
+    });
+  }
+
   async unpublished(afterSeq: number, limit: number): Promise<OutboxRow[]> {
     const rows = await this.orm.em.fork().find(OutboxRecordSchema, { publishedAt: null, seq: { $gt: afterSeq } }, { orderBy: { seq: 'asc' }, limit });
     return rows.map(({ seq, id, type, subject, time, data, traceparent }) => ({ seq, id, type, subject, time, data, traceparent: traceparent ?? null }));
