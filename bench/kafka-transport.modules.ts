@@ -6,7 +6,7 @@
 import { Migration } from '@mikro-orm/migrations';
 import { inject, injectable, type DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
-import type { Transaction, UnitOfWork } from '../src/kernel/db/unit-of-work.js';
+import type { Transaction, UnitOfWork } from '../src/kernel/events/unit-of-work.js';
 import { defineEvent } from '../src/kernel/events/event-contract.js';
 import type { EventEnvelope } from '../src/kernel/events/event-envelope.js';
 import { on, type EventHandler } from '../src/kernel/events/event-handler.js';

@@ -25,6 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MikroORM } from '@mikro-orm/core';
 import { connectToServer, ensurePostgresDatabase, migrateModuleSchema, postgresOrmOptions } from '../src/kernel/db/module-orm.factory.js';
+import { EVENT_TABLES } from '../src/kernel/events/module-database.factory.js';
 import { ALL_MODULES } from '../src/runtimes/module.registry.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   try {
     const existing = (await definition.migrations?.()) ?? [];
     const target = { kind: 'postgres' as const, url, schema: definition.name };
-    const orm = await MikroORM.init(await postgresOrmOptions(definition.name, definition.entities, target, undefined, existing));
+    const orm = await MikroORM.init(await postgresOrmOptions(definition.name, [...definition.entities, ...EVENT_TABLES], target, undefined, existing));
     try {
       await migrateModuleSchema(orm, definition.name);
       const result = await orm.migrator.createMigration(dir, false, existing.length === 0, name);

@@ -4,7 +4,7 @@ import type { AccessTokenVerifier } from './auth/access-token.verifier.js';
 import type { PasswordHasher } from './auth/password.hasher.js';
 import type { SigningKeySet } from './auth/signing-keys.js';
 import type { AppConfig } from './config/config.schema.js';
-import type { UnitOfWork } from './db/unit-of-work.js';
+import type { UnitOfWork } from './events/unit-of-work.js';
 import type { Logger } from './observability/logger.factory.js';
 
 /**

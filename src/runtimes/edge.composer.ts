@@ -7,7 +7,7 @@ import { RouteTable } from '../kernel/gateway/route-table.js';
 import { UpstreamPool } from '../kernel/gateway/upstream.pool.js';
 import { gatewayApi } from '../kernel/gateway/gateway.api.js';
 import { implement, type ApiRoute } from '../kernel/http/api-route.js';
-import { NotFoundError } from '../kernel/http/http.errors.js';
+import { NotFoundError } from '../kernel/errors/http.errors.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import type { ModuleSelection } from './module.selector.js';

@@ -1,8 +1,9 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { DependencyContainer } from 'tsyringe';
 import type { AppConfig } from '../kernel/config/config.schema.js';
-import { createModuleOrm, databaseTargetFor } from '../kernel/db/module-orm.factory.js';
-import { UnitOfWork } from '../kernel/db/unit-of-work.js';
+import { databaseTargetFor } from '../kernel/db/module-orm.factory.js';
+import { createModuleDatabase } from '../kernel/events/module-database.factory.js';
+import { UnitOfWork } from '../kernel/events/unit-of-work.js';
 import { DeadLetterService } from '../kernel/events/dead-letter.service.js';
 import { deadLetterRoutes } from '../kernel/events/dead-letter.routes.js';
 import type { EventBus } from '../kernel/events/event-bus.js';
@@ -64,7 +65,7 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const logger = ctx.logger.child({ module: name });
   const target = databaseTargetFor(name, { ...config.sqlite, dataDir: config.dataDir, ...config.database });
   const migrations = target.kind === 'postgres' ? await definition.migrations?.() : undefined;
-  const orm = await createModuleOrm(name, definition.entities, target, logger, { ...(migrations ? { migrations } : {}), pool: config.database.pool });
+  const orm = await createModuleDatabase(name, definition.entities, target, logger, { ...(migrations ? { migrations } : {}), pool: config.database.pool });
   const tables = eventTablesFor(orm);
   const uow = new UnitOfWork(orm, name, tables, () => bus.committed(name));
 

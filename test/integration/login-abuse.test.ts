@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UnitOfWork } from '../../src/kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../src/kernel/events/unit-of-work.js';
 import { TOKENS } from '../../src/kernel/tokens.js';
 import { LoginFailureSchema } from '../../src/modules/user/infrastructure/login-failure.schema.js';
 import { httpClient, type HttpClient, type HttpResponse } from '../support/http-client.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UnitOfWork } from '../../src/kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../src/kernel/events/unit-of-work.js';
 import { TOKENS } from '../../src/kernel/tokens.js';
 import { RefreshTokenSchema } from '../../src/modules/user/infrastructure/refresh-token.schema.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';

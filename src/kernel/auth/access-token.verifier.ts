@@ -1,5 +1,5 @@
 import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { HttpError, UnauthorizedError } from '../http/http.errors.js';
+import { HttpError, UnauthorizedError } from '../errors/http.errors.js';
 import { KeySourceUnavailableError, RemoteKeySet } from './remote-key-set.js';
 import type { SigningKeySet } from './signing-keys.js';
 

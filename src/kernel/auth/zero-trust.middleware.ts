@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { UnauthorizedError } from '../http/http.errors.js';
+import { UnauthorizedError } from '../errors/http.errors.js';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenVerifier } from './service-tokens.js';
 
 /** Paths a module process serves to anyone: probes, metrics scrapes, public keys and the API's documents. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseIpOrCidr } from '../http/admin-allowlist.middleware.js';
+import { parseIpOrCidr } from './ip-address.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const commaList = z

@@ -3,9 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { MikroORM, type EntitySchema, type MigrationObject, type Options } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { Logger } from 'pino';
-import { DeadLetterSchema } from '../events/dead-letter.entity.js';
-import { InboxRecordSchema } from '../events/inbox.entity.js';
-import { OutboxRecordSchema } from '../events/outbox.entity.js';
 
 /** Where one module keeps its data. */
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string; pool?: PoolSize };
@@ -34,9 +31,6 @@ export function isPostgres(orm: MikroORM): boolean {
   return orm.config.get('driver')?.name === 'PostgreSqlDriver';
 }
 
-/** Tables every module has for the bus: its outbox, its inbox and its dead letters. */
-const EVENT_TABLES = [OutboxRecordSchema, InboxRecordSchema, DeadLetterSchema];
-
 /** Name of the table, inside the module's own schema, that lists the migrations applied there. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 
@@ -62,7 +56,7 @@ export interface ModuleOrmOptions {
 
 function commonOptions(module: string, entities: readonly EntitySchema<any, any>[], logger: Logger | undefined): Options {
   return {
-    entities: [...entities, ...EVENT_TABLES],
+    entities: [...entities],
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
     logger: (message) => logger?.debug({ module }, message),

@@ -1,4 +1,3 @@
-import type { ModuleDefinition } from '../module.js';
 import { SchemaCatalogue, type JsonSchema } from '../http/schema.catalogue.js';
 import type { EventContract } from './event-contract.js';
 
@@ -6,6 +5,13 @@ export interface AsyncApiOptions {
   info: { title: string; version: string; description?: string };
   /** The default of `KAFKA_TOPIC_PREFIX`: topics are `<prefix>.<module>`, consumer groups `<prefix>.<module>`. */
   topicPrefix: string;
+}
+
+/** What the document needs of a module (a ModuleDefinition is one; events sit below module.ts). */
+export interface EventParticipant {
+  readonly name: string;
+  readonly publishes: readonly EventContract<any>[];
+  readonly subscriptions: readonly { readonly contract: EventContract<any> }[];
 }
 
 const KAFKA_BINDING_VERSION = '0.5.0';
@@ -42,7 +48,7 @@ function title(type: string): string {
  * topic), one message per event type (CloudEvents headers plus the zod payload schema), and
  * operations saying which module sends and which receives each message.
  */
-export function buildAsyncApiDocument(modules: readonly ModuleDefinition[], options: AsyncApiOptions): JsonSchema {
+export function buildAsyncApiDocument(modules: readonly EventParticipant[], options: AsyncApiOptions): JsonSchema {
   const schemas = new SchemaCatalogue('draft-7');
   const messages: Record<string, JsonSchema> = {};
   const channels: Record<string, JsonSchema> = {};

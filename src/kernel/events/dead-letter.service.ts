@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { ConflictError, NotFoundError } from '../http/http.errors.js';
+import { ConflictError, NotFoundError } from '../errors/http.errors.js';
 import { DeadLetterSchema, type DeadLetter, type DeadLetterStatus } from './dead-letter.entity.js';
 import type { EventConsumer } from './event.consumer.js';
 

@@ -1,5 +1,5 @@
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
-import type { Transaction } from '../db/unit-of-work.js';
+import type { Transaction } from './unit-of-work.js';
 import type { EventContract } from './event-contract.js';
 import type { EventEnvelope } from './event-envelope.js';
 

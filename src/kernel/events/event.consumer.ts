@@ -3,7 +3,7 @@ import { ExponentialBackoff, handleAll, retry, type RetryPolicy } from 'cockatie
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import type { UnitOfWork } from '../db/unit-of-work.js';
+import type { UnitOfWork } from './unit-of-work.js';
 import type { Metrics } from '../observability/metrics.js';
 import { DeadLetterSchema } from './dead-letter.entity.js';
 import { parseEventType, type EventEnvelope } from './event-envelope.js';

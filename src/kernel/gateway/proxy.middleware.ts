@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
 import { request } from 'undici';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenIssuer } from '../auth/service-tokens.js';
-import { BadRequestError, ServiceUnavailableError } from '../http/http.errors.js';
+import { BadRequestError, ServiceUnavailableError } from '../errors/http.errors.js';
 import type { RouteTable } from './route-table.js';
 import { isClientSideError, NoUpstreamError, UnsendableRequestError, type UpstreamPool } from './upstream.pool.js';
 

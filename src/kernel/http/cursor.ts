@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BadRequestError } from './http.errors.js';
+import { BadRequestError } from '../errors/http.errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -11,7 +11,7 @@ import { AdminAllowList } from './admin-allowlist.middleware.js';
 import { implement, type ApiRoute } from './api-route.js';
 import { corsMiddleware } from './cors.middleware.js';
 import { DOCS_CONTENT_SECURITY_POLICY, DocsPage } from './docs.page.js';
-import { NotFoundError } from './http.errors.js';
+import { NotFoundError } from '../errors/http.errors.js';
 import { decodingErrorsAsBadRequest, jsonGuard } from './json-guard.js';
 import { problemMiddleware } from './problem.middleware.js';
 import { requestMiddleware, securityHeaders } from './request.middleware.js';

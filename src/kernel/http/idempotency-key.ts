@@ -1,4 +1,4 @@
-import { ValidationError } from './http.errors.js';
+import { ValidationError } from '../errors/http.errors.js';
 
 /** What an `Idempotency-Key` header may hold: 1 to 255 visible ASCII characters. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

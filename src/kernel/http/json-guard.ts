@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
-import { BadRequestError } from './http.errors.js';
+import { BadRequestError } from '../errors/http.errors.js';
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

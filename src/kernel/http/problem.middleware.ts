@@ -1,6 +1,8 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { HttpError, type FieldError } from './http.errors.js';
+import { DomainError } from '../errors/domain.error.js';
+import { HttpError, type FieldError } from '../errors/http.errors.js';
+import { httpErrorOf } from './domain-error.mapping.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -78,7 +80,8 @@ export function problemMiddleware(logger: Logger) {
         // Set by the router's allowedMethods, with the Allow header kept.
         sendProblem(ctx, problem(ctx.status, `${ctx.method} is not ${ctx.status === 405 ? 'allowed here' : 'implemented'}.`));
       }
-    } catch (err) {
+    } catch (thrown) {
+      const err = thrown instanceof DomainError ? httpErrorOf(thrown) : thrown;
       if (err instanceof HttpError) {
         for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
         sendProblem(ctx, problem(err.status, err.message, err.errors));

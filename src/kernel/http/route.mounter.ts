@@ -4,7 +4,7 @@ import type { AccessTokenVerifier, Principal } from '../auth/access-token.verifi
 import { bearerToken } from '../auth/bearer-token.js';
 import { AdminAllowList } from './admin-allowlist.middleware.js';
 import type { ApiRoute } from './api-route.js';
-import { ForbiddenError, HttpError, UnauthorizedError } from './http.errors.js';
+import { ForbiddenError, HttpError, UnauthorizedError } from '../errors/http.errors.js';
 import { validateInput } from './validation.js';
 
 /** Verifies the caller against the route's access rule; public routes never look at tokens. */

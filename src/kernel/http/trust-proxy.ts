@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { Context, Next } from 'koa';
-import { parseIpOrCidr } from './admin-allowlist.middleware.js';
+import { parseIpOrCidr } from '../config/ip-address.js';
 
 /**
  * Which proxies in front of this process are believed about the client's address (`TRUST_PROXY`):

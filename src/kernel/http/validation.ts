@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError, type FieldError } from './http.errors.js';
+import { ValidationError, type FieldError } from '../errors/http.errors.js';
 import { isStorableText } from './json-guard.js';
 
 export type InputLocation = 'body' | 'query' | 'params';

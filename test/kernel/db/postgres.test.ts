@@ -3,7 +3,8 @@ import { MikroORM } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { pino, type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createModuleOrm, databaseTargetFor, migrateModuleSchema, MIGRATIONS_TABLE } from '../../../src/kernel/db/module-orm.factory.js';
+import { databaseTargetFor, migrateModuleSchema, MIGRATIONS_TABLE } from '../../../src/kernel/db/module-orm.factory.js';
+import { createModuleDatabase } from '../../../src/kernel/events/module-database.factory.js';
 import type { ModuleDefinition } from '../../../src/kernel/module.js';
 import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 import { httpClient } from '../../support/http-client.js';
@@ -120,7 +121,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     async (name, definition) => {
       const target = { kind: 'postgres' as const, url: main, schema: name };
       const first = recordingLogger();
-      const orm = await createModuleOrm(name, definition.entities, target, first.logger, { migrations: (await definition.migrations?.()) ?? [] });
+      const orm = await createModuleDatabase(name, definition.entities, target, first.logger, { migrations: (await definition.migrations?.()) ?? [] });
       try {
         expect(first.applied()).toEqual(await migrationNames(definition));
         // The migrations build exactly what the entities describe: no schema difference is left
@@ -138,7 +139,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       expect(await tablesIn(main, 'public')).toEqual([]);
 
       const second = recordingLogger();
-      const again = await createModuleOrm(name, definition.entities, target, second.logger, { migrations: (await definition.migrations?.()) ?? [] });
+      const again = await createModuleDatabase(name, definition.entities, target, second.logger, { migrations: (await definition.migrations?.()) ?? [] });
       try {
         expect(second.applied()).toEqual([]);
         expect(await migrateModuleSchema(again, name)).toEqual([]);
@@ -155,7 +156,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     const target = { kind: 'postgres' as const, url, schema: definition.name };
     const starts = [recordingLogger(), recordingLogger()];
     const migrations = (await definition.migrations?.()) ?? [];
-    const orms = await Promise.all(starts.map((s) => createModuleOrm(definition.name, definition.entities, target, s.logger, { migrations })));
+    const orms = await Promise.all(starts.map((s) => createModuleDatabase(definition.name, definition.entities, target, s.logger, { migrations })));
     await Promise.all(orms.map((o) => o.close(true)));
     expect(starts.flatMap((s) => s.applied())).toEqual(await migrationNames(definition));
     expect(await appliedIn(url, definition.name)).toEqual(await migrationNames(definition));
@@ -167,7 +168,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     const target = { kind: 'postgres' as const, url, schema: definition.name };
     const pool = { min: 0, max: 2, idleTimeoutMs: 1_000 };
     const migrations = (await definition.migrations?.()) ?? [];
-    const orms = await Promise.all([0, 1].map(() => createModuleOrm(definition.name, definition.entities, target, pino({ level: 'silent' }), { migrations, pool })));
+    const orms = await Promise.all([0, 1].map(() => createModuleDatabase(definition.name, definition.entities, target, pino({ level: 'silent' }), { migrations, pool })));
     try {
       for (const orm of orms) {
         const knexPool = (orm.em.getConnection() as unknown as { getKnex(): { client: { pool: { min: number; max: number; idleTimeoutMillis: number } } } }).getKnex().client.pool;
@@ -181,7 +182,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
 
   it('refuses PostgreSQL for a module without migrations', async () => {
     const definition = ALL_MODULES.find((m) => m.name === 'catalog')!;
-    await expect(createModuleOrm('catalog', definition.entities, { kind: 'postgres', url: main, schema: 'catalog' }, pino({ level: 'silent' }))).rejects.toThrow(
+    await expect(createModuleDatabase('catalog', definition.entities, { kind: 'postgres', url: main, schema: 'catalog' }, pino({ level: 'silent' }))).rejects.toThrow(
       /has no migrations/,
     );
   });

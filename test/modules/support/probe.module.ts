@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { DependencyContainer } from 'tsyringe';
-import type { UnitOfWork } from '../../../src/kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../../src/kernel/events/unit-of-work.js';
 import type { EventContract } from '../../../src/kernel/events/event-contract.js';
 import type { EventEnvelope } from '../../../src/kernel/events/event-envelope.js';
 import { on, type EventHandler } from '../../../src/kernel/events/event-handler.js';

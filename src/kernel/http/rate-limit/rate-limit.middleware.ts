@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { AccessTokenVerifier } from '../../auth/access-token.verifier.js';
-import { HttpError } from '../http.errors.js';
+import { HttpError } from '../../errors/http.errors.js';
 import { isExempt, matchGroup, rateLimitHeaders, type RateLimitGroup } from './rate-limit.policy.js';
 import type { RateLimitStore } from './rate-limit.store.js';
 

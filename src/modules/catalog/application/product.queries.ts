@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { decodeCursor, nextCursor } from '../../../kernel/http/cursor.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { ProductNotFoundError } from '../domain/catalog.errors.js';

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import type { Transaction } from '../../../kernel/db/unit-of-work.js';
+import type { Transaction } from '../../../kernel/events/unit-of-work.js';
 import type { EventData } from '../../../kernel/events/event-contract.js';
 import type { EventEnvelope } from '../../../kernel/events/event-envelope.js';
 import type { EventHandler } from '../../../kernel/events/event-handler.js';

@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import type { AppConfig } from '../../../kernel/config/config.schema.js';
-import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import type { Logger } from '../../../kernel/observability/logger.factory.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { NOTIFICATION_CHANNEL, type NotificationChannel } from '../domain/notification-channel.port.js';

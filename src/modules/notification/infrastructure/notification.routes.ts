@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
-import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
 import { decodeCursor, nextCursor, PageQuery } from '../../../kernel/http/cursor.js';
 import { TOKENS } from '../../../kernel/tokens.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { inject, injectable } from 'tsyringe';
 import { v7 as uuidv7 } from 'uuid';
-import type { Transaction, UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { Transaction, UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { OrderPlacedV1 } from '../contracts/order-placed.event.js';
 import { IdempotencyKeyReusedError } from '../domain/order.errors.js';

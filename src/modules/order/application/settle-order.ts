@@ -1,4 +1,4 @@
-import type { Transaction } from '../../../kernel/db/unit-of-work.js';
+import type { Transaction } from '../../../kernel/events/unit-of-work.js';
 import { OrderCancelledV1, type CancelReason } from '../contracts/order-cancelled.event.js';
 import { OrderConfirmedV1 } from '../contracts/order-confirmed.event.js';
 import { cancel, confirm } from '../domain/order.js';

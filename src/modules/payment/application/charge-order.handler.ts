@@ -1,7 +1,7 @@
 import { ExponentialBackoff, handleType, retry, type RetryPolicy } from 'cockatiel';
 import { inject, injectable } from 'tsyringe';
 import { v7 as uuidv7 } from 'uuid';
-import type { Transaction } from '../../../kernel/db/unit-of-work.js';
+import type { Transaction } from '../../../kernel/events/unit-of-work.js';
 import type { EventData } from '../../../kernel/events/event-contract.js';
 import type { EventEnvelope } from '../../../kernel/events/event-envelope.js';
 import type { EventHandler } from '../../../kernel/events/event-handler.js';

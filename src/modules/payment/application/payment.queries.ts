@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import type { Principal } from '../../../kernel/auth/access-token.verifier.js';
-import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import type { Payment } from '../domain/payment.js';
 import { PaymentSchema } from '../infrastructure/payment.schema.js';

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { UserNotFoundError } from '../domain/user.errors.js';
 import type { User } from '../domain/user.js';

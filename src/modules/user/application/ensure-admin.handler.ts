@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import type { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
-import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import type { Logger } from '../../../kernel/observability/logger.factory.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { normalizeEmail } from '../domain/user.js';

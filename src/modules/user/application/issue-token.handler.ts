@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { AccessTokenSigner } from '../../../kernel/auth/access-token.signer.js';
 import type { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
 import type { AppConfig } from '../../../kernel/config/config.schema.js';
-import type { Transaction, UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { Transaction, UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { generateRefreshToken, hashRefreshToken, refreshTokenState } from '../domain/refresh-token.js';
 import { InvalidCredentialsError, InvalidGrantError } from '../domain/user.errors.js';

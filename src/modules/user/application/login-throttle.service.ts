@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import type { AppConfig } from '../../../kernel/config/config.schema.js';
-import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { accountKey, ipKey, lockedUntil, type LoginThrottlePolicy } from '../domain/login-throttle.js';
 import { LoginThrottledError } from '../domain/user.errors.js';

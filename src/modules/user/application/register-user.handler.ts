@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { inject, injectable } from 'tsyringe';
 import { v7 as uuidv7 } from 'uuid';
 import type { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
-import type { Transaction, UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { Transaction, UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { UserRegisteredV1 } from '../contracts/user-registered.event.js';
 import { EmailTakenError } from '../domain/user.errors.js';

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
+import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { hashRefreshToken } from '../domain/refresh-token.js';
 import { RefreshTokenRepository } from '../infrastructure/refresh-token.repository.js';

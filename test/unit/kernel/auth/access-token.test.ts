@@ -3,7 +3,7 @@ import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose
 import { AccessTokenSigner } from '../../../../src/kernel/auth/access-token.signer.js';
 import { AccessTokenVerifier } from '../../../../src/kernel/auth/access-token.verifier.js';
 import { generateSigningKeySet, signingKeySetFromJwks } from '../../../../src/kernel/auth/signing-keys.js';
-import { UnauthorizedError } from '../../../../src/kernel/http/http.errors.js';
+import { UnauthorizedError } from '../../../../src/kernel/errors/http.errors.js';
 
 const issuer = 'https://auth.mercato.test';
 const audience = 'mercato-api';

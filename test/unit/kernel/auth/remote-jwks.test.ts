@@ -5,7 +5,7 @@ import { AccessTokenSigner } from '../../../../src/kernel/auth/access-token.sign
 import { AccessTokenVerifier } from '../../../../src/kernel/auth/access-token.verifier.js';
 import { RemoteKeySet } from '../../../../src/kernel/auth/remote-key-set.js';
 import { generateSigningKeySet, type SigningKeySet } from '../../../../src/kernel/auth/signing-keys.js';
-import { HttpError, UnauthorizedError } from '../../../../src/kernel/http/http.errors.js';
+import { HttpError, UnauthorizedError } from '../../../../src/kernel/errors/http.errors.js';
 
 const opts = { issuer: 'https://auth.mercato.test', audience: 'mercato-api' };
 

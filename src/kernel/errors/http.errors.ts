@@ -1,13 +1,11 @@
-/**
- * Errors that carry their HTTP meaning. Domain and application code throw these (they import
- * nothing from koa), and the problem middleware turns them into RFC 9457 documents.
- */
-export interface FieldError {
-  /** JSON path of the offending field, e.g. `items.0.quantity`; empty for the whole body. */
-  path: string;
-  message: string;
-}
+import type { FieldError } from './domain.error.js';
 
+export type { FieldError };
+
+/**
+ * Errors that carry their HTTP meaning, thrown by the kernel's HTTP-facing code; the problem
+ * middleware turns them into RFC 9457 documents. Modules throw DomainErrors instead.
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,

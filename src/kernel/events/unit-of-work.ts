@@ -1,7 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import type { EventContract } from '../events/event-contract.js';
-import { createEnvelope, type EventEnvelope } from '../events/event-envelope.js';
-import type { EventTables } from '../events/event-tables.port.js';
+import type { EventContract } from './event-contract.js';
+import { createEnvelope, type EventEnvelope } from './event-envelope.js';
+import type { EventTables } from './event-tables.port.js';
 
 /** One database transaction of one module: its state changes and the events they cause. */
 export interface Transaction {
