@@ -73,6 +73,46 @@ module.exports = {
       to: { path: '^src/runtimes/' },
     },
     {
+      name: 'kernel-folders-acyclic',
+      severity: 'error',
+      scope: 'folder',
+      comment:
+        'The kernel\'s folders are layered, inner first: errors (leaf: domain and HTTP errors); ' +
+        'observability, config, db (each imports only errors); auth; http; events (the bus, its ' +
+        'tables and the unit of work, on top of db and http); gateway; then module.ts and tokens.ts ' +
+        'at the kernel\'s root. A folder imports only folders before it, so no two folders import ' +
+        'each other, even through files that do not form a cycle. Move the shared part down a layer.',
+      from: { path: '^src/kernel/' },
+      to: { path: '^src/kernel/', circular: true },
+    },
+    {
+      name: 'domain-is-pure',
+      severity: 'error',
+      comment:
+        'A module\'s domain/ holds its business rules and nothing else: it imports its own domain, ' +
+        'published contracts, the kernel\'s DomainError base (src/kernel/errors/domain.error.ts) and ' +
+        'node builtins - no npm packages (ORM, HTTP), no application/infrastructure, no other kernel ' +
+        'code. Errors are DomainErrors with a code and kind; the HTTP layer maps them to problems.',
+      from: { path: '^src/modules/([^/]+)/domain/' },
+      to: {
+        pathNot: ['^src/modules/$1/domain/', '^src/modules/[^/]+/contracts/', '^src/kernel/errors/domain\\.error\\.ts$'],
+        dependencyTypesNot: ['core'],
+      },
+    },
+    {
+      name: 'application-uses-ports',
+      severity: 'error',
+      comment:
+        'A module\'s application/ depends on ports (interfaces + injection tokens, e.g. ' +
+        'application/<name>-repository.port.ts) that infrastructure/ implements and index.ts ' +
+        'registers - never on infrastructure/ itself or on the ORM and database driver packages. ' +
+        'Ask the kernel (e.g. kernel/db/unique-violation.ts) instead of catching ORM exceptions.',
+      from: { path: '^src/modules/([^/]+)/application/' },
+      to: {
+        path: ['^src/modules/[^/]+/infrastructure/', '(^|/)node_modules/(@mikro-orm|knex|better-sqlite3|pg)/'],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment:

@@ -29,6 +29,9 @@ const RULES = [
   'kernel-imports-no-module',
   'module-index-only-from-runtimes',
   'modules-do-not-import-runtimes',
+  'kernel-folders-acyclic',
+  'domain-is-pure',
+  'application-uses-ports',
   'no-circular',
   'not-to-unresolvable',
 ] as const;
@@ -94,6 +97,10 @@ const ALLOWED_TREE: Tree = {
 
   'src/kernel/events/event-contract.ts': 'export interface EventContract<T> { type: string; payload: T }\n',
   'src/kernel/http/http.errors.ts': 'export class HttpError extends Error {}\n',
+  'src/kernel/errors/domain.error.ts': 'export abstract class DomainError extends Error {}\n',
+  // The db layer below events: events may import it, not the other way round.
+  'src/kernel/db/orm.ts': 'export const orm = {};\n',
+  'src/kernel/events/relay.ts': "import { orm } from '../db/orm.js';\nexport const relay = orm;\n",
   'src/kernel/http/server.ts': [
     "import { createServer } from 'node:http';",
     "import { HttpError } from './http.errors.js';",
@@ -128,6 +135,21 @@ const ALLOWED_TREE: Tree = {
   'src/modules/a/domain/order.ts': [
     "import type { ProductPriced } from '../../b/contracts/b.contracts.js';",
     'export class Order { last?: ProductPriced }',
+    '',
+  ].join('\n'),
+  // A domain error: the kernel's DomainError base and a node builtin are all a domain may import.
+  'src/modules/a/domain/order.errors.ts': [
+    "import { createHash } from 'node:crypto';",
+    "import { DomainError } from '../../../kernel/errors/domain.error.js';",
+    'export class OrderError extends DomainError {}',
+    'export const hash = createHash;',
+    '',
+  ].join('\n'),
+  // The port application depends on, and the infrastructure that implements it.
+  'src/modules/a/application/order-repository.port.ts': 'export interface OrderRepository { find(id: string): unknown }\n',
+  'src/modules/a/infrastructure/order.repository.ts': [
+    "import type { OrderRepository } from '../application/order-repository.port.js';",
+    'export class OrmOrderRepository implements OrderRepository { find(id: string) { return id; } }',
     '',
   ].join('\n'),
   'src/modules/a/application/place-order.ts': [
@@ -177,7 +199,7 @@ const VIOLATION_CASES: ViolationCase[] = [
   {
     title: "module a type-imports module b's domain (type-only imports count too)",
     files: {
-      'src/modules/a/domain/peek.ts':
+      'src/modules/a/infrastructure/peek.ts':
         "import type { Product } from '../../b/domain/product.js';\nexport type P = Product;\n",
     },
     expected: ['no-cross-module-internals'],
@@ -231,7 +253,7 @@ const VIOLATION_CASES: ViolationCase[] = [
   {
     title: 'a module imports its own index.ts',
     files: {
-      'src/modules/b/domain/wiring.ts': "import { catalogModule } from '../index.js';\nexport const w = catalogModule;\n",
+      'src/modules/b/infrastructure/wiring.ts': "import { catalogModule } from '../index.js';\nexport const w = catalogModule;\n",
     },
     expected: ['module-index-only-from-runtimes'],
   },
@@ -251,6 +273,56 @@ const VIOLATION_CASES: ViolationCase[] = [
         "import { settings } from '../../../runtimes/settings.js';\nexport const port = settings.port;\n",
     },
     expected: ['modules-do-not-import-runtimes'],
+  },
+  {
+    title: 'two kernel folders import each other through files that form no cycle',
+    files: {
+      'src/kernel/db/tx.ts': "import { envelope } from '../events/envelope.js';\nexport const tx = () => envelope;\n",
+      'src/kernel/events/envelope.ts': 'export const envelope = 1;\n',
+    },
+    // Reported once from each folder of the cycle (db → events → db, events → db → events).
+    expected: ['kernel-folders-acyclic', 'kernel-folders-acyclic'],
+  },
+  {
+    title: 'a domain error extends an HTTP error',
+    files: {
+      'src/modules/a/domain/missing.ts':
+        "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport class OrderMissing extends HttpError {}\n",
+    },
+    expected: ['domain-is-pure'],
+  },
+  {
+    title: 'a domain imports an npm package',
+    files: {
+      'src/modules/a/domain/pad.ts': "import padStart from 'left-pad';\nexport const pad = padStart;\n",
+    },
+    expected: ['domain-is-pure'],
+  },
+  {
+    title: 'a domain imports its own application layer',
+    files: {
+      'src/modules/a/domain/up.ts':
+        "import type { OrderRepository } from '../application/order-repository.port.js';\nexport type R = OrderRepository;\n",
+    },
+    expected: ['domain-is-pure'],
+  },
+  {
+    title: 'application imports a concrete repository from infrastructure',
+    files: {
+      'src/modules/a/application/list-orders.ts':
+        "import { OrmOrderRepository } from '../infrastructure/order.repository.js';\nexport const list = new OrmOrderRepository();\n",
+    },
+    expected: ['application-uses-ports'],
+  },
+  {
+    title: 'application catches an ORM exception',
+    files: {
+      'node_modules/@mikro-orm/core/package.json': JSON.stringify({ name: '@mikro-orm/core', version: '6.0.0', main: 'index.js' }),
+      'node_modules/@mikro-orm/core/index.js': 'exports.UniqueConstraintViolationException = class extends Error {};\n',
+      'src/modules/a/application/race.ts':
+        "import { UniqueConstraintViolationException } from '@mikro-orm/core';\nexport const lost = (e: unknown) => e instanceof UniqueConstraintViolationException;\n",
+    },
+    expected: ['application-uses-ports'],
   },
   {
     title: 'two kernel files import each other',
@@ -360,7 +432,8 @@ describe('architecture (dependency-cruiser)', () => {
         ).toEqual([...expected].sort());
         // Every reported violation involves one of the files added for this case.
         for (const violation of result.summary.violations) {
-          expect(Object.keys(files).some((f) => f === violation.from || f === violation.to)).toBe(true);
+          // (a folder rule reports the folder a file is in)
+          expect(Object.keys(files).some((f) => f === violation.from || f === violation.to || f.startsWith(`${violation.from}/`))).toBe(true);
         }
         expect(result.summary.error).toBe(expected.length);
       });

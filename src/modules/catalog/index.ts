@@ -8,7 +8,8 @@ import { SeedDemoProductsHandler } from './application/seed-demo-products.handle
 import { UpdateProductHandler } from './application/update-product.handler.js';
 import { ProductCreatedV1 } from './contracts/product-created.event.js';
 import { ProductUpdatedV1 } from './contracts/product-updated.event.js';
-import { ProductRepository } from './infrastructure/product.repository.js';
+import { ProductRepository } from './application/product-repository.port.js';
+import { OrmProductRepository } from './infrastructure/product.repository.js';
 import { productApi, productRoutes } from './infrastructure/product.routes.js';
 import { ProductSchema } from './infrastructure/product.schema.js';
 
@@ -20,7 +21,7 @@ export const catalogModule = defineModule({
   publishes: [ProductCreatedV1, ProductUpdatedV1],
   subscriptions: [],
   register(container: DependencyContainer) {
-    container.registerSingleton(ProductRepository);
+    container.registerSingleton(ProductRepository, OrmProductRepository);
     container.registerSingleton(CreateProductHandler);
     container.registerSingleton(UpdateProductHandler);
     container.registerSingleton(ProductQueries);

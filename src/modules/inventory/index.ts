@@ -15,7 +15,8 @@ import { StockReservedV1 } from './contracts/stock-reserved.event.js';
 import { inventoryApi, inventoryRoutes } from './infrastructure/inventory.routes.js';
 import { ReservationSchema } from './infrastructure/reservation.schema.js';
 import { StockItemSchema } from './infrastructure/stock-item.schema.js';
-import { StockRepository } from './infrastructure/stock.repository.js';
+import { StockRepository } from './application/stock-repository.port.js';
+import { OrmStockRepository } from './infrastructure/stock.repository.js';
 
 export const inventoryModule = defineModule({
   name: 'inventory',
@@ -30,7 +31,7 @@ export const inventoryModule = defineModule({
     on(OrderCancelledV1, OrderCancelledHandler),
   ],
   register(container: DependencyContainer) {
-    container.registerSingleton(StockRepository);
+    container.registerSingleton(StockRepository, OrmStockRepository);
     container.registerSingleton(StockService);
     container.registerSingleton(ProductCreatedHandler);
     container.registerSingleton(OrderPlacedHandler);

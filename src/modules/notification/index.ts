@@ -11,7 +11,8 @@ import { NotificationDispatcher } from './application/notification.dispatcher.js
 import { OrderCancelledHandler, OrderConfirmedHandler, UserRegisteredHandler } from './application/notification.handlers.js';
 import { NOTIFICATION_CHANNEL } from './domain/notification-channel.port.js';
 import { LogChannel } from './infrastructure/log.channel.js';
-import { NotificationRepository } from './infrastructure/notification.repository.js';
+import { NotificationRepository } from './application/notification-repository.port.js';
+import { OrmNotificationRepository } from './infrastructure/notification.repository.js';
 import { notificationApi, notificationRoutes } from './infrastructure/notification.routes.js';
 import { NotificationSchema, RecipientSchema } from './infrastructure/notification.schema.js';
 import { SmtpChannel } from './infrastructure/smtp.channel.js';
@@ -33,7 +34,7 @@ export const notificationModule = defineModule({
       ? new SmtpChannel(notification.smtpUrl, notification.from)
       : new LogChannel(container.resolve<Logger>(TOKENS.Logger), { redact: env !== 'development' });
     container.register(NOTIFICATION_CHANNEL, { useValue: channel });
-    container.registerSingleton(NotificationRepository);
+    container.registerSingleton(NotificationRepository, OrmNotificationRepository);
     container.registerSingleton(NotificationDispatcher);
     container.registerSingleton(UserRegisteredHandler);
     container.registerSingleton(OrderConfirmedHandler);

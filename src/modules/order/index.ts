@@ -14,7 +14,8 @@ import { OrderCancelledV1 } from './contracts/order-cancelled.event.js';
 import { OrderConfirmedV1 } from './contracts/order-confirmed.event.js';
 import { OrderPlacedV1 } from './contracts/order-placed.event.js';
 import { KnownProductSchema } from './infrastructure/known-product.schema.js';
-import { OrderRepository } from './infrastructure/order.repository.js';
+import { OrderRepository } from './application/order-repository.port.js';
+import { OrmOrderRepository } from './infrastructure/order.repository.js';
 import { orderApi, orderRoutes } from './infrastructure/order.routes.js';
 import { OrderSchema } from './infrastructure/order.schema.js';
 
@@ -32,7 +33,7 @@ export const orderModule = defineModule({
     on(PaymentDeclinedV1, PaymentDeclinedHandler),
   ],
   register(container: DependencyContainer) {
-    container.registerSingleton(OrderRepository);
+    container.registerSingleton(OrderRepository, OrmOrderRepository);
     container.registerSingleton(PlaceOrderHandler);
     container.registerSingleton(OrderQueries);
     container.registerSingleton(ProductPriceHandler);

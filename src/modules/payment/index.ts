@@ -11,7 +11,8 @@ import { PaymentQueries } from './application/payment.queries.js';
 import { PaymentCapturedV1 } from './contracts/payment-captured.event.js';
 import { PaymentDeclinedV1 } from './contracts/payment-declined.event.js';
 import { PAYMENT_PROVIDER } from './domain/payment-provider.port.js';
-import { PaymentRepository } from './infrastructure/payment.repository.js';
+import { PaymentRepository } from './application/payment-repository.port.js';
+import { OrmPaymentRepository } from './infrastructure/payment.repository.js';
 import { paymentApi, paymentRoutes } from './infrastructure/payment.routes.js';
 import { PaymentSchema } from './infrastructure/payment.schema.js';
 import { SandboxPaymentProvider } from './infrastructure/sandbox-payment.provider.js';
@@ -30,7 +31,7 @@ export const paymentModule = defineModule({
     }
     const ledger = config.sqlite.inMemory ? undefined : join(config.dataDir, 'payment-sandbox-ledger.jsonl');
     container.register(PAYMENT_PROVIDER, { useValue: new SandboxPaymentProvider(ledger) });
-    container.registerSingleton(PaymentRepository);
+    container.registerSingleton(PaymentRepository, OrmPaymentRepository);
     container.registerSingleton(PaymentQueries);
     container.registerSingleton(ChargeOrderHandler);
   },

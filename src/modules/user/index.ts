@@ -9,11 +9,14 @@ import { LoginThrottle } from './application/login-throttle.service.js';
 import { RegisterUserHandler } from './application/register-user.handler.js';
 import { RevokeTokenHandler } from './application/revoke-token.handler.js';
 import { UserRegisteredV1 } from './contracts/user-registered.event.js';
-import { LoginFailureRepository } from './infrastructure/login-failure.repository.js';
+import { LoginFailureRepository } from './application/login-failure-repository.port.js';
+import { OrmLoginFailureRepository } from './infrastructure/login-failure.repository.js';
 import { LoginFailureSchema } from './infrastructure/login-failure.schema.js';
-import { RefreshTokenRepository } from './infrastructure/refresh-token.repository.js';
+import { RefreshTokenRepository } from './application/refresh-token-repository.port.js';
+import { OrmRefreshTokenRepository } from './infrastructure/refresh-token.repository.js';
 import { RefreshTokenSchema } from './infrastructure/refresh-token.schema.js';
-import { UserRepository } from './infrastructure/user.repository.js';
+import { UserRepository } from './application/user-repository.port.js';
+import { OrmUserRepository } from './infrastructure/user.repository.js';
 import { userApi, userRoutes } from './infrastructure/user.routes.js';
 import { UserSchema } from './infrastructure/user.schema.js';
 
@@ -26,9 +29,9 @@ export const userModule = defineModule({
   publishes: [UserRegisteredV1],
   subscriptions: [],
   register(container: DependencyContainer) {
-    container.registerSingleton(UserRepository);
-    container.registerSingleton(RefreshTokenRepository);
-    container.registerSingleton(LoginFailureRepository);
+    container.registerSingleton(UserRepository, OrmUserRepository);
+    container.registerSingleton(RefreshTokenRepository, OrmRefreshTokenRepository);
+    container.registerSingleton(LoginFailureRepository, OrmLoginFailureRepository);
     container.registerSingleton(LoginThrottle);
     container.registerSingleton(RevokeTokenHandler);
     container.registerSingleton(RegisterUserHandler);

@@ -1,13 +1,13 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { inject, injectable } from 'tsyringe';
 import { v7 as uuidv7 } from 'uuid';
+import { isUniqueViolation } from '../../../kernel/db/unique-violation.js';
 import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import type { Money } from '../contracts/money.schema.js';
 import { ProductCreatedV1 } from '../contracts/product-created.event.js';
 import { DuplicateSkuError } from '../domain/catalog.errors.js';
 import { normalizeSku, type Product } from '../domain/product.js';
-import { ProductRepository } from '../infrastructure/product.repository.js';
+import { ProductRepository } from './product-repository.port.js';
 import { toSnapshot } from './product.view.js';
 
 export interface CreateProductCommand {
@@ -46,7 +46,7 @@ export class CreateProductHandler {
       });
     } catch (err) {
       // Two creations of one SKU raced past the check; the database kept one.
-      if (err instanceof UniqueConstraintViolationException) throw new DuplicateSkuError(sku);
+      if (isUniqueViolation(err)) throw new DuplicateSkuError(sku);
       throw err;
     }
   }

@@ -4,7 +4,7 @@ import { decodeCursor, nextCursor } from '../../../kernel/http/cursor.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { ProductNotFoundError } from '../domain/catalog.errors.js';
 import type { Product } from '../domain/product.js';
-import { ProductRepository } from '../infrastructure/product.repository.js';
+import { ProductRepository } from './product-repository.port.js';
 
 @injectable()
 export class ProductQueries {

@@ -2,7 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { normalizeSku } from '../domain/product.js';
-import { ProductRepository } from '../infrastructure/product.repository.js';
+import { ProductRepository } from './product-repository.port.js';
 import { CreateProductHandler, type CreateProductCommand } from './create-product.handler.js';
 
 const DEMO_PRODUCTS: CreateProductCommand[] = [

@@ -4,7 +4,7 @@ import { TOKENS } from '../../../kernel/tokens.js';
 import { ProductUpdatedV1 } from '../contracts/product-updated.event.js';
 import { ProductNotFoundError } from '../domain/catalog.errors.js';
 import { applyChanges, type Product, type ProductChanges } from '../domain/product.js';
-import { ProductRepository } from '../infrastructure/product.repository.js';
+import { ProductRepository } from './product-repository.port.js';
 import { toSnapshot } from './product.view.js';
 
 @injectable()

@@ -1,14 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Product } from '../domain/product.js';
 import { ProductSchema } from './product.schema.js';
-
-export interface ProductPage {
-  items: Product[];
-  hasMore: boolean;
-}
+import type { ProductPage, ProductRepository } from '../application/product-repository.port.js';
 
 /** Products in this module's own database. */
-export class ProductRepository {
+export class OrmProductRepository implements ProductRepository {
   findById(em: EntityManager, id: string): Promise<Product | null> {
     return em.findOne(ProductSchema, { id });
   }

@@ -4,7 +4,7 @@ import type { EventData } from '../../../kernel/events/event-contract.js';
 import type { EventEnvelope } from '../../../kernel/events/event-envelope.js';
 import type { EventHandler } from '../../../kernel/events/event-handler.js';
 import type { OrderCancelledV1 } from '../../order/contracts/order-cancelled.event.js';
-import { StockRepository } from '../infrastructure/stock.repository.js';
+import { StockRepository } from './stock-repository.port.js';
 
 type OrderCancelled = EventData<typeof OrderCancelledV1>;
 

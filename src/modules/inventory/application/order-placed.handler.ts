@@ -7,7 +7,7 @@ import type { OrderPlacedV1 } from '../../order/contracts/order-placed.event.js'
 import { StockRejectedV1 } from '../contracts/stock-rejected.event.js';
 import { StockReservedV1 } from '../contracts/stock-reserved.event.js';
 import { planReservation, type ReservationLine } from '../domain/stock.js';
-import { StockRepository } from '../infrastructure/stock.repository.js';
+import { StockRepository } from './stock-repository.port.js';
 
 type OrderPlaced = EventData<typeof OrderPlacedV1>;
 

@@ -6,7 +6,7 @@ import type { EventData } from '../../../kernel/events/event-contract.js';
 import type { AppConfig } from '../../../kernel/config/config.schema.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import type { ProductCreatedV1 } from '../../catalog/contracts/product-created.event.js';
-import { StockRepository } from '../infrastructure/stock.repository.js';
+import { StockRepository } from './stock-repository.port.js';
 import { DEMO_STOCK } from './demo-stock.js';
 
 /** Every new product gets a stock record, empty (demo products in development excepted). */

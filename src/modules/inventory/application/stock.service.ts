@@ -3,7 +3,7 @@ import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { StockItemNotFoundError } from '../domain/inventory.errors.js';
 import type { StockItem } from '../domain/stock.js';
-import { StockRepository } from '../infrastructure/stock.repository.js';
+import { StockRepository } from './stock-repository.port.js';
 
 /** The admin's view of stock and the one manual move: restocking. */
 @injectable()

@@ -2,12 +2,13 @@ import { raw, type EntityManager } from '@mikro-orm/core';
 import type { Reservation, ReservationLine, StockItem } from '../domain/stock.js';
 import { ReservationSchema } from './reservation.schema.js';
 import { StockItemSchema } from './stock-item.schema.js';
+import type { StockRepository } from '../application/stock-repository.port.js';
 
 /**
  * Stock moves are single conditional UPDATEs, never read-then-write, so that any number of
  * inventory replicas on one database cannot oversell.
  */
-export class StockRepository {
+export class OrmStockRepository implements StockRepository {
   findBySku(em: EntityManager, sku: string): Promise<StockItem | null> {
     return em.findOne(StockItemSchema, { sku }, { refresh: true });
   }

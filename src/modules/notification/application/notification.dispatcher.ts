@@ -5,7 +5,7 @@ import type { Logger } from '../../../kernel/observability/logger.factory.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { NOTIFICATION_CHANNEL, type NotificationChannel } from '../domain/notification-channel.port.js';
 import { nextAttemptDelayMs, type Notification } from '../domain/notification.js';
-import { NotificationRepository } from '../infrastructure/notification.repository.js';
+import { NotificationRepository } from './notification-repository.port.js';
 
 /** How long a sender holds a claimed notification before another may take it over. */
 const CLAIM_MS = 60_000;

@@ -7,7 +7,7 @@ import type { OrderCancelledV1 } from '../../order/contracts/order-cancelled.eve
 import type { OrderConfirmedV1 } from '../../order/contracts/order-confirmed.event.js';
 import type { UserRegisteredV1 } from '../../user/contracts/user-registered.event.js';
 import { orderCancelled, orderConfirmed, welcome } from '../domain/notification.templates.js';
-import { NotificationRepository } from '../infrastructure/notification.repository.js';
+import { NotificationRepository } from './notification-repository.port.js';
 
 /** Handlers only record what to send; the dispatcher sends it. */
 @injectable()

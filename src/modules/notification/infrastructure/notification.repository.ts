@@ -3,8 +3,9 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Notification, Recipient } from '../domain/notification.js';
 import type { Rendered } from '../domain/notification.templates.js';
 import { NotificationSchema, RecipientSchema } from './notification.schema.js';
+import type { NotificationRepository } from '../application/notification-repository.port.js';
 
-export class NotificationRepository {
+export class OrmNotificationRepository implements NotificationRepository {
   async saveRecipient(em: EntityManager, recipient: Recipient): Promise<void> {
     await em.upsert(RecipientSchema, recipient);
   }

@@ -4,7 +4,7 @@ import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
 import { decodeCursor, nextCursor, PageQuery } from '../../../kernel/http/cursor.js';
 import { TOKENS } from '../../../kernel/tokens.js';
-import { NotificationRepository } from './notification.repository.js';
+import { NotificationRepository } from '../application/notification-repository.port.js';
 
 const NotificationView = z.object({
   id: z.uuid(),

@@ -5,7 +5,7 @@ import { decodeCursor, nextCursor } from '../../../kernel/http/cursor.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { OrderNotFoundError } from '../domain/order.errors.js';
 import type { Order } from '../domain/order.js';
-import { OrderRepository } from '../infrastructure/order.repository.js';
+import { OrderRepository } from './order-repository.port.js';
 
 @injectable()
 export class OrderQueries {

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { inject, injectable } from 'tsyringe';
 import { v7 as uuidv7 } from 'uuid';
+import { isUniqueViolation } from '../../../kernel/db/unique-violation.js';
 import type { Transaction, UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { OrderPlacedV1 } from '../contracts/order-placed.event.js';
 import { IdempotencyKeyReusedError } from '../domain/order.errors.js';
 import { priceLines, type Order, type RequestedLine } from '../domain/order.js';
-import { OrderRepository } from '../infrastructure/order.repository.js';
+import { OrderRepository } from './order-repository.port.js';
 
 export interface PlaceOrderCommand {
   userId: string;
@@ -37,7 +37,7 @@ export class PlaceOrderHandler {
       return await this.uow.run((tx) => this.place(tx, command, hash));
     } catch (err) {
       // The same key raced itself: the first one won, answer with its order.
-      if (err instanceof UniqueConstraintViolationException && command.idempotencyKey) {
+      if (isUniqueViolation(err) && command.idempotencyKey) {
         const first = await this.orders.findByIdempotencyKey(this.uow.reader(), command.userId, command.idempotencyKey);
         if (first) return this.replayed(first, hash);
       }

@@ -4,7 +4,7 @@ import type { EventEnvelope } from '../../../kernel/events/event-envelope.js';
 import type { EventHandler } from '../../../kernel/events/event-handler.js';
 import type { ProductSnapshotSchema } from '../../catalog/contracts/product-created.event.js';
 import type { z } from 'zod';
-import { OrderRepository } from '../infrastructure/order.repository.js';
+import { OrderRepository } from './order-repository.port.js';
 
 type ProductSnapshot = z.infer<typeof ProductSnapshotSchema>;
 

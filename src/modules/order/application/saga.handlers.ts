@@ -6,7 +6,7 @@ import type { EventHandler } from '../../../kernel/events/event-handler.js';
 import type { StockRejectedV1 } from '../../inventory/contracts/stock-rejected.event.js';
 import type { PaymentCapturedV1 } from '../../payment/contracts/payment-captured.event.js';
 import type { PaymentDeclinedV1 } from '../../payment/contracts/payment-declined.event.js';
-import { OrderRepository } from '../infrastructure/order.repository.js';
+import { OrderRepository } from './order-repository.port.js';
 import { cancelOrder, confirmOrder } from './settle-order.js';
 
 @injectable()

@@ -2,7 +2,7 @@ import type { Transaction } from '../../../kernel/events/unit-of-work.js';
 import { OrderCancelledV1, type CancelReason } from '../contracts/order-cancelled.event.js';
 import { OrderConfirmedV1 } from '../contracts/order-confirmed.event.js';
 import { cancel, confirm } from '../domain/order.js';
-import type { OrderRepository } from '../infrastructure/order.repository.js';
+import type { OrderRepository } from './order-repository.port.js';
 
 /**
  * The two ways a pending order ends, each announced with its event. An order that is already

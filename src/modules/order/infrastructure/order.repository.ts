@@ -2,8 +2,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { KnownProduct, Order } from '../domain/order.js';
 import { KnownProductSchema } from './known-product.schema.js';
 import { OrderSchema } from './order.schema.js';
+import type { OrderRepository } from '../application/order-repository.port.js';
 
-export class OrderRepository {
+export class OrmOrderRepository implements OrderRepository {
   findById(em: EntityManager, id: string): Promise<Order | null> {
     return em.findOne(OrderSchema, { id });
   }

@@ -12,7 +12,7 @@ import { PaymentCapturedV1 } from '../contracts/payment-captured.event.js';
 import { PaymentDeclinedV1 } from '../contracts/payment-declined.event.js';
 import type { Payment } from '../domain/payment.js';
 import { PAYMENT_PROVIDER, ProviderUnavailableError, type ChargeResult, type PaymentProvider } from '../domain/payment-provider.port.js';
-import { PaymentRepository } from '../infrastructure/payment.repository.js';
+import { PaymentRepository } from './payment-repository.port.js';
 
 type StockReserved = EventData<typeof StockReservedV1>;
 

@@ -3,7 +3,7 @@ import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { UserNotFoundError } from '../domain/user.errors.js';
 import type { User } from '../domain/user.js';
-import { UserRepository } from '../infrastructure/user.repository.js';
+import { UserRepository } from './user-repository.port.js';
 
 @injectable()
 export class CurrentUserQuery {

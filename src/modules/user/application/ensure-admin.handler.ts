@@ -4,8 +4,8 @@ import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import type { Logger } from '../../../kernel/observability/logger.factory.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { normalizeEmail } from '../domain/user.js';
-import { RefreshTokenRepository } from '../infrastructure/refresh-token.repository.js';
-import { UserRepository } from '../infrastructure/user.repository.js';
+import { RefreshTokenRepository } from './refresh-token-repository.port.js';
+import { UserRepository } from './user-repository.port.js';
 import { RegisterUserHandler } from './register-user.handler.js';
 
 /**

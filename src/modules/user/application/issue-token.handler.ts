@@ -8,8 +8,8 @@ import { TOKENS } from '../../../kernel/tokens.js';
 import { generateRefreshToken, hashRefreshToken, refreshTokenState } from '../domain/refresh-token.js';
 import { InvalidCredentialsError, InvalidGrantError } from '../domain/user.errors.js';
 import { normalizeEmail, type User } from '../domain/user.js';
-import { RefreshTokenRepository } from '../infrastructure/refresh-token.repository.js';
-import { UserRepository } from '../infrastructure/user.repository.js';
+import { RefreshTokenRepository } from './refresh-token-repository.port.js';
+import { UserRepository } from './user-repository.port.js';
 import { LoginThrottle } from './login-throttle.service.js';
 
 export interface IssuedToken {

@@ -4,7 +4,7 @@ import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { accountKey, ipKey, lockedUntil, type LoginThrottlePolicy } from '../domain/login-throttle.js';
 import { LoginThrottledError } from '../domain/user.errors.js';
-import { LoginFailureRepository } from '../infrastructure/login-failure.repository.js';
+import { LoginFailureRepository } from './login-failure-repository.port.js';
 
 /** Who is signing in: the normalized email (known or not) and the client address, if any. */
 export interface LoginAttempt {

@@ -1,13 +1,13 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { inject, injectable } from 'tsyringe';
 import { v7 as uuidv7 } from 'uuid';
+import { isUniqueViolation } from '../../../kernel/db/unique-violation.js';
 import type { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
 import type { Transaction, UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { UserRegisteredV1 } from '../contracts/user-registered.event.js';
 import { EmailTakenError } from '../domain/user.errors.js';
 import { normalizeEmail, type Role, type User } from '../domain/user.js';
-import { UserRepository } from '../infrastructure/user.repository.js';
+import { UserRepository } from './user-repository.port.js';
 
 export interface RegisterUserCommand {
   email: string;
@@ -34,7 +34,7 @@ export class RegisterUserHandler {
         return this.create(tx, { email, name: command.name, passwordHash, role: 'customer' });
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw new EmailTakenError();
+      if (isUniqueViolation(err)) throw new EmailTakenError();
       throw err;
     }
   }

@@ -2,7 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { hashRefreshToken } from '../domain/refresh-token.js';
-import { RefreshTokenRepository } from '../infrastructure/refresh-token.repository.js';
+import { RefreshTokenRepository } from './refresh-token-repository.port.js';
 
 /** RFC 7009 revocation: revokes the refresh token's whole family; unknown tokens are ignored. */
 @injectable()

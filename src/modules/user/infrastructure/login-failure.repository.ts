@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { v7 as uuidv7 } from 'uuid';
 import { LoginFailureSchema } from './login-failure.schema.js';
+import type { LoginFailureRepository } from '../application/login-failure-repository.port.js';
 
 /** Failed sign-ins per key, in this module's database (shared by its replicas, kept across restarts). */
-export class LoginFailureRepository {
+export class OrmLoginFailureRepository implements LoginFailureRepository {
   /** Times of the key's failures after `since`, oldest first, leaving out the given rows. */
   async failuresSince(em: EntityManager, scopeKey: string, since: Date, excluding: readonly string[] = []): Promise<Date[]> {
     const rows = await em.find(

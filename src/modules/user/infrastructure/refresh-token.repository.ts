@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { RefreshToken } from '../domain/refresh-token.js';
 import { RefreshTokenSchema } from './refresh-token.schema.js';
+import type { RefreshTokenRepository } from '../application/refresh-token-repository.port.js';
 
 /** Refresh tokens (by hash) in this module's own database. */
-export class RefreshTokenRepository {
+export class OrmRefreshTokenRepository implements RefreshTokenRepository {
   findByHash(em: EntityManager, tokenHash: string): Promise<RefreshToken | null> {
     return em.findOne(RefreshTokenSchema, { tokenHash });
   }

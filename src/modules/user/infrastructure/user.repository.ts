@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { User } from '../domain/user.js';
 import { UserSchema } from './user.schema.js';
+import type { UserRepository } from '../application/user-repository.port.js';
 
 /** Accounts in this module's own database. */
-export class UserRepository {
+export class OrmUserRepository implements UserRepository {
   findById(em: EntityManager, id: string): Promise<User | null> {
     return em.findOne(UserSchema, { id });
   }

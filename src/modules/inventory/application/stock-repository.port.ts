@@ -1,0 +1,23 @@
+import type { InjectionToken } from 'tsyringe';
+import type { Transaction } from '../../../kernel/events/unit-of-work.js';
+import type { Reservation, ReservationLine, StockItem } from '../domain/stock.js';
+
+/**
+ * Stock moves are single conditional UPDATEs, never read-then-write, so that any number of
+ * inventory replicas on one database cannot oversell.
+ */
+export interface StockRepository {
+  findBySku(em: Transaction['em'], sku: string): Promise<StockItem | null>;
+  addItemIfMissing(em: Transaction['em'], sku: string, productId: string, available: number): Promise<void>;
+  /** Adds units; false when the SKU is unknown. */
+  restock(em: Transaction['em'], sku: string, quantity: number): Promise<boolean>;
+  /** Moves units from available to reserved if there are enough; false otherwise. */
+  reserve(em: Transaction['em'], line: ReservationLine): Promise<boolean>;
+  unreserve(em: Transaction['em'], line: ReservationLine): Promise<void>;
+  sell(em: Transaction['em'], line: ReservationLine): Promise<void>;
+  findReservation(em: Transaction['em'], orderId: string): Promise<Reservation | null>;
+  addReservation(em: Transaction['em'], reservation: Reservation): void;
+}
+
+/** Injection token of the port; infrastructure registers the implementation. */
+export const StockRepository: InjectionToken<StockRepository> = Symbol('StockRepository');

@@ -1,0 +1,21 @@
+import type { InjectionToken } from 'tsyringe';
+import type { Transaction } from '../../../kernel/events/unit-of-work.js';
+import type { Notification, Recipient } from '../domain/notification.js';
+import type { Rendered } from '../domain/notification.templates.js';
+
+export interface NotificationRepository {
+  saveRecipient(em: Transaction['em'], recipient: Recipient): Promise<void>;
+  findRecipient(em: Transaction['em'], userId: string): Promise<Recipient | null>;
+  /** Records a notification to deliver; the event id keeps it to one per event. */
+  record(em: Transaction['em'], userId: string, eventId: string, rendered: Rendered): Promise<void>;
+  /** Pending ones whose time has come, and sending ones whose claim expired (their sender died). */
+  due(em: Transaction['em'], now: Date, limit: number): Promise<Notification[]>;
+  /** Takes one for sending until `until`; false if another sender got it first. */
+  claim(em: Transaction['em'], n: Notification, until: Date): Promise<boolean>;
+  markSent(em: Transaction['em'], id: string, attempts: number): Promise<void>;
+  markFailed(em: Transaction['em'], id: string, attempts: number, error: string, retryAt: Date | null): Promise<void>;
+  pageForUser(em: Transaction['em'], userId: string, limit: number, before?: string): Promise<{ items: Notification[]; hasMore: boolean }>;
+}
+
+/** Injection token of the port; infrastructure registers the implementation. */
+export const NotificationRepository: InjectionToken<NotificationRepository> = Symbol('NotificationRepository');
