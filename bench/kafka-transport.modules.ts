@@ -3,7 +3,6 @@
  * unit of work (outbox), `receiver` consumes it (inbox in the handler's transaction) and does
  * nothing else, so what is measured is the transport path itself.
  */
-import { Migration } from '@mikro-orm/migrations';
 import { inject, injectable, type DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
 import type { Transaction, UnitOfWork } from '../src/kernel/events/unit-of-work.js';
@@ -15,23 +14,6 @@ import { TOKENS } from '../src/kernel/tokens.js';
 
 export const TickV1 = defineEvent('emitter.tick.v1', z.object({ n: z.number().int(), pad: z.string() }));
 export type Tick = z.infer<typeof TickV1.schema>;
-
-/** The kernel's event tables in a module's own schema (what a module's first migration creates). */
-function eventTablesMigration(schema: string) {
-  return class EventTables extends Migration {
-    override async up(): Promise<void> {
-      const s = `"${schema}"`;
-      this.addSql(`create schema if not exists ${s};`);
-      this.addSql(`create table ${s}."event_outbox" ("seq" serial primary key, "id" uuid not null, "type" varchar(200) not null, "subject" varchar(200) not null, "time" varchar(40) not null, "data" jsonb not null, "traceparent" varchar(100) null, "published_at" timestamptz null);`);
-      this.addSql(`alter table ${s}."event_outbox" add constraint "event_outbox_id_unique" unique ("id");`);
-      this.addSql(`create index "event_outbox_published_at_index" on ${s}."event_outbox" ("published_at");`);
-      this.addSql(`create table ${s}."event_inbox" ("event_id" uuid not null, "type" varchar(200) not null, "processed_at" timestamptz not null, constraint "event_inbox_pkey" primary key ("event_id"));`);
-      this.addSql(`create table ${s}."event_dead_letter" ("id" uuid not null, "event_id" uuid not null, "type" varchar(200) not null, "subject" varchar(200) not null, "envelope" jsonb not null, "reason" text not null, "attempts" int not null, "status" varchar(20) not null, "failed_at" timestamptz not null, "replayed_at" timestamptz null, constraint "event_dead_letter_pkey" primary key ("id"));`);
-      this.addSql(`alter table ${s}."event_dead_letter" add constraint "event_dead_letter_event_id_unique" unique ("event_id");`);
-      this.addSql(`create index "event_dead_letter_status_index" on ${s}."event_dead_letter" ("status");`);
-    }
-  };
-}
 
 @injectable()
 export class Emitter {
@@ -80,7 +62,6 @@ class TickHandler implements EventHandler<Tick> {
 export const emitterModule = defineModule({
   name: 'emitter',
   entities: [],
-  migrations: async () => [{ name: 'EmitterEventTables', class: eventTablesMigration('emitter') }],
   api: [],
   routePrefixes: [],
   publishes: [TickV1],
@@ -94,7 +75,6 @@ export const emitterModule = defineModule({
 export const receiverModule = defineModule({
   name: 'receiver',
   entities: [],
-  migrations: async () => [{ name: 'ReceiverEventTables', class: eventTablesMigration('receiver') }],
   api: [],
   routePrefixes: [],
   publishes: [],

@@ -1,4 +1,5 @@
-import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
+import type { EntitySchema } from '@mikro-orm/core';
+import type { SchemaMigration } from './db/schema-migration.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { EventContract } from './events/event-contract.js';
 import type { Subscription } from './events/event-handler.js';
@@ -15,12 +16,12 @@ export interface ModuleDefinition {
   readonly issuesTokens?: boolean;
   readonly entities: readonly EntitySchema<any, any>[];
   /**
-   * The module's schema migrations, oldest first (its own tables and the kernel's event tables, in
-   * the schema named after the module). Applied at start on PostgreSQL; SQLite derives its schema
-   * from the entities. Add one with `npx tsx scripts/create-migration.ts <module> <name>`.
-   * Loaded on demand: the migration tooling costs ~0.3 s of start-up that SQLite never needs.
+   * The module's schema migrations, oldest first: its own tables only (the kernel applies its event
+   * tables' migration first). Applied at start on SQLite and PostgreSQL alike (in the schema named
+   * after the module there). Add one with `npx tsx scripts/create-migration.ts <module> <name>`.
+   * Required as soon as the module has entities. Loaded on demand, with the module's SQL.
    */
-  readonly migrations?: () => Promise<readonly MigrationObject[]>;
+  readonly migrations?: () => Promise<readonly SchemaMigration[]>;
   /**
    * Path prefixes of every route the module serves: what a gateway that does not host the module
    * forwards to the processes that do. Checked against `routes` at start.

@@ -64,7 +64,7 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const { config, bus } = ctx;
   const logger = ctx.logger.child({ module: name });
   const target = databaseTargetFor(name, { ...config.sqlite, dataDir: config.dataDir, ...config.database });
-  const migrations = target.kind === 'postgres' ? await definition.migrations?.() : undefined;
+  const migrations = await definition.migrations?.();
   const orm = await createModuleDatabase(name, definition.entities, target, logger, { ...(migrations ? { migrations } : {}), pool: config.database.pool });
   const tables = eventTablesFor(orm);
   const uow = new UnitOfWork(orm, name, tables, () => bus.committed(name));

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { MikroORM, type EntitySchema, type MigrationObject, type Options } from '@mikro-orm/core';
+import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { Logger } from 'pino';
+import { applyMigrations, hasMigrationsTable, quoteIdent, recordMigrations } from './migration.runner.js';
+import type { SchemaMigration } from './schema-migration.js';
 
 /** Where one module keeps its data. */
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string; pool?: PoolSize };
@@ -31,9 +33,6 @@ export function isPostgres(orm: MikroORM): boolean {
   return orm.config.get('driver')?.name === 'PostgreSqlDriver';
 }
 
-/** Name of the table, inside the module's own schema, that lists the migrations applied there. */
-export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
-
 /** First key of the advisory lock taken while a schema is migrated (the second is the schema name's hash). */
 const MIGRATION_LOCK_CLASS = 0x4d657263; // "Merc"
 
@@ -48,10 +47,10 @@ export interface ModuleOrmOptions {
   /** PostgreSQL only; knex's defaults (2–10, 30 s idle) when absent. */
   pool?: PoolSettings;
   /**
-   * The module's migrations, oldest first (PostgreSQL only; SQLite keeps `updateSchema`).
+   * The schema's migrations, oldest first, applied at start on SQLite and PostgreSQL alike.
    * Passed explicitly rather than found by glob, so that tsx, vitest and compiled code behave alike.
    */
-  migrations?: readonly MigrationObject[];
+  migrations?: readonly SchemaMigration[];
 }
 
 function commonOptions(module: string, entities: readonly EntitySchema<any, any>[], logger: Logger | undefined): Options {
@@ -74,10 +73,9 @@ export async function postgresOrmOptions(
   entities: readonly EntitySchema<any, any>[],
   target: Extract<DatabaseTarget, { kind: 'postgres' }>,
   logger: Logger | undefined,
-  migrations: readonly MigrationObject[],
   pool?: PoolSettings,
 ): Promise<Options> {
-  const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([import('@mikro-orm/postgresql'), import('@mikro-orm/migrations')]);
+  const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
   return {
     ...commonOptions(module, entities, logger),
     driver: PostgreSqlDriver,
@@ -87,16 +85,6 @@ export async function postgresOrmOptions(
     // A missing database is created (race-safely) by ensurePostgresDatabase, not by MikroORM.
     ensureDatabase: false,
     ...(pool ? { pool: { min: pool.min, max: pool.max, idleTimeoutMillis: pool.idleTimeoutMs } } : {}),
-    extensions: [Migrator],
-    migrations: {
-      tableName: `${target.schema}.${MIGRATIONS_TABLE}`,
-      migrationsList: [...migrations],
-      transactional: true,
-      allOrNothing: true,
-      // Never write snapshot files at run time: the migrations are the source of truth.
-      snapshot: false,
-      silent: true,
-    },
   };
 }
 
@@ -145,20 +133,32 @@ export async function ensurePostgresDatabase(url: string): Promise<void> {
  * under an advisory lock keyed by the schema name so that concurrent starts apply each migration once.
  * Returns the names of the migrations applied.
  */
-export async function migrateModuleSchema(orm: MikroORM, schema: string): Promise<string[]> {
+export async function migrateModuleSchema(orm: MikroORM, schema: string, migrations: readonly SchemaMigration[]): Promise<string[]> {
   const connection = orm.em.getConnection();
   // The lock is held by this (otherwise idle) transaction; the work runs on other pooled
   // connections and commits on its own. The lock goes with the transaction, even on a crash.
   return connection.transactional(async (lock) => {
     await connection.execute('select pg_advisory_xact_lock(?, hashtext(?))', [MIGRATION_LOCK_CLASS, `migrations:${schema}`], 'all', lock);
     await connection.execute(`create schema if not exists ${quoteIdent(schema)}`);
-    const applied = await orm.migrator.up();
-    return applied.map((m) => m.name);
+    return applyMigrations(orm, 'postgresql', migrations, schema);
   });
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+/**
+ * Brings a module's SQLite file up to date. A data dir from before SQLite ran migrations has its
+ * tables (built from the entities by `updateSchema`) and no migrations table: it is updated the old
+ * way once more, then every migration is recorded as applied, and from then on migrations run.
+ */
+async function migrateSqlite(orm: MikroORM, migrations: readonly SchemaMigration[]): Promise<{ applied: string[]; baselined: boolean }> {
+  if (!(await hasMigrationsTable(orm, 'sqlite'))) {
+    const tables = await orm.em.getConnection().execute("select 1 from sqlite_master where type = 'table' and substr(name, 1, 7) <> 'sqlite_'");
+    if (tables.length > 0) {
+      await orm.schema.updateSchema();
+      await recordMigrations(orm, 'sqlite', migrations.map((m) => m.name));
+      return { applied: [], baselined: true };
+    }
+  }
+  return { applied: await applyMigrations(orm, 'sqlite', migrations), baselined: false };
 }
 
 /** Distinct SQL texts kept prepared per connection; the ORM generates a few dozen per module. */
@@ -199,19 +199,16 @@ export async function createModuleOrm(
   logger: Logger,
   options: ModuleOrmOptions = {},
 ): Promise<MikroORM> {
+  const migrations = options.migrations ?? [];
   if (target.kind === 'postgres') {
-    const migrations = options.migrations ?? [];
-    if (migrations.length === 0) {
-      throw new Error(`module "${module}" has no migrations: on PostgreSQL its schema is only built by migrations (add one with scripts/create-migration.ts)`);
-    }
-    const orm = await MikroORM.init(await postgresOrmOptions(module, entities, target, logger, migrations, options.pool));
+    const orm = await MikroORM.init(await postgresOrmOptions(module, entities, target, logger, options.pool));
     try {
       // Only a missing database sends us to the server's maintenance database to create it.
       await orm.em.getConnection().execute('select 1').catch(async (err: unknown) => {
         if ((err as { code?: string }).code !== '3D000') throw err;
         await ensurePostgresDatabase(target.url);
       });
-      const applied = await migrateModuleSchema(orm, target.schema);
+      const applied = await migrateModuleSchema(orm, target.schema, migrations);
       if (applied.length > 0) logger.info({ module, schema: target.schema, migrations: applied }, 'database migrations applied');
     } catch (err) {
       await orm.close(true);
@@ -226,6 +223,13 @@ export async function createModuleOrm(
     dbName: target.file,
     pool: { min: 1, max: 1, afterCreate: tuneSqliteConnection },
   });
-  await orm.schema.updateSchema();
+  try {
+    const { applied, baselined } = await migrateSqlite(orm, migrations);
+    if (baselined) logger.info({ module, file: target.file }, 'database from before migrations: schema updated and its migrations recorded as applied');
+    if (applied.length > 0) logger.info({ module, migrations: applied }, 'database migrations applied');
+  } catch (err) {
+    await orm.close(true);
+    throw err;
+  }
   return orm;
 }

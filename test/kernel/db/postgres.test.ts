@@ -3,8 +3,10 @@ import { MikroORM } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { pino, type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseTargetFor, migrateModuleSchema, MIGRATIONS_TABLE } from '../../../src/kernel/db/module-orm.factory.js';
-import { createModuleDatabase } from '../../../src/kernel/events/module-database.factory.js';
+import { MIGRATIONS_TABLE } from '../../../src/kernel/db/migration.runner.js';
+import { createModuleOrm, databaseTargetFor, migrateModuleSchema } from '../../../src/kernel/db/module-orm.factory.js';
+import { eventTablesMigration } from '../../../src/kernel/events/event-tables.migration.js';
+import { createModuleDatabase, EVENT_TABLES } from '../../../src/kernel/events/module-database.factory.js';
 import type { ModuleDefinition } from '../../../src/kernel/module.js';
 import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 import { httpClient } from '../../support/http-client.js';
@@ -71,8 +73,13 @@ function recordingLogger(): { logger: Logger; applied: () => string[] } {
   return { logger, applied: () => lines.filter((l) => l.msg === 'database migrations applied').flatMap((l) => l.migrations ?? []) };
 }
 
-async function migrationNames(definition: ModuleDefinition): Promise<string[]> {
+async function ownMigrationNames(definition: ModuleDefinition): Promise<string[]> {
   return ((await definition.migrations?.()) ?? []).map((m) => m.name);
+}
+
+/** What a fresh schema gets: the kernel's event tables first, then the module's own migrations. */
+async function migrationNames(definition: ModuleDefinition): Promise<string[]> {
+  return [eventTablesMigration.name, ...(await ownMigrationNames(definition))];
 }
 
 async function appliedIn(url: string, schema: string): Promise<string[]> {
@@ -113,7 +120,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
   });
 
   it('every module ships migrations', async () => {
-    for (const definition of ALL_MODULES) expect(await migrationNames(definition), definition.name).not.toHaveLength(0);
+    for (const definition of ALL_MODULES) expect(await ownMigrationNames(definition), definition.name).not.toHaveLength(0);
   });
 
   it.each(ALL_MODULES.map((m) => [m.name, m] as const))(
@@ -142,7 +149,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       const again = await createModuleDatabase(name, definition.entities, target, second.logger, { migrations: (await definition.migrations?.()) ?? [] });
       try {
         expect(second.applied()).toEqual([]);
-        expect(await migrateModuleSchema(again, name)).toEqual([]);
+        expect(await migrateModuleSchema(again, name, [eventTablesMigration, ...((await definition.migrations?.()) ?? [])])).toEqual([]);
       } finally {
         await again.close(true);
       }
@@ -178,6 +185,44 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       await Promise.all(orms.map((o) => o.close(true)));
     }
     expect(await appliedIn(url, definition.name)).toEqual(await migrationNames(definition));
+  });
+
+  it('upgrades a schema the earlier initial migrations built (event tables included): only the kernel migration is recorded, nothing fails', async () => {
+    const url = databaseUrl('upgrade');
+    const definition = ALL_MODULES.find((m) => m.name === 'catalog')!;
+    const own = (await definition.migrations?.()) ?? [];
+    // What catalog's initial migration created before the kernel owned the event tables.
+    const earlierEventTables = [
+      `create table "catalog"."event_dead_letter" ("id" uuid not null, "event_id" uuid not null, "type" varchar(200) not null, "subject" varchar(200) not null, "envelope" jsonb not null, "reason" text not null, "attempts" int not null, "status" varchar(20) not null, "failed_at" timestamptz not null, "replayed_at" timestamptz null, constraint "event_dead_letter_pkey" primary key ("id"));`,
+      `alter table "catalog"."event_dead_letter" add constraint "event_dead_letter_event_id_unique" unique ("event_id");`,
+      `create index "event_dead_letter_status_index" on "catalog"."event_dead_letter" ("status");`,
+      `create table "catalog"."event_inbox" ("event_id" uuid not null, "type" varchar(200) not null, "processed_at" timestamptz not null, constraint "event_inbox_pkey" primary key ("event_id"));`,
+      `create table "catalog"."event_outbox" ("seq" serial primary key, "id" uuid not null, "type" varchar(200) not null, "subject" varchar(200) not null, "time" varchar(40) not null, "data" jsonb not null, "traceparent" varchar(100) null, "published_at" timestamptz null);`,
+      `alter table "catalog"."event_outbox" add constraint "event_outbox_id_unique" unique ("id");`,
+      `create index "event_outbox_published_at_index" on "catalog"."event_outbox" ("published_at");`,
+    ];
+    const earlierInitial = { ...own[0]!, postgresql: (schema: string) => [...own[0]!.postgresql(schema), ...earlierEventTables] };
+    const target = { kind: 'postgres' as const, url, schema: 'catalog' };
+    // Built the way an earlier version did: no kernel migration, the event tables in the module's initial one.
+    const before = await createModuleOrm('catalog', [...definition.entities, ...EVENT_TABLES], target, pino({ level: 'silent' }), { migrations: [earlierInitial] });
+    try {
+      await before.em.getConnection().execute(`insert into "catalog"."event_outbox" ("id", "type", "subject", "time", "data") values (gen_random_uuid(), 'x.v1', 's', '2026-01-01T00:00:00Z', '{}')`);
+    } finally {
+      await before.close(true);
+    }
+    expect(await appliedIn(url, 'catalog')).toEqual(own.map((m) => m.name));
+
+    const upgrade = recordingLogger();
+    const orm = await createModuleDatabase('catalog', definition.entities, target, upgrade.logger, { migrations: own });
+    try {
+      expect(upgrade.applied()).toEqual([eventTablesMigration.name]);
+      expect(await orm.schema.getUpdateSchemaSQL({ wrap: false, schema: 'catalog' })).toBe('');
+      const rows = await orm.em.getConnection().execute('select count(*)::int as n from "catalog"."event_outbox"');
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await orm.close(true);
+    }
+    expect(await appliedIn(url, 'catalog')).toEqual([...own.map((m) => m.name), eventTablesMigration.name]);
   });
 
   it('refuses PostgreSQL for a module without migrations', async () => {

@@ -3,8 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRecordSchema } from '../../../src/kernel/events/outbox.entity.js';
 import { userModule } from '../../../src/modules/user/index.js';
-import { LedgerService } from '../../support/fixtures/ledger.module.js';
-import { ledgerPostgresModule } from '../../support/fixtures/ledger.postgres.js';
+import { LedgerService, ledgerModule } from '../../support/fixtures/ledger.module.js';
 import { ensureKafka } from '../../support/kafka.js';
 import { startTestSystem, type TestSystem } from '../../support/test-system.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -33,7 +32,7 @@ describe.skipIf(!postgres)('two replicas of a publishing module on one PostgreSQ
     for (let i = 0; i < 2; i++) {
       replicas.push(
         await startTestSystem({
-          available: [userModule, ledgerPostgresModule],
+          available: [userModule, ledgerModule],
           env: { DATABASE_URL: db.url, EVENT_BUS: 'kafka', KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix },
         }),
       );
