@@ -8,8 +8,12 @@ const KAFKA_ONLY = 'test/**/*.kafka.test.ts';
 const CONTAINER_SUITE = 'test/containers/**';
 /** Multi-process tests; see the `split` project. */
 const SPLIT_SUITE = 'test/split/**/*.test.ts';
-/** Event tests that are about the in-memory machinery itself (a fake transport), not the bus's semantics. */
-const MEMORY_ONLY = ['test/kernel/events/outbox-relay-refusal.test.ts'];
+/**
+ * Event tests that are about the in-memory machinery itself (a fake transport), or about one piece
+ * alone with no transport at all (kernel unit tests live beside the kernel's other tests), not the
+ * bus's semantics: they run once, in the memory project.
+ */
+const MEMORY_ONLY = ['test/kernel/events/outbox-relay-refusal.test.ts', 'test/kernel/events/partition-offsets.test.ts'];
 /** Contract tests: every answer the tests' HTTP clients receive must be described by api/openapi.json. */
 const CONTRACT_SETUP = 'test/support/contract.setup.ts';
 

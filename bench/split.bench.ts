@@ -10,9 +10,9 @@
  *   npm run bench:split -- --customers 20 --orders 10 --rate 50 --duration-s 30
  *   BENCH_CPU_PROF_DIR=/tmp/prof npm run bench:split    # one .cpuprofile per process, load phases only
  *
- * The processes are started with test/split/support/topology.ts (the split suites' launcher, so the
+ * The processes are started with test/support/split/topology.ts (the split suites' launcher, so the
  * wiring — SERVICE_URLS_*, KAFKA_*, DATABASE_URL — is the same as theirs) and the database, topics
- * and split lock with test/split/support/infrastructure.ts. Tokens work across processes without a
+ * and split lock with test/support/split/infrastructure.ts. Tokens work across processes without a
  * shared DATA_DIR: processes verify user tokens against the user process's JWKS and service tokens
  * against the gateway's (SERVICE_URLS_USER / SERVICE_URLS_GATEWAY).
  *
@@ -26,8 +26,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, POSTGRES_ADMIN_URL, startKafka, TestDatabase } from '../test/split/support/infrastructure.js';
-import { ADMIN, Topology, type ProcessSpec } from '../test/split/support/topology.js';
+import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, POSTGRES_ADMIN_URL, startKafka, TestDatabase } from '../test/support/split/infrastructure.js';
+import { ADMIN, Topology, type ProcessSpec } from '../test/support/split/topology.js';
 import { HttpClient, ProcessMeter, childPids, intOption, kafkaBrokerPid, measureHello, postgresPids, procRss, sleep, summarize, type MeteredGroup } from './bench.kit.js';
 import {
   busyWarning,

@@ -5,7 +5,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
-import { expectProblem } from './assertions.js';
+import { expectProblem } from '../support/assertions.js';
 
 /**
  * `ADMIN_EMAIL` promotes an existing account at start-up and resets its password: whoever held a

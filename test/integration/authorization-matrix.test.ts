@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
 import { httpClient, type HttpClient, type HttpResponse } from '../support/http-client.js';
-import { expectNoServerErrors, expectProblem } from './assertions.js';
-import { Shop } from './saga/saga-helpers.js';
+import { expectNoServerErrors, expectProblem } from '../support/assertions.js';
+import { Shop } from '../support/saga-helpers.js';
 
 /**
  * Who may do what, for every route of the OpenAPI document. Customer A owns an order (with its

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
 import { recordResponse } from '../support/contract-recorder.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
-import { quiesce } from '../modules/support/quiesce.js';
-import { expectNoServerErrors } from './assertions.js';
+import { quiesce } from '../support/modules/quiesce.js';
+import { expectNoServerErrors } from '../support/assertions.js';
 
 /**
  * Property-based fuzzing of every route in the OpenAPI document: malformed bodies, headers, query

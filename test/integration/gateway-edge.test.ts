@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
-import { expectNoServerErrors } from './assertions.js';
+import { expectNoServerErrors } from '../support/assertions.js';
 
 /**
  * The gateway in this process, in front of a fake module process that records what reaches it:

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
 import { recordResponse } from '../support/contract-recorder.js';
 import { httpClient, type HttpClient, type HttpResponse } from '../support/http-client.js';
-import { expectNoServerErrors, expectProblem } from './assertions.js';
+import { expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 /** Small server timeouts so a slow client is cut off within the test. */
 const REQUEST_TIMEOUT_MS = 1_000;

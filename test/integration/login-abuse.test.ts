@@ -4,7 +4,7 @@ import { TOKENS } from '../../src/kernel/tokens.js';
 import { LoginFailureSchema } from '../../src/modules/user/infrastructure/login-failure.schema.js';
 import { httpClient, type HttpClient, type HttpResponse } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
-import { expectNoServerErrors, expectProblem } from './assertions.js';
+import { expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 const PASSWORD = 'correct-horse-1';
 const WRONG = 'wrong-password-9';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
-import { expectFieldErrors, expectNoServerErrors, expectProblem } from './assertions.js';
+import { expectFieldErrors, expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** Well-formed (a UUIDv7 like ours), but no product has it. */

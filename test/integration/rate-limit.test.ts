@@ -3,7 +3,7 @@ import { createServer, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient, type HttpResponse } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
-import { expectNoServerErrors, expectProblem } from './assertions.js';
+import { expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TOKEN = '/api/v1/auth/token';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/kernel/config/config.loader.js';
 import { httpClient } from '../support/http-client.js';
 import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
-import { expectProblem } from './assertions.js';
+import { expectProblem } from '../support/assertions.js';
 
 let counter = 0;
 const product = () => ({ sku: `allow-${++counter}`, name: 'Allow-listed', price: { amount: 100, currency: 'EUR' } });

@@ -6,7 +6,7 @@ import { TOKENS } from '../../src/kernel/tokens.js';
 import { RefreshTokenSchema } from '../../src/modules/user/infrastructure/refresh-token.schema.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
-import { expectFieldErrors, expectNoServerErrors, expectProblem } from './assertions.js';
+import { expectFieldErrors, expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 const PASSWORD = 'correct-horse-1';
 const TOKEN_PATH = '/api/v1/auth/token';

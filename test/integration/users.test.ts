@@ -4,7 +4,7 @@ import type { SigningKeySet } from '../../src/kernel/auth/signing-keys.js';
 import { TOKENS } from '../../src/kernel/tokens.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
-import { expectFieldErrors, expectNoServerErrors, expectProblem } from './assertions.js';
+import { expectFieldErrors, expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const PASSWORD = 'correct-horse-1';

@@ -14,9 +14,9 @@ import { PaymentCapturedV1 } from '../../src/modules/payment/contracts/payment-c
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 import { waitFor } from '../support/wait-for.js';
-import { Probe } from './support/probe.module.js';
-import { quiesce } from './support/quiesce.js';
-import { testTokens } from './support/test-tokens.js';
+import { Probe } from '../support/modules/probe.module.js';
+import { quiesce } from '../support/modules/quiesce.js';
+import { testTokens } from '../support/modules/test-tokens.js';
 
 /** Inventory alone on the in-memory bus; a probe plays catalog, order and payment. */
 describe('inventory module', () => {

@@ -10,10 +10,10 @@ import { UserRegisteredV1 } from '../../src/modules/user/contracts/user-register
 import { httpClient } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 import { waitFor } from '../support/wait-for.js';
-import { Probe } from './support/probe.module.js';
-import { quiesce } from './support/quiesce.js';
-import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
-import { testTokens } from './support/test-tokens.js';
+import { Probe } from '../support/modules/probe.module.js';
+import { quiesce } from '../support/modules/quiesce.js';
+import { startSmtpSink, type SmtpSink } from '../support/modules/smtp-sink.js';
+import { testTokens } from '../support/modules/test-tokens.js';
 
 /** Notification alone on the in-memory bus; a probe plays user and order. */
 describe('notification module', () => {

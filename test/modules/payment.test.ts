@@ -9,9 +9,9 @@ import { paymentModule } from '../../src/modules/payment/index.js';
 import { PaymentSchema } from '../../src/modules/payment/infrastructure/payment.schema.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
-import { Probe } from './support/probe.module.js';
-import { quiesce } from './support/quiesce.js';
-import { testTokens, type TestTokens } from './support/test-tokens.js';
+import { Probe } from '../support/modules/probe.module.js';
+import { quiesce } from '../support/modules/quiesce.js';
+import { testTokens, type TestTokens } from '../support/modules/test-tokens.js';
 
 /** Payment alone on the in-memory bus; a probe plays inventory and records what payment says. */
 describe('payment module', () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
-import { DedicatedKafka, splitInfrastructureAvailable } from './support/infrastructure.js';
-import { customerEmail, duplicates, FIVE_PROCESSES, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type Product, type SplitSystem } from './support/split-system.js';
+import { DedicatedKafka, splitInfrastructureAvailable } from '../support/split/infrastructure.js';
+import { customerEmail, duplicates, FIVE_PROCESSES, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type Product, type SplitSystem } from '../support/split/split-system.js';
 
 /**
  * Random faults under a steady stream of orders through the gateway: any process (the gateway

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
-import { kafkaPortOpen, startKafka, stopKafka, splitInfrastructureAvailable } from './support/infrastructure.js';
-import { customerEmail, duplicates, FIVE_PROCESSES, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type Product, type SplitSystem } from './support/split-system.js';
+import { kafkaPortOpen, startKafka, stopKafka, splitInfrastructureAvailable } from '../support/split/infrastructure.js';
+import { customerEmail, duplicates, FIVE_PROCESSES, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type Product, type SplitSystem } from '../support/split/split-system.js';
 
 /**
  * Faults in the middle of a burst of orders sent through the gateway: a `kill -9` of one

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../support/http-client.js';
 import { waitFor } from '../support/wait-for.js';
-import { splitInfrastructureAvailable } from './support/infrastructure.js';
-import { customerEmail, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type SplitSystem } from './support/split-system.js';
+import { splitInfrastructureAvailable } from '../support/split/infrastructure.js';
+import { customerEmail, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type SplitSystem } from '../support/split/split-system.js';
 
 /**
  * The gateway with a module down answers 503 problem documents within its upstream timeout, never

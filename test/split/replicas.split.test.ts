@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
-import { splitInfrastructureAvailable } from './support/infrastructure.js';
+import { splitInfrastructureAvailable } from '../support/split/infrastructure.js';
 import {
   consumedEvents,
   customerEmail,
@@ -11,7 +11,7 @@ import {
   STOP_TIMEOUT_MS,
   startSplitSystem,
   type SplitSystem,
-} from './support/split-system.js';
+} from '../support/split/split-system.js';
 
 /**
  * Two replicas of order,payment in the same consumer groups share the work: every event is handled

@@ -5,8 +5,8 @@ import { ALL_MODULES } from '../../src/runtimes/module.registry.js';
 import { committed, eventViolations } from '../support/contract.js';
 import { httpClient } from '../support/http-client.js';
 import { waitFor } from '../support/wait-for.js';
-import { splitInfrastructureAvailable } from './support/infrastructure.js';
-import { customerEmail, FIVE_PROCESSES, SETTLE_TIMEOUT_MS, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type SplitSystem } from './support/split-system.js';
+import { splitInfrastructureAvailable } from '../support/split/infrastructure.js';
+import { customerEmail, FIVE_PROCESSES, SETTLE_TIMEOUT_MS, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type SplitSystem } from '../support/split/split-system.js';
 
 /**
  * The order saga on real processes: gateway; user,notification; catalog,inventory; two replicas

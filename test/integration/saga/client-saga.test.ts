@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMercatoClient, settledOrder, type MercatoClient } from '../../../client/index.js';
 import { contractCheckedFetch } from '../../support/contract-recorder.js';
 import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
-import { quiesce } from '../../modules/support/quiesce.js';
+import { quiesce } from '../../support/modules/quiesce.js';
 
 /**
  * The saga driven through the generated client (client/), as an integrating team would: sign up,

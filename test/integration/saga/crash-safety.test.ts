@@ -5,11 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../../src/modules/notification/domain/notification.js';
 import { NotificationSchema } from '../../../src/modules/notification/infrastructure/notification.schema.js';
 import { PAYMENT_PROVIDER, type ChargeResult, type PaymentProvider } from '../../../src/modules/payment/domain/payment-provider.port.js';
-import { startSmtpSink, type SmtpSink } from '../../modules/support/smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../../support/modules/smtp-sink.js';
 import { httpClient, type HttpResponse } from '../../support/http-client.js';
 import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
 import { waitFor } from '../../support/wait-for.js';
-import { customerEmail, Shop, type OrderBody } from './saga-helpers.js';
+import { customerEmail, Shop, type OrderBody } from '../../support/saga-helpers.js';
 
 const RESTOCKED = 30;
 const ORDERS = 40;

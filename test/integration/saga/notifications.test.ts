@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmtpSink, type SmtpSink } from '../../modules/support/smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../../support/modules/smtp-sink.js';
 import { httpClient, type HttpClient } from '../../support/http-client.js';
 import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
 import { waitFor } from '../../support/wait-for.js';
-import { customerEmail, Shop } from './saga-helpers.js';
+import { customerEmail, Shop } from '../../support/saga-helpers.js';
 
 interface NotificationBody {
   id: string;

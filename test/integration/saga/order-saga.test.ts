@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient } from '../../support/http-client.js';
 import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
-import { expectNoServerErrors } from '../assertions.js';
-import { customerEmail, Shop } from './saga-helpers.js';
+import { expectNoServerErrors } from '../../support/assertions.js';
+import { customerEmail, Shop } from '../../support/saga-helpers.js';
 
 /** The whole saga in one process, through HTTP: order → stock → payment → settled order → stock. */
 describe('order saga (all modules, in process)', () => {

@@ -2,8 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient } from '../../support/http-client.js';
 import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
-import { expectFieldErrors, expectNoServerErrors, expectProblem } from '../assertions.js';
-import { customerEmail, Shop, type CreatedProduct, type OrderBody } from './saga-helpers.js';
+import { expectFieldErrors, expectNoServerErrors, expectProblem } from '../../support/assertions.js';
+import { customerEmail, Shop, type CreatedProduct, type OrderBody } from '../../support/saga-helpers.js';
 
 /** The orders and payments API around the saga: idempotency, validation, who sees what. */
 describe('orders API (all modules, in process)', () => {

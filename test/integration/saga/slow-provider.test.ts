@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAYMENT_PROVIDER, type PaymentProvider } from '../../../src/modules/payment/domain/payment-provider.port.js';
 import { httpClient, type HttpClient } from '../../support/http-client.js';
 import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
-import { customerEmail, Shop } from './saga-helpers.js';
+import { customerEmail, Shop } from '../../support/saga-helpers.js';
 
 const PROVIDER_DELAY_MS = 2_000;
 const OTHER_ORDERS = 5;

@@ -7,7 +7,7 @@ import { LedgerService, ledgerModule } from '../../support/fixtures/ledger.modul
 import { ensureKafka } from '../../support/kafka.js';
 import { startTestSystem, type TestSystem } from '../../support/test-system.js';
 import { waitFor } from '../../support/wait-for.js';
-import { postgresAvailable, TestDatabase } from '../../split/support/infrastructure.js';
+import { postgresAvailable, TestDatabase } from '../../support/split/infrastructure.js';
 
 /**
  * Replicas of a publishing module share its outbox (one PostgreSQL schema) and each runs a relay.

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { HttpClient, HttpResponse } from '../support/http-client.js';
+import type { HttpClient, HttpResponse } from './http-client.js';
 
 /**
  * Every response the system has sent, read from its own request metrics (one histogram series per

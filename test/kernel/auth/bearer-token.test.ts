@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { bearerToken } from '../../../../src/kernel/auth/bearer-token.js';
+import { bearerToken } from '../../../src/kernel/auth/bearer-token.js';
 
 describe('bearerToken', () => {
   it.each([

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AccessTokenSigner } from '../../../../src/kernel/auth/access-token.signer.js';
-import { AccessTokenVerifier } from '../../../../src/kernel/auth/access-token.verifier.js';
-import { generateSigningKeySet } from '../../../../src/kernel/auth/signing-keys.js';
-import { UnauthorizedError } from '../../../../src/kernel/errors/http.errors.js';
+import { AccessTokenSigner } from '../../../src/kernel/auth/access-token.signer.js';
+import { AccessTokenVerifier } from '../../../src/kernel/auth/access-token.verifier.js';
+import { generateSigningKeySet } from '../../../src/kernel/auth/signing-keys.js';
+import { UnauthorizedError } from '../../../src/kernel/errors/http.errors.js';
 
 const opts = { issuer: 'https://auth.mercato.test', audience: 'mercato-api' };
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KAFKA_BROKERS, REPO } from './infrastructure.js';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '../free-port.js';
 
 /**
  * Real Mercato processes (`node --import tsx src/runtimes/main.ts`) wired the way an operator would

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../../src/kernel/observability/logger.factory.js';
-import { RequestContext } from '../../../../src/kernel/observability/request-context.js';
+import { createLogger } from '../../../src/kernel/observability/logger.factory.js';
+import { RequestContext } from '../../../src/kernel/observability/request-context.js';
 
 const JWT = 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEiLCJyb2xlIjoiY3VzdG9tZXIifQ.c2lnbmF0dXJlLXZhbHVlLTEyMw';
 const SECRETS = {

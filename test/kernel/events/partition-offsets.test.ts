@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PartitionOffsets } from '../../../../src/kernel/events/kafka-group.consumer.js';
+import { PartitionOffsets } from '../../../src/kernel/events/kafka-group.consumer.js';
 
 describe('the offsets of a partition', () => {
   it('may be committed only up to the first event not dealt with', () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../../src/kernel/config/config.loader.js';
+import { ConfigError, loadConfig } from '../../../src/kernel/config/config.loader.js';
 
 /** The repository's own config/*.json. */
 const CONFIG_DIR = resolve('config');

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { upstreamUrl } from '../../../../src/kernel/gateway/proxy.middleware.js';
-import { NoUpstreamError, UnsendableRequestError, UpstreamPool } from '../../../../src/kernel/gateway/upstream.pool.js';
-import { HttpError } from '../../../../src/kernel/errors/http.errors.js';
+import { upstreamUrl } from '../../../src/kernel/gateway/proxy.middleware.js';
+import { NoUpstreamError, UnsendableRequestError, UpstreamPool } from '../../../src/kernel/gateway/upstream.pool.js';
+import { HttpError } from '../../../src/kernel/errors/http.errors.js';
 
 const OPTIONS = { healthIntervalMs: 60_000, healthTimeoutMs: 1_000, breakerThreshold: 3, breakerHalfOpenMs: 60_000 };
 const withCode = (code: string) => Object.assign(new Error(code), { code });

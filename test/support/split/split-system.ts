@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { httpClient, type HttpClient, type HttpResponse } from '../../support/http-client.js';
-import { waitFor } from '../../support/wait-for.js';
+import { httpClient, type HttpClient, type HttpResponse } from '../http-client.js';
+import { waitFor } from '../wait-for.js';
 import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, startKafka, TestDatabase } from './infrastructure.js';
 import { ADMIN, Topology, type ProcessSpec } from './topology.js';
-import type { OrderBody } from '../../support/api-types.js';
+import type { OrderBody } from '../api-types.js';
 export type { OrderBody };
 
 /** The deployment of the issue: a gateway and four module processes, order,payment twice. */

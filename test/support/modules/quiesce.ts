@@ -1,6 +1,6 @@
 import { OutboxRecordSchema } from '../../../src/kernel/events/outbox.entity.js';
 import type { System } from '../../../src/runtimes/system.factory.js';
-import { waitFor } from '../../support/wait-for.js';
+import { waitFor } from '../wait-for.js';
 
 /**
  * Waits (bounded) until the bus is quiet: every relay idle and every hosted module's outbox fully

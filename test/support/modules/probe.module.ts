@@ -6,7 +6,7 @@ import type { EventEnvelope } from '../../../src/kernel/events/event-envelope.js
 import { on, type EventHandler } from '../../../src/kernel/events/event-handler.js';
 import { defineModule, type ModuleDefinition } from '../../../src/kernel/module.js';
 import { TOKENS } from '../../../src/kernel/tokens.js';
-import { waitFor } from '../../support/wait-for.js';
+import { waitFor } from '../wait-for.js';
 
 export interface ProbeOptions {
   /** The module name (also its bus source); `probe` by default. */

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
-import { AccessTokenSigner } from '../../../../src/kernel/auth/access-token.signer.js';
-import { AccessTokenVerifier } from '../../../../src/kernel/auth/access-token.verifier.js';
-import { generateSigningKeySet, signingKeySetFromJwks } from '../../../../src/kernel/auth/signing-keys.js';
-import { UnauthorizedError } from '../../../../src/kernel/errors/http.errors.js';
+import { AccessTokenSigner } from '../../../src/kernel/auth/access-token.signer.js';
+import { AccessTokenVerifier } from '../../../src/kernel/auth/access-token.verifier.js';
+import { generateSigningKeySet, signingKeySetFromJwks } from '../../../src/kernel/auth/signing-keys.js';
+import { UnauthorizedError } from '../../../src/kernel/errors/http.errors.js';
 
 const issuer = 'https://auth.mercato.test';
 const audience = 'mercato-api';

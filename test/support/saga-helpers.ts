@@ -1,15 +1,15 @@
 import { expect } from 'vitest';
-import type { StockItem } from '../../../src/modules/inventory/domain/stock.js';
-import { StockItemSchema } from '../../../src/modules/inventory/infrastructure/stock-item.schema.js';
-import type { Order } from '../../../src/modules/order/domain/order.js';
-import { OrderSchema } from '../../../src/modules/order/infrastructure/order.schema.js';
-import type { Payment } from '../../../src/modules/payment/domain/payment.js';
-import { PaymentSchema } from '../../../src/modules/payment/infrastructure/payment.schema.js';
-import type { System } from '../../../src/runtimes/system.factory.js';
-import { quiesce } from '../../modules/support/quiesce.js';
-import type { HttpClient } from '../../support/http-client.js';
-import { waitFor } from '../../support/wait-for.js';
-import type { OrderBody } from '../../support/api-types.js';
+import type { StockItem } from '../../src/modules/inventory/domain/stock.js';
+import { StockItemSchema } from '../../src/modules/inventory/infrastructure/stock-item.schema.js';
+import type { Order } from '../../src/modules/order/domain/order.js';
+import { OrderSchema } from '../../src/modules/order/infrastructure/order.schema.js';
+import type { Payment } from '../../src/modules/payment/domain/payment.js';
+import { PaymentSchema } from '../../src/modules/payment/infrastructure/payment.schema.js';
+import type { System } from '../../src/runtimes/system.factory.js';
+import { quiesce } from './modules/quiesce.js';
+import type { HttpClient } from './http-client.js';
+import { waitFor } from './wait-for.js';
+import type { OrderBody } from './api-types.js';
 export type { OrderBody };
 
 

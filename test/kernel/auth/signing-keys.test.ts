@@ -7,7 +7,7 @@ import {
   generateSigningKeySet,
   loadOrCreateSigningKeySet,
   signingKeySetFromJwks,
-} from '../../../../src/kernel/auth/signing-keys.js';
+} from '../../../src/kernel/auth/signing-keys.js';
 
 const PRIVATE_FIELDS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, it, expect } from 'vitest';
-import { AccessTokenSigner } from '../../../../src/kernel/auth/access-token.signer.js';
-import { AccessTokenVerifier } from '../../../../src/kernel/auth/access-token.verifier.js';
-import { RemoteKeySet } from '../../../../src/kernel/auth/remote-key-set.js';
-import { generateSigningKeySet, type SigningKeySet } from '../../../../src/kernel/auth/signing-keys.js';
-import { HttpError, UnauthorizedError } from '../../../../src/kernel/errors/http.errors.js';
+import { AccessTokenSigner } from '../../../src/kernel/auth/access-token.signer.js';
+import { AccessTokenVerifier } from '../../../src/kernel/auth/access-token.verifier.js';
+import { RemoteKeySet } from '../../../src/kernel/auth/remote-key-set.js';
+import { generateSigningKeySet, type SigningKeySet } from '../../../src/kernel/auth/signing-keys.js';
+import { HttpError, UnauthorizedError } from '../../../src/kernel/errors/http.errors.js';
 
 const opts = { issuer: 'https://auth.mercato.test', audience: 'mercato-api' };
 

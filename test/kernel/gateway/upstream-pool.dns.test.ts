@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UpstreamPool, type Resolver } from '../../../../src/kernel/gateway/upstream.pool.js';
-import { waitFor } from '../../../support/wait-for.js';
+import { UpstreamPool, type Resolver } from '../../../src/kernel/gateway/upstream.pool.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /**
  * Discovery that follows scaling: a DNS name in SERVICE_URLS_<MODULE> stands for every address it

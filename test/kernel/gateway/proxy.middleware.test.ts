@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceTokenIssuer } from '../../../../src/kernel/auth/service-tokens.js';
-import { proxyMiddleware } from '../../../../src/kernel/gateway/proxy.middleware.js';
-import { RouteTable } from '../../../../src/kernel/gateway/route-table.js';
-import { UpstreamPool } from '../../../../src/kernel/gateway/upstream.pool.js';
+import type { ServiceTokenIssuer } from '../../../src/kernel/auth/service-tokens.js';
+import { proxyMiddleware } from '../../../src/kernel/gateway/proxy.middleware.js';
+import { RouteTable } from '../../../src/kernel/gateway/route-table.js';
+import { UpstreamPool } from '../../../src/kernel/gateway/upstream.pool.js';
 
 const LARGE = 'x'.repeat(600 * 1024);
 

@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessTokenSigner } from '../../../../src/kernel/auth/access-token.signer.js';
-import { ServiceTokenIssuer, ServiceTokenVerifier } from '../../../../src/kernel/auth/service-tokens.js';
-import { generateSigningKeySet } from '../../../../src/kernel/auth/signing-keys.js';
-import { zeroTrustMiddleware } from '../../../../src/kernel/auth/zero-trust.middleware.js';
-import { problemMiddleware } from '../../../../src/kernel/http/problem.middleware.js';
+import { AccessTokenSigner } from '../../../src/kernel/auth/access-token.signer.js';
+import { ServiceTokenIssuer, ServiceTokenVerifier } from '../../../src/kernel/auth/service-tokens.js';
+import { generateSigningKeySet } from '../../../src/kernel/auth/signing-keys.js';
+import { zeroTrustMiddleware } from '../../../src/kernel/auth/zero-trust.middleware.js';
+import { problemMiddleware } from '../../../src/kernel/http/problem.middleware.js';
 import pino from 'pino';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { PasswordHasher } from '../../../../src/kernel/auth/password.hasher.js';
+import { PasswordHasher } from '../../../src/kernel/auth/password.hasher.js';
 
 // A low cost keeps the suite fast; the format and logic are the same as in production.
 const hasher = new PasswordHasher({ cost: 1024 });
