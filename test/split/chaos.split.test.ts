@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { DedicatedKafka, splitInfrastructureAvailable } from '../support/split/infrastructure.js';
-import { customerEmail, duplicates, FIVE_PROCESSES, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type Product, type SplitSystem } from '../support/split/split-system.js';
+import { customerEmail, duplicates, FIVE_PROCESSES, STOP_TIMEOUT_MS, useSplitSystem, type Product } from '../support/split/split-system.js';
 
 /**
  * Random faults under a steady stream of orders through the gateway: any process (the gateway
@@ -50,20 +50,14 @@ interface Attempt {
 
 describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream of orders', () => {
   const broker = new DedicatedKafka(19096);
-  let sys: SplitSystem;
-
-  beforeAll(async () => {
-    await broker.start();
-    sys = await startSplitSystem('chaos', FIVE_PROCESSES, { KAFKA_BROKERS: broker.brokers });
-  }, START_TIMEOUT_MS);
-  afterAll(async () => {
-    try {
-      await sys?.stop();
-    } finally {
-      await broker.stop();
-    }
-  }, STOP_TIMEOUT_MS + 60_000);
-  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(sys?.topology.diagnostics())));
+  const sys = useSplitSystem('chaos', FIVE_PROCESSES, {
+    env: { KAFKA_BROKERS: broker.brokers },
+    beforeStart: () => broker.start(),
+    afterStop: () => broker.stop(),
+    // Processes die here on purpose: no crash check.
+    expectNoCrashes: false,
+    stopTimeoutMs: STOP_TIMEOUT_MS + 60_000,
+  });
 
   it(`${CHAOS_MS / 1000} s of faults: no valid token refused, every attempt answered within 30 s, invariants hold`, async () => {
     const rnd = random(SEED);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { kafkaPortOpen, startKafka, stopKafka, splitInfrastructureAvailable } from '../support/split/infrastructure.js';
-import { customerEmail, duplicates, FIVE_PROCESSES, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type Product, type SplitSystem } from '../support/split/split-system.js';
+import { customerEmail, duplicates, FIVE_PROCESSES, STOP_TIMEOUT_MS, useSplitSystem, type Product } from '../support/split/split-system.js';
 
 /**
  * Faults in the middle of a burst of orders sent through the gateway: a `kill -9` of one
@@ -23,22 +23,13 @@ interface BurstResult {
 }
 
 describe.skipIf(!available)('faults in the middle of a burst of orders', () => {
-  let sys: SplitSystem;
-
-  beforeAll(async () => {
-    sys = await startSplitSystem('crash', FIVE_PROCESSES);
-  }, START_TIMEOUT_MS);
-  afterAll(async () => {
-    const crashes = sys?.topology.crashes() ?? [];
-    try {
-      await sys?.stop();
-    } finally {
-      // Whatever happened above, the shared broker is left running.
+  const sys = useSplitSystem('crash', FIVE_PROCESSES, {
+    stopTimeoutMs: STOP_TIMEOUT_MS + 240_000,
+    // Whatever happened, the shared broker is left running.
+    afterStop: async () => {
       if (!(await kafkaPortOpen())) await startKafka();
-    }
-    expect(crashes).toEqual([]);
-  }, STOP_TIMEOUT_MS + 240_000);
-  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(sys?.topology.diagnostics())));
+    },
+  });
 
   /**
    * ORDERS orders for one unit each, from a few customers, `workers` at a time with a pause between

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../support/http-client.js';
 import { waitFor } from '../support/wait-for.js';
 import { splitInfrastructureAvailable } from '../support/split/infrastructure.js';
-import { customerEmail, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type SplitSystem } from '../support/split/split-system.js';
+import { customerEmail, useSplitSystem } from '../support/split/split-system.js';
 
 /**
  * The gateway with a module down answers 503 problem documents within its upstream timeout, never
@@ -23,26 +23,16 @@ function expectUnavailable(res: HttpResponse, module: string): void {
 }
 
 describe.skipIf(!available)('gateway with a module down', () => {
-  let sys: SplitSystem;
+  const sys = useSplitSystem('gateway', [
+    { name: 'gateway', modules: 'gateway', env: { GATEWAY_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) } },
+    { name: 'users', modules: 'user,notification' },
+    { name: 'catalog', modules: 'catalog,inventory' },
+  ]);
   let token: string;
 
   beforeAll(async () => {
-    sys = await startSplitSystem(
-      'gateway',
-      [
-        { name: 'gateway', modules: 'gateway', env: { GATEWAY_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) } },
-        { name: 'users', modules: 'user,notification' },
-        { name: 'catalog', modules: 'catalog,inventory' },
-      ],
-    );
     token = (await sys.http.signUp(customerEmail('gateway'))).token;
-  }, START_TIMEOUT_MS);
-  afterAll(async () => {
-    const crashes = sys?.topology.crashes() ?? [];
-    await sys?.stop();
-    expect(crashes).toEqual([]);
-  }, STOP_TIMEOUT_MS);
-  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(sys?.topology.diagnostics())));
+  });
 
   async function timed(path: string, options: { token?: string } = {}): Promise<{ res: HttpResponse; elapsed: number }> {
     const started = Date.now();

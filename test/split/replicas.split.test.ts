@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { splitInfrastructureAvailable } from '../support/split/infrastructure.js';
 import {
@@ -7,10 +7,7 @@ import {
   customerEmail,
   duplicates,
   FIVE_PROCESSES,
-  START_TIMEOUT_MS,
-  STOP_TIMEOUT_MS,
-  startSplitSystem,
-  type SplitSystem,
+  useSplitSystem,
 } from '../support/split/split-system.js';
 
 /**
@@ -22,17 +19,7 @@ const ORDERS = 30;
 const REPLICAS = ['orders-1', 'orders-2'];
 
 describe.skipIf(!available)('two replicas of order,payment in one consumer group', () => {
-  let sys: SplitSystem;
-
-  beforeAll(async () => {
-    sys = await startSplitSystem('replicas', FIVE_PROCESSES);
-  }, START_TIMEOUT_MS);
-  afterAll(async () => {
-    const crashes = sys?.topology.crashes() ?? [];
-    await sys?.stop();
-    expect(crashes).toEqual([]);
-  }, STOP_TIMEOUT_MS);
-  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(sys?.topology.diagnostics())));
+  const sys = useSplitSystem('replicas', FIVE_PROCESSES);
 
   it(`handles every event of ${ORDERS} orders exactly once between the replicas`, async () => {
     const { shop, http, db } = sys;

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxRecord } from '../../src/kernel/events/outbox.entity.js';
 import { ALL_MODULES } from '../../src/runtimes/module.registry.js';
 import { committed, eventViolations } from '../support/contract.js';
 import { httpClient } from '../support/http-client.js';
 import { waitFor } from '../support/wait-for.js';
 import { splitInfrastructureAvailable } from '../support/split/infrastructure.js';
-import { customerEmail, FIVE_PROCESSES, SETTLE_TIMEOUT_MS, START_TIMEOUT_MS, STOP_TIMEOUT_MS, startSplitSystem, type SplitSystem } from '../support/split/split-system.js';
+import { customerEmail, FIVE_PROCESSES, SETTLE_TIMEOUT_MS, useSplitSystem } from '../support/split/split-system.js';
 
 /**
  * The order saga on real processes: gateway; user,notification; catalog,inventory; two replicas
@@ -16,20 +16,13 @@ const available = await splitInfrastructureAvailable('saga.split');
 const TEST_TIMEOUT_MS = 60_000;
 
 describe.skipIf(!available)('order saga across processes (Kafka, PostgreSQL, gateway)', () => {
-  let sys: SplitSystem;
+  const sys = useSplitSystem('saga', FIVE_PROCESSES);
   let customer: { id: string; token: string };
   const sku = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    sys = await startSplitSystem('saga', FIVE_PROCESSES);
     customer = await sys.http.signUp(customerEmail());
-  }, START_TIMEOUT_MS);
-  afterAll(async () => {
-    const crashes = sys?.topology.crashes() ?? [];
-    await sys?.stop();
-    expect(crashes).toEqual([]);
-  }, STOP_TIMEOUT_MS);
-  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(sys?.topology.diagnostics())));
+  });
 
   it('confirms a paid order: one captured payment of the total, stock sold, customer notified', async () => {
     const { shop, http } = sys;

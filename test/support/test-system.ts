@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/kernel/config/config.loader.js';
 import type { ModuleDefinition } from '../../src/kernel/module.js';
 import { createSystem, type System, type SystemOptions } from '../../src/runtimes/system.factory.js';
@@ -44,5 +45,36 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       await system.stop();
       if (violations.length > 0) throw new Error(`Events that api/asyncapi.json does not describe:\n  - ${violations.join('\n  - ')}`);
     },
+  };
+}
+
+/**
+ * The system for the tests of the enclosing `describe` (or file): started before them, stopped
+ * (with its published-events contract check) after them. The handle is read inside tests and
+ * hooks, not while tests are being collected. Options may be computed by a function, which runs
+ * in the start hook, after the hooks registered before this call.
+ */
+export function useTestSystem(options: TestSystemOptions | (() => TestSystemOptions | Promise<TestSystemOptions>) = {}): TestSystem {
+  let current: TestSystem | undefined;
+  beforeAll(async () => {
+    current = await startTestSystem(typeof options === 'function' ? await options() : options);
+  });
+  afterAll(async () => {
+    const running = current;
+    current = undefined;
+    await running?.stop();
+  });
+  const running = (): TestSystem => {
+    if (!current) throw new Error('the test system is not running: use it inside a test or a hook');
+    return current;
+  };
+  return {
+    get system() {
+      return running().system;
+    },
+    get url() {
+      return running().url;
+    },
+    stop: () => running().stop(),
   };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { httpClient, type HttpClient, type HttpResponse } from '../http-client.js';
 import { waitFor } from '../wait-for.js';
 import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, startKafka, TestDatabase } from './infrastructure.js';
@@ -244,4 +244,62 @@ export async function consumedEvents(baseUrl: string): Promise<Map<string, numbe
     out.set(`${labels.module}|${labels.type}|${labels.outcome}`, Number(m[2]));
   }
   return out;
+}
+
+export interface UseSplitSystemOptions {
+  /** Extra environment for every process. Computed in the start hook when a function. */
+  env?: Record<string, string> | (() => Record<string, string>);
+  /** Fail the file if a process died on its own (default); off where the test kills them at random. */
+  expectNoCrashes?: boolean;
+  /** How long stopping may take (some tests leave more to clean up). */
+  stopTimeoutMs?: number;
+  /** Runs before the processes start (e.g. a broker of the test's own). */
+  beforeStart?: () => Promise<void>;
+  /** Runs after they stopped, even when stopping failed. */
+  afterStop?: () => Promise<void>;
+}
+
+/**
+ * A split system for the tests of the enclosing `describe`: started (under the split lock) before
+ * them, stopped after them; a failing test prints the processes' diagnostics. Read the handle
+ * inside tests and hooks.
+ */
+export function useSplitSystem(label: string, specs: readonly ProcessSpec[], options: UseSplitSystemOptions = {}): SplitSystem {
+  let current: SplitSystem | undefined;
+  beforeAll(async () => {
+    await options.beforeStart?.();
+    const env = typeof options.env === 'function' ? options.env() : (options.env ?? {});
+    current = await startSplitSystem(label, specs, env);
+  }, START_TIMEOUT_MS);
+  afterAll(async () => {
+    const running = current;
+    current = undefined;
+    const crashes = running?.topology.crashes() ?? [];
+    try {
+      await running?.stop();
+    } finally {
+      await options.afterStop?.();
+    }
+    if (options.expectNoCrashes ?? true) expect(crashes).toEqual([]);
+  }, options.stopTimeoutMs ?? STOP_TIMEOUT_MS);
+  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(current?.topology.diagnostics())));
+  const running = (): SplitSystem => {
+    if (!current) throw new Error(`the split system "${label}" is not running: use it inside a test or a hook`);
+    return current;
+  };
+  return {
+    get topology() {
+      return running().topology;
+    },
+    get db() {
+      return running().db;
+    },
+    get http() {
+      return running().http;
+    },
+    get shop() {
+      return running().shop;
+    },
+    stop: () => running().stop(),
+  };
 }
