@@ -1,19 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient } from '../support/http-client.js';
-import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { useTestSystem } from '../support/test-system.js';
 
 /** `METRICS_PORT`: metrics leave the public port for one that only the scraper is given. */
 describe('METRICS_PORT', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem({ env: { METRICS_PORT: '0' } });
   let http: HttpClient;
   let metrics: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem({ env: { METRICS_PORT: '0' } });
     http = httpClient(sys.url);
     // The metrics port is the scraper's, not the public API the document describes.
     metrics = httpClient(sys.system.metricsUrl!, { contract: false });
   });
-  afterAll(() => sys?.stop());
 
   it('serves /metrics on its own port, and not on the public one', async () => {
     expect((await http.get('/api/v1/products')).status).toBe(200);

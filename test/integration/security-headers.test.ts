@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/kernel/config/config.loader.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
-import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { startTestSystem, useTestSystem } from '../support/test-system.js';
 
 const ALLOWED = 'https://shop.example';
 const OTHER = 'https://evil.example';
@@ -18,13 +18,11 @@ function expectSecurityHeaders(headers: Headers) {
 }
 
 describe('security headers and CORS', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem({ env: { CORS_ORIGINS: `${ALLOWED}, https://admin.example` } });
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem({ env: { CORS_ORIGINS: `${ALLOWED}, https://admin.example` } });
     http = httpClient(sys.url);
   });
-  afterAll(() => sys?.stop());
 
   it('puts nosniff and a strict CSP on every response, and no X-Powered-By', async () => {
     const responses = await Promise.all([

@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient } from '../support/http-client.js';
-import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
+import { ADMIN, useTestSystem } from '../support/test-system.js';
 
 describe('smoke', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
   });
-  afterAll(() => sys.stop());
 
   it('is ready and lets the admin create a product', async () => {
     expect((await http.get('/health/ready')).status).toBe(200);

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { UnitOfWork } from '../../src/kernel/events/unit-of-work.js';
 import { TOKENS } from '../../src/kernel/tokens.js';
 import { RefreshTokenSchema } from '../../src/modules/user/infrastructure/refresh-token.schema.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
-import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { startTestSystem, useTestSystem } from '../support/test-system.js';
 import { expectFieldErrors, expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 const PASSWORD = 'correct-horse-1';
@@ -36,15 +36,13 @@ async function expectInvalidGrant(http: HttpClient, refreshToken: string): Promi
 }
 
 describe('refresh tokens', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   let userId: string;
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
     userId = (await http.signUp('refresh@example.com', PASSWORD)).id;
   });
-  afterAll(() => sys.stop());
 
   it('the password grant also answers an opaque refresh token, stored only as its SHA-256', async () => {
     const res = await http.post(TOKEN_PATH, { email: 'refresh@example.com', password: PASSWORD });
@@ -143,14 +141,12 @@ describe('refresh tokens', () => {
 });
 
 describe('refresh token expiry', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem({ overrides: { auth: { refreshTokenTtlSeconds: 1 } } });
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem({ overrides: { auth: { refreshTokenTtlSeconds: 1 } } });
     http = httpClient(sys.url);
     await http.signUp('expiry@example.com', PASSWORD);
   });
-  afterAll(() => sys.stop());
 
   it('refuses an expired refresh token with 401', async () => {
     const session = await signIn(http, 'expiry@example.com');

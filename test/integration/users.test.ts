@@ -1,9 +1,9 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SigningKeySet } from '../../src/kernel/auth/signing-keys.js';
 import { TOKENS } from '../../src/kernel/tokens.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
-import { ADMIN, startTestSystem, type TestSystem } from '../support/test-system.js';
+import { ADMIN, useTestSystem } from '../support/test-system.js';
 import { expectFieldErrors, expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -16,13 +16,11 @@ function account(email: string, overrides: Record<string, unknown> = {}) {
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('POST /api/v1/users', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
   });
-  afterAll(() => sys.stop());
 
   it('signs up a customer and answers 201 with the account, never the password', async () => {
     const res = await http.post('/api/v1/users', account('ada@example.com'));
@@ -136,17 +134,15 @@ describe('POST /api/v1/users', () => {
 });
 
 describe('POST /api/v1/auth/token', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   let userId: string;
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
     const res = await http.post('/api/v1/users', account('token@example.com'));
     expect(res.status).toBe(201);
     userId = res.body.id;
   });
-  afterAll(() => sys.stop());
 
   it('answers 200 with an OAuth 2.0 token response that must not be cached', async () => {
     const res = await http.post('/api/v1/auth/token', { email: 'token@example.com', password: PASSWORD });
@@ -204,15 +200,13 @@ describe('POST /api/v1/auth/token', () => {
 });
 
 describe('GET /api/v1/users/me', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   let me: { id: string; token: string };
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
     me = await http.signUp('me@example.com', PASSWORD, 'Me Myself');
   });
-  afterAll(() => sys.stop());
 
   async function expectUnauthorized(headers: Record<string, string>): Promise<void> {
     const res = await http.get('/api/v1/users/me', { headers });
@@ -307,13 +301,11 @@ describe('GET /api/v1/users/me', () => {
 });
 
 describe('GET /.well-known/jwks.json', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
   });
-  afterAll(() => sys.stop());
 
   it('publishes public ES256 signing keys only', async () => {
     const res = await http.get<{ keys: JWK[] }>('/.well-known/jwks.json');
@@ -348,13 +340,11 @@ describe('GET /.well-known/jwks.json', () => {
 });
 
 describe('the admin from ADMIN_EMAIL', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
   });
-  afterAll(() => sys.stop());
 
   it('signs in with ADMIN_PASSWORD and has the admin role', async () => {
     const token = await http.token(ADMIN.email, ADMIN.password);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ProductCreatedV1 } from '../../src/modules/catalog/contracts/product-created.event.js';
 import { ProductUpdatedV1 } from '../../src/modules/catalog/contracts/product-updated.event.js';
 import { StockRejectedV1 } from '../../src/modules/inventory/contracts/stock-rejected.event.js';
@@ -12,7 +12,7 @@ import { KnownProductSchema } from '../../src/modules/order/infrastructure/known
 import { PaymentCapturedV1 } from '../../src/modules/payment/contracts/payment-captured.event.js';
 import { PaymentDeclinedV1 } from '../../src/modules/payment/contracts/payment-declined.event.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
-import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { useTestSystem } from '../support/test-system.js';
 import { waitFor } from '../support/wait-for.js';
 import { Probe } from '../support/modules/probe.module.js';
 import { quiesce } from '../support/modules/quiesce.js';
@@ -24,18 +24,18 @@ describe('order module', () => {
     publishes: [ProductCreatedV1, ProductUpdatedV1, StockRejectedV1, PaymentCapturedV1, PaymentDeclinedV1],
     records: [OrderPlacedV1, OrderConfirmedV1, OrderCancelledV1],
   });
-  let sys: TestSystem;
-  let http: HttpClient;
   let tokens: TestTokens;
+  const sys = useTestSystem(async () => {
+    tokens = await testTokens();
+    return { env: { MODULES: 'order,probe', EVENT_BUS: 'memory', ...tokens.env }, available: [orderModule, probe.module] };
+  });
+  let http: HttpClient;
   let customer: { id: string; token: string };
 
   beforeAll(async () => {
-    tokens = await testTokens();
-    sys = await startTestSystem({ env: { MODULES: 'order,probe', EVENT_BUS: 'memory', ...tokens.env }, available: [orderModule, probe.module] });
     http = httpClient(sys.url);
     customer = await tokens.customer();
   });
-  afterAll(() => sys?.stop());
 
   const knownProduct = (productId: string) => sys.system.modules.get('order')!.orm.em.fork().findOne(KnownProductSchema, { productId });
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { StockReservedV1 } from '../../src/modules/inventory/contracts/stock-reserved.event.js';
 import { PaymentCapturedV1 } from '../../src/modules/payment/contracts/payment-captured.event.js';
 import { PaymentDeclinedV1 } from '../../src/modules/payment/contracts/payment-declined.event.js';
@@ -8,7 +8,7 @@ import type { Payment } from '../../src/modules/payment/domain/payment.js';
 import { paymentModule } from '../../src/modules/payment/index.js';
 import { PaymentSchema } from '../../src/modules/payment/infrastructure/payment.schema.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
-import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { useTestSystem } from '../support/test-system.js';
 import { Probe } from '../support/modules/probe.module.js';
 import { quiesce } from '../support/modules/quiesce.js';
 import { testTokens, type TestTokens } from '../support/modules/test-tokens.js';
@@ -16,16 +16,16 @@ import { testTokens, type TestTokens } from '../support/modules/test-tokens.js';
 /** Payment alone on the in-memory bus; a probe plays inventory and records what payment says. */
 describe('payment module', () => {
   const probe = new Probe({ publishes: [StockReservedV1], records: [PaymentCapturedV1, PaymentDeclinedV1] });
-  let sys: TestSystem;
-  let http: HttpClient;
   let tokens: TestTokens;
+  const sys = useTestSystem(async () => {
+    tokens = await testTokens();
+    return { env: { MODULES: 'payment,probe', EVENT_BUS: 'memory', ...tokens.env }, available: [paymentModule, probe.module] };
+  });
+  let http: HttpClient;
 
   beforeAll(async () => {
-    tokens = await testTokens();
-    sys = await startTestSystem({ env: { MODULES: 'payment,probe', EVENT_BUS: 'memory', ...tokens.env }, available: [paymentModule, probe.module] });
     http = httpClient(sys.url);
   });
-  afterAll(() => sys?.stop());
 
   const payments = (orderId: string) => sys.system.modules.get('payment')!.orm.em.fork().find(PaymentSchema, { orderId }) as Promise<Payment[]>;
 

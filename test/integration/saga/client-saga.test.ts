@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMercatoClient, settledOrder, type MercatoClient } from '../../../client/index.js';
 import { contractCheckedFetch } from '../../support/contract-recorder.js';
-import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
+import { ADMIN, useTestSystem } from '../../support/test-system.js';
 import { quiesce } from '../../support/modules/quiesce.js';
 
 /**
@@ -11,15 +11,9 @@ import { quiesce } from '../../support/modules/quiesce.js';
  * checked against the OpenAPI document (contractCheckedFetch).
  */
 describe('order saga through the generated TypeScript client', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   const client = (): MercatoClient => createMercatoClient({ baseUrl: sys.url, fetch: contractCheckedFetch });
 
-  beforeAll(async () => {
-    sys = await startTestSystem();
-  });
-  afterAll(async () => {
-    await sys?.stop();
-  });
 
   async function signIn(api: MercatoClient, email: string, password: string): Promise<void> {
     const { data, error } = await api.POST('/api/v1/auth/token', { body: { grant_type: 'password', email, password } });

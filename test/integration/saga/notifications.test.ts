@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../../support/modules/smtp-sink.js';
 import { httpClient, type HttpClient } from '../../support/http-client.js';
-import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
+import { ADMIN, useTestSystem } from '../../support/test-system.js';
 import { waitFor } from '../../support/wait-for.js';
 import { customerEmail, Shop } from '../../support/saga-helpers.js';
 
@@ -16,19 +16,20 @@ interface NotificationBody {
 /** Notifications of the saga, recorded per event and mailed to a real (local) SMTP server. */
 describe('saga notifications (all modules, in process)', () => {
   let smtp: SmtpSink;
-  let sys: TestSystem;
+  // Registered before the system: the sink closes after the system stopped.
+  afterAll(async () => {
+    await smtp?.close();
+  });
+  const sys = useTestSystem(async () => {
+    smtp = await startSmtpSink();
+    return { env: { SMTP_URL: smtp.url } };
+  });
   let http: HttpClient;
   let shop: Shop;
 
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    sys = await startTestSystem({ env: { SMTP_URL: smtp.url } });
     http = httpClient(sys.url);
     shop = new Shop(sys.system, http, await http.token(ADMIN.email, ADMIN.password));
-  });
-  afterAll(async () => {
-    await sys?.stop();
-    await smtp?.close();
   });
 
   const mine = async (token: string, count: number) =>

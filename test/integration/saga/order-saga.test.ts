@@ -1,25 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient } from '../../support/http-client.js';
-import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
+import { ADMIN, useTestSystem } from '../../support/test-system.js';
 import { expectNoServerErrors } from '../../support/assertions.js';
 import { customerEmail, Shop } from '../../support/saga-helpers.js';
 
 /** The whole saga in one process, through HTTP: order → stock → payment → settled order → stock. */
 describe('order saga (all modules, in process)', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   let shop: Shop;
   let customer: { id: string; token: string };
 
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
     shop = new Shop(sys.system, http, await http.token(ADMIN.email, ADMIN.password));
     customer = await http.signUp(customerEmail());
   });
   afterAll(async () => {
     await expectNoServerErrors(http);
-    await sys.stop();
   });
 
   it('confirms a paid order: one captured payment of the total, stock sold', async () => {

@@ -1,13 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient } from '../../support/http-client.js';
-import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
+import { ADMIN, useTestSystem } from '../../support/test-system.js';
 import { expectFieldErrors, expectNoServerErrors, expectProblem } from '../../support/assertions.js';
 import { customerEmail, Shop, type CreatedProduct, type OrderBody } from '../../support/saga-helpers.js';
 
 /** The orders and payments API around the saga: idempotency, validation, who sees what. */
 describe('orders API (all modules, in process)', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   let shop: Shop;
   let admin: string;
@@ -16,7 +16,6 @@ describe('orders API (all modules, in process)', () => {
   let mug: CreatedProduct;
 
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
     admin = await http.token(ADMIN.email, ADMIN.password);
     shop = new Shop(sys.system, http, admin);
@@ -25,7 +24,6 @@ describe('orders API (all modules, in process)', () => {
   });
   afterAll(async () => {
     await expectNoServerErrors(http);
-    await sys.stop();
   });
 
   const post = (body: unknown, token = alice.token, headers: Record<string, string> = {}) => http.post<OrderBody>('/api/v1/orders', body, { token, headers });

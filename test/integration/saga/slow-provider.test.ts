@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAYMENT_PROVIDER, type PaymentProvider } from '../../../src/modules/payment/domain/payment-provider.port.js';
 import { httpClient, type HttpClient } from '../../support/http-client.js';
-import { ADMIN, startTestSystem, type TestSystem } from '../../support/test-system.js';
+import { ADMIN, useTestSystem } from '../../support/test-system.js';
 import { customerEmail, Shop } from '../../support/saga-helpers.js';
 
 const PROVIDER_DELAY_MS = 2_000;
@@ -14,13 +14,12 @@ const SLOW_CARD = 'pm_card_mastercard';
  * the call happens outside the transaction, so other orders are charged and confirmed meanwhile.
  */
 describe('a slow payment provider', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem();
   let http: HttpClient;
   let shop: Shop;
   let release: () => void = () => undefined;
 
   beforeAll(async () => {
-    sys = await startTestSystem();
     http = httpClient(sys.url);
     shop = new Shop(sys.system, http, await http.token(ADMIN.email, ADMIN.password));
     const provider = sys.system.modules.get('payment')!.container.resolve<PaymentProvider>(PAYMENT_PROVIDER);
@@ -37,7 +36,6 @@ describe('a slow payment provider', () => {
   });
   afterAll(async () => {
     release();
-    await sys?.stop();
   });
 
   it('holds no database connection: other orders settle while it answers', async () => {
