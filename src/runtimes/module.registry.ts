@@ -1,3 +1,5 @@
+// The modules' classes carry tsyringe decorators: the metadata polyfill loads before them, whoever imports the registry.
+import 'reflect-metadata';
 import type { ModuleDefinition } from '../kernel/module.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { inventoryModule } from '../modules/inventory/index.js';

@@ -3,7 +3,7 @@ import type { UnitOfWork } from '../../src/kernel/events/unit-of-work.js';
 import { TOKENS } from '../../src/kernel/tokens.js';
 import { LoginFailureSchema } from '../../src/modules/user/infrastructure/login-failure.schema.js';
 import { httpClient, type HttpClient, type HttpResponse } from '../support/http-client.js';
-import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { startTestSystem, type TestSystem, useTestSystem } from '../support/test-system.js';
 import { expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 const PASSWORD = 'correct-horse-1';
@@ -27,16 +27,14 @@ function expectThrottled(res: HttpResponse, retryAfter?: string): void {
 }
 
 describe('login abuse: per account', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem({
+    overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
+  });
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem({
-      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
-    });
     http = httpClient(sys.url);
     for (const email of ['victim@example.com', 'bystander@example.com', 'progressive@example.com', 'known@example.com']) await http.signUp(email, PASSWORD);
   });
-  afterAll(() => sys.stop());
 
   it('locks an account after N wrong passwords, refuses even the right password while locked, and lets it in once the lock expires', async () => {
     // Spelling variants count against the same (normalized) account.
@@ -95,17 +93,15 @@ describe('login abuse: per account', () => {
 });
 
 describe('login abuse: a parallel burst', () => {
-  let sys: TestSystem;
+  // A lock long enough that it cannot expire while a slow machine is still answering the burst.
+  const sys = useTestSystem({
+    overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 60_000, lockMaxMs: 60_000 } } },
+  });
   let http: HttpClient;
   beforeAll(async () => {
-    // A lock long enough that it cannot expire while a slow machine is still answering the burst.
-    sys = await startTestSystem({
-      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 60_000, lockMaxMs: 60_000 } } },
-    });
     http = httpClient(sys.url);
     await http.signUp('burst@example.com', PASSWORD);
   });
-  afterAll(() => sys.stop());
 
   it('lets no more than N guesses of a parallel burst reach the password check', async () => {
         const statuses = (await Promise.all(Array.from({ length: 12 }, () => signIn(http, 'burst@example.com', WRONG)))).map((r) => r.status);
@@ -116,16 +112,14 @@ describe('login abuse: a parallel burst', () => {
 });
 
 describe('login abuse: per client IP', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem({
+    overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 100, ipMaxFailures: 4, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
+  });
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem({
-      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 100, ipMaxFailures: 4, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
-    });
     http = httpClient(sys.url);
     await http.signUp('sprayed@example.com', PASSWORD);
   });
-  afterAll(() => sys.stop());
 
   it('locks an address that fails on many accounts, then lets it in once the lock expires', async () => {
     for (const email of ['a@example.com', 'b@example.com', 'c@example.com', 'sprayed@example.com']) expectProblem(await signIn(http, email, WRONG), 401);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient, type HttpClient, type HttpResponse } from '../support/http-client.js';
-import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { startTestSystem, type TestSystem, useTestSystem } from '../support/test-system.js';
 import { expectNoServerErrors, expectProblem } from '../support/assertions.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -58,15 +58,13 @@ async function closedPort(): Promise<number> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('rate limiting, in memory', () => {
-  let sys: TestSystem;
+  const sys = useTestSystem({
+    overrides: limits({ points: 3, durationSeconds: 5 }, [{ name: 'me', method: 'GET', pathPrefix: '/api/v1/users/me', points: 2, durationSeconds: 60 }]),
+  });
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem({
-      overrides: limits({ points: 3, durationSeconds: 5 }, [{ name: 'me', method: 'GET', pathPrefix: '/api/v1/users/me', points: 2, durationSeconds: 60 }]),
-    });
     http = httpClient(sys.url);
   });
-  afterAll(() => sys?.stop());
 
   it('answers a burst over the token limit with 429, Retry-After and the RateLimit headers, and passes again after the window', async () => {
     const first = await http.post(TOKEN, BAD_LOGIN);
