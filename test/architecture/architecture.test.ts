@@ -26,6 +26,7 @@ const REAL_TREE_ROOTS = ['src'];
 const RULES = [
   'no-cross-module-internals',
   'contracts-are-pure',
+  'shared-kernel-is-pure',
   'kernel-imports-no-module',
   'module-index-only-from-runtimes',
   'modules-do-not-import-runtimes',
@@ -93,6 +94,7 @@ const ALLOWED_TREE: Tree = {
   'node_modules/left-pad/index.js': 'module.exports = (s) => s;\n',
 
   'src/kernel/events/event-contract.ts': 'export interface EventContract<T> { type: string; payload: T }\n',
+  'src/kernel/shared/money.ts': "import { z } from 'zod';\nexport const Money = z.string();\n",
   'src/kernel/http/http.errors.ts': 'export class HttpError extends Error {}\n',
   'src/kernel/http/server.ts': [
     "import { createServer } from 'node:http';",
@@ -121,7 +123,8 @@ const ALLOWED_TREE: Tree = {
     "import { z } from 'zod';",
     "import { ProductId } from '../../b/contracts/b.contracts.js';",
     "import type { EventContract } from '../../../kernel/events/event-contract.js';",
-    'export const OrderLine = { productId: ProductId, note: z.string() };',
+    "import { Money } from '../../../kernel/shared/money.js';",
+    'export const OrderLine = { productId: ProductId, note: z.string(), price: Money };',
     'export type OrderPlaced = EventContract<{ orderId: string }>;',
     '',
   ].join('\n'),
@@ -212,6 +215,21 @@ const VIOLATION_CASES: ViolationCase[] = [
         "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport const E = HttpError;\n",
     },
     expected: ['contracts-are-pure'],
+  },
+  {
+    title: 'the shared kernel imports other kernel code',
+    files: {
+      'src/kernel/shared/failure.ts':
+        "import { HttpError } from '../http/http.errors.js';\nexport const F = HttpError;\n",
+    },
+    expected: ['shared-kernel-is-pure'],
+  },
+  {
+    title: 'the shared kernel imports an npm package other than zod',
+    files: {
+      'src/kernel/shared/pad.ts': "import padStart from 'left-pad';\nexport const pad = padStart;\n",
+    },
+    expected: ['shared-kernel-is-pure'],
   },
   {
     title: 'the kernel imports a module',

@@ -2,10 +2,10 @@ import type { DependencyContainer } from 'tsyringe';
 import type { AppConfig } from '../../kernel/config/config.schema.js';
 import { defineModule } from '../../kernel/module.js';
 import { TOKENS } from '../../kernel/tokens.js';
-import { CreateProductHandler } from './application/create-product.handler.js';
+import { CreateProductCommand } from './application/create-product.command.js';
 import { ProductQueries } from './application/product.queries.js';
-import { SeedDemoProductsHandler } from './application/seed-demo-products.handler.js';
-import { UpdateProductHandler } from './application/update-product.handler.js';
+import { SeedDemoProductsCommand } from './application/seed-demo-products.command.js';
+import { UpdateProductCommand } from './application/update-product.command.js';
 import { ProductCreatedV1 } from './contracts/product-created.event.js';
 import { ProductUpdatedV1 } from './contracts/product-updated.event.js';
 import { ProductRepository } from './infrastructure/product.repository.js';
@@ -21,15 +21,15 @@ export const catalogModule = defineModule({
   subscriptions: [],
   register(container: DependencyContainer) {
     container.registerSingleton(ProductRepository);
-    container.registerSingleton(CreateProductHandler);
-    container.registerSingleton(UpdateProductHandler);
+    container.registerSingleton(CreateProductCommand);
+    container.registerSingleton(UpdateProductCommand);
     container.registerSingleton(ProductQueries);
-    container.registerSingleton(SeedDemoProductsHandler);
+    container.registerSingleton(SeedDemoProductsCommand);
   },
   api: Object.values(productApi),
   routes: productRoutes,
   async start(container: DependencyContainer) {
     const config = container.resolve<AppConfig>(TOKENS.Config);
-    if (config.seedDemoData) await container.resolve(SeedDemoProductsHandler).execute();
+    if (config.seedDemoData) await container.resolve(SeedDemoProductsCommand).execute();
   },
 });

@@ -8,7 +8,10 @@ import { OrderCancelledV1 } from '../order/contracts/order-cancelled.event.js';
 import { OrderConfirmedV1 } from '../order/contracts/order-confirmed.event.js';
 import { UserRegisteredV1 } from '../user/contracts/user-registered.event.js';
 import { NotificationDispatcher } from './application/notification.dispatcher.js';
-import { OrderCancelledHandler, OrderConfirmedHandler, UserRegisteredHandler } from './application/notification.handlers.js';
+import { NotificationQueries } from './application/notification.queries.js';
+import { NotifyOrderCancelledHandler } from './application/notify-order-cancelled.handler.js';
+import { NotifyOrderConfirmedHandler } from './application/notify-order-confirmed.handler.js';
+import { NotifyWelcomeHandler } from './application/notify-welcome.handler.js';
 import { NOTIFICATION_CHANNEL } from './domain/notification-channel.port.js';
 import { LogChannel } from './infrastructure/log.channel.js';
 import { NotificationRepository } from './infrastructure/notification.repository.js';
@@ -23,9 +26,9 @@ export const notificationModule = defineModule({
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [],
   subscriptions: [
-    on(UserRegisteredV1, UserRegisteredHandler),
-    on(OrderConfirmedV1, OrderConfirmedHandler),
-    on(OrderCancelledV1, OrderCancelledHandler),
+    on(UserRegisteredV1, NotifyWelcomeHandler),
+    on(OrderConfirmedV1, NotifyOrderConfirmedHandler),
+    on(OrderCancelledV1, NotifyOrderCancelledHandler),
   ],
   register(container: DependencyContainer) {
     const { notification, env } = container.resolve<AppConfig>(TOKENS.Config);
@@ -35,9 +38,7 @@ export const notificationModule = defineModule({
     container.register(NOTIFICATION_CHANNEL, { useValue: channel });
     container.registerSingleton(NotificationRepository);
     container.registerSingleton(NotificationDispatcher);
-    container.registerSingleton(UserRegisteredHandler);
-    container.registerSingleton(OrderConfirmedHandler);
-    container.registerSingleton(OrderCancelledHandler);
+    container.registerSingleton(NotificationQueries);
   },
   api: Object.values(notificationApi),
   routes: notificationRoutes,

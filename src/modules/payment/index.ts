@@ -32,7 +32,6 @@ export const paymentModule = defineModule({
     container.register(PAYMENT_PROVIDER, { useValue: new SandboxPaymentProvider(ledger) });
     container.registerSingleton(PaymentRepository);
     container.registerSingleton(PaymentQueries);
-    container.registerSingleton(ChargeOrderHandler);
   },
   api: Object.values(paymentApi),
   routes: paymentRoutes,

@@ -2,12 +2,12 @@ import type { DependencyContainer } from 'tsyringe';
 import type { AppConfig } from '../../kernel/config/config.schema.js';
 import { defineModule } from '../../kernel/module.js';
 import { TOKENS } from '../../kernel/tokens.js';
-import { CurrentUserQuery } from './application/current-user.query.js';
-import { EnsureAdminHandler } from './application/ensure-admin.handler.js';
-import { IssueTokenHandler } from './application/issue-token.handler.js';
+import { UserQueries } from './application/user.queries.js';
+import { EnsureAdminCommand } from './application/ensure-admin.command.js';
+import { IssueTokenCommand } from './application/issue-token.command.js';
 import { LoginThrottle } from './application/login-throttle.service.js';
-import { RegisterUserHandler } from './application/register-user.handler.js';
-import { RevokeTokenHandler } from './application/revoke-token.handler.js';
+import { RegisterUserCommand } from './application/register-user.command.js';
+import { RevokeTokenCommand } from './application/revoke-token.command.js';
 import { UserRegisteredV1 } from './contracts/user-registered.event.js';
 import { LoginFailureRepository } from './infrastructure/login-failure.repository.js';
 import { LoginFailureSchema } from './infrastructure/login-failure.schema.js';
@@ -30,16 +30,16 @@ export const userModule = defineModule({
     container.registerSingleton(RefreshTokenRepository);
     container.registerSingleton(LoginFailureRepository);
     container.registerSingleton(LoginThrottle);
-    container.registerSingleton(RevokeTokenHandler);
-    container.registerSingleton(RegisterUserHandler);
-    container.registerSingleton(IssueTokenHandler);
-    container.registerSingleton(CurrentUserQuery);
-    container.registerSingleton(EnsureAdminHandler);
+    container.registerSingleton(RevokeTokenCommand);
+    container.registerSingleton(RegisterUserCommand);
+    container.registerSingleton(IssueTokenCommand);
+    container.registerSingleton(UserQueries);
+    container.registerSingleton(EnsureAdminCommand);
   },
   api: Object.values(userApi),
   routes: userRoutes,
   async start(container: DependencyContainer) {
     const { admin } = container.resolve<AppConfig>(TOKENS.Config);
-    if (admin.email && admin.password) await container.resolve(EnsureAdminHandler).execute(admin.email, admin.password);
+    if (admin.email && admin.password) await container.resolve(EnsureAdminCommand).execute(admin.email, admin.password);
   },
 });

@@ -5,9 +5,9 @@ import { StockItemNotFoundError } from '../domain/inventory.errors.js';
 import type { StockItem } from '../domain/stock.js';
 import { StockRepository } from '../infrastructure/stock.repository.js';
 
-/** The admin's view of stock and the one manual move: restocking. */
+/** The admin's view of stock. */
 @injectable()
-export class StockService {
+export class StockQueries {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(StockRepository) private readonly stock: StockRepository,
@@ -17,12 +17,5 @@ export class StockService {
     const item = await this.stock.findBySku(this.uow.reader(), sku);
     if (!item) throw new StockItemNotFoundError(sku);
     return item;
-  }
-
-  async restock(sku: string, quantity: number): Promise<StockItem> {
-    return this.uow.run(async (tx) => {
-      if (!(await this.stock.restock(tx.em, sku, quantity))) throw new StockItemNotFoundError(sku);
-      return (await this.stock.findBySku(tx.em, sku))!;
-    });
   }
 }

@@ -4,20 +4,19 @@ import type { EventData } from '../../../kernel/events/event-contract.js';
 import type { EventEnvelope } from '../../../kernel/events/event-envelope.js';
 import type { EventHandler } from '../../../kernel/events/event-handler.js';
 import type { PaymentCapturedV1 } from '../../payment/contracts/payment-captured.event.js';
+import { settleReservation } from '../domain/stock.js';
 import { StockRepository } from '../infrastructure/stock.repository.js';
 
 type PaymentCaptured = EventData<typeof PaymentCapturedV1>;
 
 /** Paid for: the reserved units are sold. */
 @injectable()
-export class PaymentCapturedHandler implements EventHandler<PaymentCaptured> {
+export class SellReservedStockHandler implements EventHandler<PaymentCaptured> {
   constructor(@inject(StockRepository) private readonly stock: StockRepository) {}
 
   async handle(event: EventEnvelope<PaymentCaptured>, tx: Transaction): Promise<void> {
     const reservation = await this.stock.findReservation(tx.em, event.data.orderId);
-    if (reservation?.status !== 'reserved') return;
+    if (!reservation || !settleReservation(reservation, 'committed', new Date())) return;
     for (const line of reservation.lines) await this.stock.sell(tx.em, line);
-    reservation.status = 'committed';
-    reservation.updatedAt = new Date();
   }
 }

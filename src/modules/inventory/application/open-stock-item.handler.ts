@@ -7,11 +7,11 @@ import type { AppConfig } from '../../../kernel/config/config.schema.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import type { ProductCreatedV1 } from '../../catalog/contracts/product-created.event.js';
 import { StockRepository } from '../infrastructure/stock.repository.js';
-import { DEMO_STOCK } from './demo-stock.js';
+import { DEMO_STOCK } from './demo-stock.data.js';
 
 /** Every new product gets a stock record, empty (demo products in development excepted). */
 @injectable()
-export class ProductCreatedHandler implements EventHandler<EventData<typeof ProductCreatedV1>> {
+export class OpenStockItemHandler implements EventHandler<EventData<typeof ProductCreatedV1>> {
   constructor(
     @inject(StockRepository) private readonly stock: StockRepository,
     @inject(TOKENS.Config) private readonly config: AppConfig,

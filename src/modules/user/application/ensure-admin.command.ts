@@ -6,7 +6,7 @@ import { TOKENS } from '../../../kernel/tokens.js';
 import { normalizeEmail } from '../domain/user.js';
 import { RefreshTokenRepository } from '../infrastructure/refresh-token.repository.js';
 import { UserRepository } from '../infrastructure/user.repository.js';
-import { RegisterUserHandler } from './register-user.handler.js';
+import { RegisterUserCommand } from './register-user.command.js';
 
 /**
  * Makes sure the configured admin exists with the configured password, at every start: creating
@@ -16,13 +16,13 @@ import { RegisterUserHandler } from './register-user.handler.js';
  * registered the address first, must not keep it, since the refresh grant reads the role afresh.
  */
 @injectable()
-export class EnsureAdminHandler {
+export class EnsureAdminCommand {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
     @inject(UserRepository) private readonly users: UserRepository,
     @inject(RefreshTokenRepository) private readonly refreshTokens: RefreshTokenRepository,
-    @inject(RegisterUserHandler) private readonly register: RegisterUserHandler,
+    @inject(RegisterUserCommand) private readonly register: RegisterUserCommand,
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 

@@ -21,7 +21,7 @@ export interface IssuedToken {
 type RefreshOutcome = { ok: true; user: User; refreshToken: string } | { ok: false };
 
 @injectable()
-export class IssueTokenHandler {
+export class IssueTokenCommand {
   private readonly refreshTtlMs: number;
 
   constructor(

@@ -9,14 +9,14 @@ import { IdempotencyKeyReusedError } from '../domain/order.errors.js';
 import { priceLines, type Order, type RequestedLine } from '../domain/order.js';
 import { OrderRepository } from '../infrastructure/order.repository.js';
 
-export interface PlaceOrderCommand {
+export interface PlaceOrderInput {
   userId: string;
   items: RequestedLine[];
   paymentMethod: string;
   idempotencyKey?: string;
 }
 
-function requestHash(command: PlaceOrderCommand): string {
+function requestHash(command: PlaceOrderInput): string {
   return createHash('sha256').update(JSON.stringify({ items: command.items, paymentMethod: command.paymentMethod })).digest('hex');
 }
 
@@ -25,13 +25,13 @@ function requestHash(command: PlaceOrderCommand): string {
  * saga happens through events. A repeated Idempotency-Key returns the first order.
  */
 @injectable()
-export class PlaceOrderHandler {
+export class PlaceOrderCommand {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(OrderRepository) private readonly orders: OrderRepository,
   ) {}
 
-  async execute(command: PlaceOrderCommand): Promise<Order> {
+  async execute(command: PlaceOrderInput): Promise<Order> {
     const hash = requestHash(command);
     try {
       return await this.uow.run((tx) => this.place(tx, command, hash));
@@ -45,7 +45,7 @@ export class PlaceOrderHandler {
     }
   }
 
-  private async place(tx: Transaction, command: PlaceOrderCommand, hash: string): Promise<Order> {
+  private async place(tx: Transaction, command: PlaceOrderInput, hash: string): Promise<Order> {
     if (command.idempotencyKey) {
       const first = await this.orders.findByIdempotencyKey(tx.em, command.userId, command.idempotencyKey);
       if (first) return this.replayed(first, hash);

@@ -13,7 +13,7 @@ type OrderPlaced = EventData<typeof OrderPlacedV1>;
 
 /** Reserves every line of the order, or none: a line that cannot be reserved undoes the others. */
 @injectable()
-export class OrderPlacedHandler implements EventHandler<OrderPlaced> {
+export class ReserveStockHandler implements EventHandler<OrderPlaced> {
   constructor(@inject(StockRepository) private readonly stock: StockRepository) {}
 
   async handle(event: EventEnvelope<OrderPlaced>, tx: Transaction): Promise<void> {

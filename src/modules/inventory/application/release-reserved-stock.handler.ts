@@ -4,20 +4,19 @@ import type { EventData } from '../../../kernel/events/event-contract.js';
 import type { EventEnvelope } from '../../../kernel/events/event-envelope.js';
 import type { EventHandler } from '../../../kernel/events/event-handler.js';
 import type { OrderCancelledV1 } from '../../order/contracts/order-cancelled.event.js';
+import { settleReservation } from '../domain/stock.js';
 import { StockRepository } from '../infrastructure/stock.repository.js';
 
 type OrderCancelled = EventData<typeof OrderCancelledV1>;
 
 /** A cancelled order gives its reserved units back. */
 @injectable()
-export class OrderCancelledHandler implements EventHandler<OrderCancelled> {
+export class ReleaseReservedStockHandler implements EventHandler<OrderCancelled> {
   constructor(@inject(StockRepository) private readonly stock: StockRepository) {}
 
   async handle(event: EventEnvelope<OrderCancelled>, tx: Transaction): Promise<void> {
     const reservation = await this.stock.findReservation(tx.em, event.data.orderId);
-    if (reservation?.status !== 'reserved') return;
+    if (!reservation || !settleReservation(reservation, 'released', new Date())) return;
     for (const line of reservation.lines) await this.stock.unreserve(tx.em, line);
-    reservation.status = 'released';
-    reservation.updatedAt = new Date();
   }
 }

@@ -3,9 +3,9 @@ import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { normalizeSku } from '../domain/product.js';
 import { ProductRepository } from '../infrastructure/product.repository.js';
-import { CreateProductHandler, type CreateProductCommand } from './create-product.handler.js';
+import { CreateProductCommand, type CreateProductInput } from './create-product.command.js';
 
-const DEMO_PRODUCTS: CreateProductCommand[] = [
+const DEMO_PRODUCTS: CreateProductInput[] = [
   { sku: 'MUG-001', name: 'Mercato mug', description: 'Ceramic, 330 ml.', price: { amount: 1290, currency: 'EUR' } },
   { sku: 'TEE-001', name: 'Mercato t-shirt', description: 'Organic cotton, unisex.', price: { amount: 2490, currency: 'EUR' } },
   { sku: 'BAG-001', name: 'Tote bag', description: 'Canvas, 10 l.', price: { amount: 1590, currency: 'EUR' } },
@@ -14,11 +14,11 @@ const DEMO_PRODUCTS: CreateProductCommand[] = [
 
 /** Development convenience: a few products to play with; running it again changes nothing. */
 @injectable()
-export class SeedDemoProductsHandler {
+export class SeedDemoProductsCommand {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(ProductRepository) private readonly products: ProductRepository,
-    @inject(CreateProductHandler) private readonly create: CreateProductHandler,
+    @inject(CreateProductCommand) private readonly create: CreateProductCommand,
   ) {}
 
   async execute(): Promise<number> {

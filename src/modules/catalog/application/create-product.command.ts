@@ -3,14 +3,14 @@ import { inject, injectable } from 'tsyringe';
 import { v7 as uuidv7 } from 'uuid';
 import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
-import type { Money } from '../contracts/money.schema.js';
+import type { Money } from '../../../kernel/shared/money.js';
 import { ProductCreatedV1 } from '../contracts/product-created.event.js';
 import { DuplicateSkuError } from '../domain/catalog.errors.js';
 import { normalizeSku, type Product } from '../domain/product.js';
 import { ProductRepository } from '../infrastructure/product.repository.js';
 import { toSnapshot } from './product.view.js';
 
-export interface CreateProductCommand {
+export interface CreateProductInput {
   sku: string;
   name: string;
   description?: string | null;
@@ -18,13 +18,13 @@ export interface CreateProductCommand {
 }
 
 @injectable()
-export class CreateProductHandler {
+export class CreateProductCommand {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(ProductRepository) private readonly products: ProductRepository,
   ) {}
 
-  async execute(command: CreateProductCommand): Promise<Product> {
+  async execute(command: CreateProductInput): Promise<Product> {
     const sku = normalizeSku(command.sku);
     try {
       return await this.uow.run(async (tx) => {

@@ -6,7 +6,7 @@ import { RefreshTokenRepository } from '../infrastructure/refresh-token.reposito
 
 /** RFC 7009 revocation: revokes the refresh token's whole family; unknown tokens are ignored. */
 @injectable()
-export class RevokeTokenHandler {
+export class RevokeTokenCommand {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(RefreshTokenRepository) private readonly refreshTokens: RefreshTokenRepository,

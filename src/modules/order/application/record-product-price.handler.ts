@@ -10,7 +10,7 @@ type ProductSnapshot = z.infer<typeof ProductSnapshotSchema>;
 
 /** Keeps the local price list in step with the catalog (created and updated carry the same snapshot). */
 @injectable()
-export class ProductPriceHandler implements EventHandler<ProductSnapshot> {
+export class RecordProductPriceHandler implements EventHandler<ProductSnapshot> {
   constructor(@inject(OrderRepository) private readonly orders: OrderRepository) {}
 
   async handle(event: EventEnvelope<ProductSnapshot>, tx: Transaction): Promise<void> {

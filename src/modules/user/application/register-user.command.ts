@@ -9,14 +9,14 @@ import { EmailTakenError } from '../domain/user.errors.js';
 import { normalizeEmail, type Role, type User } from '../domain/user.js';
 import { UserRepository } from '../infrastructure/user.repository.js';
 
-export interface RegisterUserCommand {
+export interface RegisterUserInput {
   email: string;
   password: string;
   name: string;
 }
 
 @injectable()
-export class RegisterUserHandler {
+export class RegisterUserCommand {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
@@ -24,7 +24,7 @@ export class RegisterUserHandler {
   ) {}
 
   /** Self-service sign-up always makes a customer. */
-  async execute(command: RegisterUserCommand): Promise<User> {
+  async execute(command: RegisterUserInput): Promise<User> {
     const email = normalizeEmail(command.email);
     // Hash outside the transaction: it is slow and needs no database.
     const passwordHash = await this.hasher.hash(command.password);

@@ -8,7 +8,7 @@ import { ProductRepository } from '../infrastructure/product.repository.js';
 import { toSnapshot } from './product.view.js';
 
 @injectable()
-export class UpdateProductHandler {
+export class UpdateProductCommand {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(ProductRepository) private readonly products: ProductRepository,

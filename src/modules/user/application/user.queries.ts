@@ -6,13 +6,13 @@ import type { User } from '../domain/user.js';
 import { UserRepository } from '../infrastructure/user.repository.js';
 
 @injectable()
-export class CurrentUserQuery {
+export class UserQueries {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(UserRepository) private readonly users: UserRepository,
   ) {}
 
-  async execute(userId: string): Promise<User> {
+  async get(userId: string): Promise<User> {
     const user = await this.users.findById(this.uow.reader(), userId);
     if (!user) throw new UserNotFoundError();
     return user;
