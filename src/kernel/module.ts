@@ -1,5 +1,6 @@
 import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
 import type { DependencyContainer } from 'tsyringe';
+import type { ModuleConfig } from './config/module-config.js';
 import type { EventContract } from './events/event-contract.js';
 import type { Subscription } from './events/event-handler.js';
 import type { ApiOperation, ApiRoute } from './http/api-route.js';
@@ -11,8 +12,17 @@ import type { ApiOperation, ApiRoute } from './http/api-route.js';
  */
 export interface ModuleDefinition {
   readonly name: string;
-  /** The module that signs access tokens: the process hosting it holds the signing keys. */
+  /**
+   * The module that signs access tokens: the process hosting it holds the signing keys, and only
+   * this module's container gets them and the signer (`TOKENS.SigningKeys`, `TOKENS.TokenSigner`).
+   * Other processes fetch the public keys from `SERVICE_URLS_<NAME>`.
+   */
   readonly issuesTokens?: boolean;
+  /**
+   * The module's own settings (`<name>.*` in config/*.json and the environment variables it
+   * names), validated at start; its container gets the parsed slice as `TOKENS.ModuleConfig`.
+   */
+  readonly config?: ModuleConfig;
   readonly entities: readonly EntitySchema<any, any>[];
   /**
    * The module's schema migrations, oldest first (its own tables and the kernel's event tables, in

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../kernel/config/config.loader.js';
+import { ALL_MODULES } from './module.registry.js';
 import { ModuleSelectionError } from './module.selector.js';
 import { StartupError } from './startup.error.js';
 import { createSystem, type System } from './system.factory.js';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     // Not assumed: development means keys on disk, loose limits and demo data. `npm start` and
     // `npm run start:split` say development, `npm run start:dist` says production.
     if (!process.env.NODE_ENV) throw new ConfigError('NODE_ENV is not set: set NODE_ENV=production (or development, or test)');
-    const config = loadConfig(process.env);
+    const config = loadConfig(process.env, undefined, {}, ALL_MODULES);
     system = await createSystem(config);
     if (!stopRequested) await system.listen();
   } catch (err) {

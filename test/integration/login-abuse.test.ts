@@ -31,7 +31,7 @@ describe('login abuse: per account', () => {
   let http: HttpClient;
   beforeAll(async () => {
     sys = await startTestSystem({
-      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
+      overrides: { user: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
     });
     http = httpClient(sys.url);
     for (const email of ['victim@example.com', 'bystander@example.com', 'progressive@example.com', 'known@example.com']) await http.signUp(email, PASSWORD);
@@ -100,7 +100,7 @@ describe('login abuse: a parallel burst', () => {
   beforeAll(async () => {
     // A lock long enough that it cannot expire while a slow machine is still answering the burst.
     sys = await startTestSystem({
-      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 60_000, lockMaxMs: 60_000 } } },
+      overrides: { user: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 60_000, lockMaxMs: 60_000 } } },
     });
     http = httpClient(sys.url);
     await http.signUp('burst@example.com', PASSWORD);
@@ -120,7 +120,7 @@ describe('login abuse: per client IP', () => {
   let http: HttpClient;
   beforeAll(async () => {
     sys = await startTestSystem({
-      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 100, ipMaxFailures: 4, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
+      overrides: { user: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 100, ipMaxFailures: 4, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
     });
     http = httpClient(sys.url);
     await http.signUp('sprayed@example.com', PASSWORD);
@@ -149,7 +149,7 @@ describe('login abuse: a lock is no weapon', () => {
   const from = (address: string) => httpClient(sys.url, { localAddress: address });
   beforeAll(async () => {
     sys = await startTestSystem({
-      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 6, lockBaseMs: 30_000, lockMaxMs: 60_000 } } },
+      overrides: { user: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 6, lockBaseMs: 30_000, lockMaxMs: 60_000 } } },
     });
     await from('127.0.0.1').signUp('target@example.com', PASSWORD);
   });

@@ -146,7 +146,7 @@ describe('refresh token expiry', () => {
   let sys: TestSystem;
   let http: HttpClient;
   beforeAll(async () => {
-    sys = await startTestSystem({ overrides: { auth: { refreshTokenTtlSeconds: 1 } } });
+    sys = await startTestSystem({ overrides: { user: { refreshTokenTtlSeconds: 1 } } });
     http = httpClient(sys.url);
     await http.signUp('expiry@example.com', PASSWORD);
   });

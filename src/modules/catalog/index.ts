@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import type { AppConfig } from '../../kernel/config/config.schema.js';
+import type { ModuleEnvironment } from '../../kernel/config/module-config.js';
 import { defineModule } from '../../kernel/module.js';
 import { TOKENS } from '../../kernel/tokens.js';
 import { CreateProductCommand } from './application/create-product.command.js';
@@ -29,7 +29,7 @@ export const catalogModule = defineModule({
   api: Object.values(productApi),
   routes: productRoutes,
   async start(container: DependencyContainer) {
-    const config = container.resolve<AppConfig>(TOKENS.Config);
-    if (config.seedDemoData) await container.resolve(SeedDemoProductsCommand).execute();
+    const { seedDemoData } = container.resolve<ModuleEnvironment>(TOKENS.ModuleEnvironment);
+    if (seedDemoData) await container.resolve(SeedDemoProductsCommand).execute();
   },
 });

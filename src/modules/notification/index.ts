@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import type { AppConfig } from '../../kernel/config/config.schema.js';
+import type { ModuleEnvironment } from '../../kernel/config/module-config.js';
 import { on } from '../../kernel/events/event-handler.js';
 import { defineModule } from '../../kernel/module.js';
 import type { Logger } from '../../kernel/observability/logger.factory.js';
@@ -18,10 +18,12 @@ import { NotificationRepository } from './infrastructure/notification.repository
 import { notificationApi, notificationRoutes } from './infrastructure/notification.routes.js';
 import { NotificationSchema, RecipientSchema } from './infrastructure/notification.schema.js';
 import { SmtpChannel } from './infrastructure/smtp.channel.js';
+import { notificationConfig, type NotificationConfig } from './notification.config.js';
 
 export const notificationModule = defineModule({
   name: 'notification',
   routePrefixes: ['/api/v1/notifications'],
+  config: notificationConfig,
   entities: [NotificationSchema, RecipientSchema],
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [],
@@ -31,7 +33,8 @@ export const notificationModule = defineModule({
     on(OrderCancelledV1, NotifyOrderCancelledHandler),
   ],
   register(container: DependencyContainer) {
-    const { notification, env } = container.resolve<AppConfig>(TOKENS.Config);
+    const notification = container.resolve<NotificationConfig>(TOKENS.ModuleConfig);
+    const { env } = container.resolve<ModuleEnvironment>(TOKENS.ModuleEnvironment);
     const channel = notification.smtpUrl
       ? new SmtpChannel(notification.smtpUrl, notification.from)
       : new LogChannel(container.resolve<Logger>(TOKENS.Logger), { redact: env !== 'development' });

@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import type { AppConfig } from '../../kernel/config/config.schema.js';
+import { PasswordHasher } from '../../kernel/auth/password.hasher.js';
 import { defineModule } from '../../kernel/module.js';
 import { TOKENS } from '../../kernel/tokens.js';
 import { UserQueries } from './application/user.queries.js';
@@ -16,16 +16,19 @@ import { RefreshTokenSchema } from './infrastructure/refresh-token.schema.js';
 import { UserRepository } from './infrastructure/user.repository.js';
 import { userApi, userRoutes } from './infrastructure/user.routes.js';
 import { UserSchema } from './infrastructure/user.schema.js';
+import { userConfig, type UserConfig } from './user.config.js';
 
 export const userModule = defineModule({
   name: 'user',
   routePrefixes: ['/api/v1/users', '/api/v1/auth', '/.well-known/jwks.json'],
   issuesTokens: true,
+  config: userConfig,
   entities: [UserSchema, RefreshTokenSchema, LoginFailureSchema],
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [UserRegisteredV1],
   subscriptions: [],
   register(container: DependencyContainer) {
+    container.register(PasswordHasher, { useValue: new PasswordHasher() });
     container.registerSingleton(UserRepository);
     container.registerSingleton(RefreshTokenRepository);
     container.registerSingleton(LoginFailureRepository);
@@ -39,7 +42,7 @@ export const userModule = defineModule({
   api: Object.values(userApi),
   routes: userRoutes,
   async start(container: DependencyContainer) {
-    const { admin } = container.resolve<AppConfig>(TOKENS.Config);
+    const { admin } = container.resolve<UserConfig>(TOKENS.ModuleConfig);
     if (admin.email && admin.password) await container.resolve(EnsureAdminCommand).execute(admin.email, admin.password);
   },
 });

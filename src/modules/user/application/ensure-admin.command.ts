@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import type { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
+import { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
 import type { UnitOfWork } from '../../../kernel/db/unit-of-work.js';
 import type { Logger } from '../../../kernel/observability/logger.factory.js';
 import { TOKENS } from '../../../kernel/tokens.js';
@@ -19,7 +19,7 @@ import { RegisterUserCommand } from './register-user.command.js';
 export class EnsureAdminCommand {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
-    @inject(TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
+    @inject(PasswordHasher) private readonly hasher: PasswordHasher,
     @inject(UserRepository) private readonly users: UserRepository,
     @inject(RefreshTokenRepository) private readonly refreshTokens: RefreshTokenRepository,
     @inject(RegisterUserCommand) private readonly register: RegisterUserCommand,

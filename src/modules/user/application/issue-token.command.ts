@@ -1,8 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import { v7 as uuidv7 } from 'uuid';
 import type { AccessTokenSigner } from '../../../kernel/auth/access-token.signer.js';
-import type { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
-import type { AppConfig } from '../../../kernel/config/config.schema.js';
+import { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
 import type { Transaction, UnitOfWork } from '../../../kernel/db/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { generateRefreshToken, hashRefreshToken, refreshTokenState } from '../domain/refresh-token.js';
@@ -10,6 +9,7 @@ import { InvalidCredentialsError, InvalidGrantError } from '../domain/user.error
 import { normalizeEmail, type User } from '../domain/user.js';
 import { RefreshTokenRepository } from '../infrastructure/refresh-token.repository.js';
 import { UserRepository } from '../infrastructure/user.repository.js';
+import type { UserConfig } from '../user.config.js';
 import { LoginThrottle } from './login-throttle.service.js';
 
 export interface IssuedToken {
@@ -26,14 +26,14 @@ export class IssueTokenCommand {
 
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
-    @inject(TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
+    @inject(PasswordHasher) private readonly hasher: PasswordHasher,
     @inject(TOKENS.TokenSigner) private readonly signer: AccessTokenSigner,
-    @inject(TOKENS.Config) config: AppConfig,
+    @inject(TOKENS.ModuleConfig) config: UserConfig,
     @inject(UserRepository) private readonly users: UserRepository,
     @inject(RefreshTokenRepository) private readonly refreshTokens: RefreshTokenRepository,
     @inject(LoginThrottle) private readonly throttle: LoginThrottle,
   ) {
-    this.refreshTtlMs = config.auth.refreshTokenTtlSeconds * 1000;
+    this.refreshTtlMs = config.refreshTokenTtlSeconds * 1000;
   }
 
   /** The password grant: a new session (refresh token family). */

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { inject, injectable } from 'tsyringe';
 import { v7 as uuidv7 } from 'uuid';
-import type { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
+import { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
 import type { Transaction, UnitOfWork } from '../../../kernel/db/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { UserRegisteredV1 } from '../contracts/user-registered.event.js';
@@ -19,7 +19,7 @@ export interface RegisterUserInput {
 export class RegisterUserCommand {
   constructor(
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
-    @inject(TOKENS.PasswordHasher) private readonly hasher: PasswordHasher,
+    @inject(PasswordHasher) private readonly hasher: PasswordHasher,
     @inject(UserRepository) private readonly users: UserRepository,
   ) {}
 
