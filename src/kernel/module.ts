@@ -23,6 +23,8 @@ export interface ModuleDefinition {
    * names), validated at start; its container gets the parsed slice as `TOKENS.ModuleConfig`.
    */
   readonly config?: ModuleConfig;
+  /** The API document's tag for the module's operations (`ApiOperation.tags`), with its description. */
+  readonly tag?: { readonly name: string; readonly description: string };
   readonly entities: readonly EntitySchema<any, any>[];
   /**
    * The module's schema migrations, oldest first (its own tables and the kernel's event tables, in

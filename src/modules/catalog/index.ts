@@ -14,6 +14,7 @@ import { ProductSchema } from './infrastructure/product.schema.js';
 
 export const catalogModule = defineModule({
   name: 'catalog',
+  tag: { name: 'catalog', description: 'Products and prices (the catalog module).' },
   routePrefixes: ['/api/v1/products'],
   entities: [ProductSchema],
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),

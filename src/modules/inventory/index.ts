@@ -20,6 +20,7 @@ import { StockRepository } from './infrastructure/stock.repository.js';
 
 export const inventoryModule = defineModule({
   name: 'inventory',
+  tag: { name: 'inventory', description: 'Stock per SKU (the inventory module); reserved by orders through events.' },
   routePrefixes: ['/api/v1/inventory'],
   entities: [StockItemSchema, ReservationSchema],
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),

@@ -22,6 +22,7 @@ import { notificationConfig, type NotificationConfig } from './notification.conf
 
 export const notificationModule = defineModule({
   name: 'notification',
+  tag: { name: 'notifications', description: 'Messages sent to the customer (the notification module).' },
   routePrefixes: ['/api/v1/notifications'],
   config: notificationConfig,
   entities: [NotificationSchema, RecipientSchema],

@@ -21,6 +21,7 @@ import { OrderSchema } from './infrastructure/order.schema.js';
 
 export const orderModule = defineModule({
   name: 'order',
+  tag: { name: 'orders', description: 'Orders (the order module): placed pending, settled by the saga to confirmed or cancelled.' },
   routePrefixes: ['/api/v1/orders'],
   entities: [OrderSchema, KnownProductSchema],
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),

@@ -19,6 +19,7 @@ import { paymentConfig, type PaymentConfig } from './payment.config.js';
 
 export const paymentModule = defineModule({
   name: 'payment',
+  tag: { name: 'payments', description: 'Payments of orders (the payment module).' },
   routePrefixes: ['/api/v1/payments'],
   config: paymentConfig,
   entities: [PaymentSchema],

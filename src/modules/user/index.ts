@@ -20,6 +20,7 @@ import { userConfig, type UserConfig } from './user.config.js';
 
 export const userModule = defineModule({
   name: 'user',
+  tag: { name: 'users', description: 'Accounts and tokens (the user module): sign up, sign in, refresh, revoke.' },
   routePrefixes: ['/api/v1/users', '/api/v1/auth', '/.well-known/jwks.json'],
   issuesTokens: true,
   config: userConfig,
