@@ -31,16 +31,28 @@ module.exports = {
       comment:
         'Contracts are the published language between modules: plain types, zod schemas and ' +
         'event payloads. They may import only other contracts (of any module), the kernel\'s ' +
-        'event types (src/kernel/events/) and the npm package zod - no other npm packages, no ' +
-        'node builtins, nothing from a module\'s domain/application/infrastructure, no other kernel code.',
+        'event types (src/kernel/events/), the shared value types (src/kernel/shared/) and the npm ' +
+        'package zod - no other npm packages, no node builtins, nothing from a module\'s ' +
+        'domain/application/infrastructure, no other kernel code.',
       from: { path: '^src/modules/[^/]+/contracts/' },
       to: {
         pathNot: [
           '^src/modules/[^/]+/contracts/',
           '^src/kernel/events/',
+          '^src/kernel/shared/',
           '(^|/)node_modules/zod/',
         ],
       },
+    },
+    {
+      name: 'shared-kernel-is-pure',
+      severity: 'error',
+      comment:
+        'src/kernel/shared/ holds the value types every module may use (Money): zod schemas and ' +
+        'plain functions. It imports nothing but itself and the npm package zod, so that a ' +
+        'contract or a domain that uses it pulls in no framework code.',
+      from: { path: '^src/kernel/shared/' },
+      to: { pathNot: ['^src/kernel/shared/', '(^|/)node_modules/zod/'] },
     },
     {
       name: 'kernel-imports-no-module',
@@ -90,12 +102,13 @@ module.exports = {
       severity: 'error',
       comment:
         'A module\'s domain/ holds its business rules and nothing else: it imports its own domain, ' +
-        'published contracts, the kernel\'s DomainError base (src/kernel/errors/domain.error.ts) and ' +
+        'published contracts, the kernel\'s DomainError base (src/kernel/errors/domain.error.ts), the ' +
+        'shared value types (src/kernel/shared/, e.g. Money) and ' +
         'node builtins - no npm packages (ORM, HTTP), no application/infrastructure, no other kernel ' +
         'code. Errors are DomainErrors with a code and kind; the HTTP layer maps them to problems.',
       from: { path: '^src/modules/([^/]+)/domain/' },
       to: {
-        pathNot: ['^src/modules/$1/domain/', '^src/modules/[^/]+/contracts/', '^src/kernel/errors/domain\\.error\\.ts$'],
+        pathNot: ['^src/modules/$1/domain/', '^src/modules/[^/]+/contracts/', '^src/kernel/errors/domain\\.error\\.ts$', '^src/kernel/shared/'],
         dependencyTypesNot: ['core'],
       },
     },

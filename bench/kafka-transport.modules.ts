@@ -81,7 +81,6 @@ export const receiverModule = defineModule({
   subscriptions: [on(TickV1, TickHandler)],
   register(container: DependencyContainer) {
     container.registerSingleton(Received);
-    container.registerSingleton(TickHandler);
   },
   routes: () => [],
 });

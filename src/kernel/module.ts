@@ -1,6 +1,7 @@
 import type { EntitySchema } from '@mikro-orm/core';
 import type { SchemaMigration } from './db/schema-migration.js';
 import type { DependencyContainer } from 'tsyringe';
+import type { ModuleConfig } from './config/module-config.js';
 import type { EventContract } from './events/event-contract.js';
 import type { Subscription } from './events/event-handler.js';
 import type { ApiOperation, ApiRoute } from './http/api-route.js';
@@ -12,8 +13,19 @@ import type { ApiOperation, ApiRoute } from './http/api-route.js';
  */
 export interface ModuleDefinition {
   readonly name: string;
-  /** The module that signs access tokens: the process hosting it holds the signing keys. */
+  /**
+   * The module that signs access tokens: the process hosting it holds the signing keys, and only
+   * this module's container gets them and the signer (`TOKENS.SigningKeys`, `TOKENS.TokenSigner`).
+   * Other processes fetch the public keys from `SERVICE_URLS_<NAME>`.
+   */
   readonly issuesTokens?: boolean;
+  /**
+   * The module's own settings (`<name>.*` in config/*.json and the environment variables it
+   * names), validated at start; its container gets the parsed slice as `TOKENS.ModuleConfig`.
+   */
+  readonly config?: ModuleConfig;
+  /** The API document's tag for the module's operations (`ApiOperation.tags`), with its description. */
+  readonly tag?: { readonly name: string; readonly description: string };
   readonly entities: readonly EntitySchema<any, any>[];
   /**
    * The module's schema migrations, oldest first: its own tables only (the kernel applies its event

@@ -1,25 +1,25 @@
 import type { InjectionToken } from 'tsyringe';
 import type { AccessTokenSigner } from './auth/access-token.signer.js';
-import type { AccessTokenVerifier } from './auth/access-token.verifier.js';
-import type { PasswordHasher } from './auth/password.hasher.js';
 import type { SigningKeySet } from './auth/signing-keys.js';
-import type { AppConfig } from './config/config.schema.js';
+import type { ModuleEnvironment } from './config/module-config.js';
 import type { UnitOfWork } from './events/unit-of-work.js';
 import type { Logger } from './observability/logger.factory.js';
 
 /**
- * Injection tokens for what the kernel provides. The root container holds the process-wide ones;
- * each module's child container adds its own logger and unit of work.
+ * Injection tokens for what the kernel gives a module, in the module's own child container: its
+ * logger, its unit of work, its configuration slice and what it may know of the process.
  */
 export const TOKENS = {
-  Config: Symbol('Config') as InjectionToken<AppConfig>,
   /** The module's own logger (a child of the process logger, labelled with the module). */
   Logger: Symbol('Logger') as InjectionToken<Logger>,
   /** The module's transaction boundary over its own database, with the outbox. */
   UnitOfWork: Symbol('UnitOfWork') as InjectionToken<UnitOfWork>,
-  PasswordHasher: Symbol('PasswordHasher') as InjectionToken<PasswordHasher>,
-  TokenVerifier: Symbol('TokenVerifier') as InjectionToken<AccessTokenVerifier>,
-  /** Present only in processes that hold the signing keys (those hosting the identity module). */
-  TokenSigner: Symbol('TokenSigner') as InjectionToken<AccessTokenSigner>,
+  /** The module's parsed configuration slice (`ModuleDefinition.config`); each module types it. */
+  ModuleConfig: Symbol('ModuleConfig') as symbol,
+  /** What every module may know of the process: environment, data directory, demo data. */
+  ModuleEnvironment: Symbol('ModuleEnvironment') as InjectionToken<ModuleEnvironment>,
+  /** Only in the container of the module that issues tokens (`ModuleDefinition.issuesTokens`). */
   SigningKeys: Symbol('SigningKeys') as InjectionToken<SigningKeySet>,
+  /** Only in the container of the module that issues tokens (`ModuleDefinition.issuesTokens`). */
+  TokenSigner: Symbol('TokenSigner') as InjectionToken<AccessTokenSigner>,
 } as const;

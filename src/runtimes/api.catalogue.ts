@@ -15,13 +15,8 @@ export interface ApiDocuments {
 
 const VERSION = '1.0.0';
 
-const TAGS = [
-  { name: 'users', description: 'Accounts and tokens (the user module): sign up, sign in, refresh, revoke.' },
-  { name: 'catalog', description: 'Products and prices (the catalog module).' },
-  { name: 'inventory', description: 'Stock per SKU (the inventory module); reserved by orders through events.' },
-  { name: 'orders', description: 'Orders (the order module): placed pending, settled by the saga to confirmed or cancelled.' },
-  { name: 'payments', description: 'Payments of orders (the payment module).' },
-  { name: 'notifications', description: 'Messages sent to the customer (the notification module).' },
+/** The kernel's own tags; each module brings its own (`ModuleDefinition.tag`), listed first. */
+const KERNEL_TAGS = [
   { name: 'admin', description: "Each module's dead letters: events it gave up on, to inspect and replay." },
   { name: 'gateway', description: 'The gateway of a split deployment.' },
   { name: 'operations', description: 'Probes and metrics for the platform running the processes.' },
@@ -58,7 +53,7 @@ export function describeApi(available: readonly ModuleDefinition[]): ApiDocument
   return {
     openapi: buildOpenApiDocument([...forwarded, ...local], {
       info: { title: 'Mercato API', version: VERSION, description: DESCRIPTION },
-      tags: TAGS,
+      tags: [...available.flatMap((m) => (m.tag ? [m.tag] : [])), ...KERNEL_TAGS],
       tokenUrl: '/api/v1/auth/token',
       forwarded: (operation) => remote.has(operation),
     }),

@@ -1,6 +1,9 @@
 import type { MikroORM } from '@mikro-orm/core';
+import type { AccessTokenSigner } from '../kernel/auth/access-token.signer.js';
+import type { SigningKeySet } from '../kernel/auth/signing-keys.js';
 import type { DependencyContainer } from 'tsyringe';
 import type { AppConfig } from '../kernel/config/config.schema.js';
+import type { ModuleEnvironment } from '../kernel/config/module-config.js';
 import { databaseTargetFor } from '../kernel/db/module-orm.factory.js';
 import { createModuleDatabase } from '../kernel/events/module-database.factory.js';
 import { UnitOfWork } from '../kernel/events/unit-of-work.js';
@@ -35,6 +38,8 @@ export interface HostingContext {
   /** Event type → publishing module, over every module of the codebase. */
   publishers: ReadonlyMap<string, string>;
   routeTable: RouteTable;
+  /** The token signing keys and signer, when this process hosts the module that issues tokens. */
+  signing?: { keys: SigningKeySet; signer: AccessTokenSigner };
 }
 
 /** Which module publishes each event type: consumers subscribe to those modules' streams. */
@@ -56,6 +61,26 @@ function assertImplements(module: string, api: readonly ApiOperation[], routes: 
 }
 
 /**
+ * What the kernel hands a module besides its logger and unit of work: its own configuration slice,
+ * the little it may know of the process, and, for the module that issues tokens, the signer.
+ */
+function registerModuleSettings(definition: ModuleDefinition, container: DependencyContainer, ctx: HostingContext): void {
+  const { config } = ctx;
+  if (definition.config) {
+    if (!(definition.name in config.moduleConfig)) {
+      throw new Error(`Module ${definition.name} declares a configuration slice, but the configuration was loaded without it (pass the modules to loadConfig)`);
+    }
+    container.register(TOKENS.ModuleConfig, { useValue: config.moduleConfig[definition.name] });
+  }
+  const environment: ModuleEnvironment = { env: config.env, dataDir: config.dataDir, ephemeral: config.sqlite.inMemory, seedDemoData: config.seedDemoData };
+  container.register(TOKENS.ModuleEnvironment, { useValue: environment });
+  if (definition.issuesTokens && ctx.signing) {
+    container.register(TOKENS.SigningKeys, { useValue: ctx.signing.keys });
+    container.register(TOKENS.TokenSigner, { useValue: ctx.signing.signer });
+  }
+}
+
+/**
  * One module in this process: its own database, its own child container (with its logger and its
  * unit of work), its relay and consumer on the bus, and its routes with the dead-letter admin.
  */
@@ -72,6 +97,7 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const container = ctx.root.createChildContainer();
   container.register(TOKENS.Logger, { useValue: logger });
   container.register(TOKENS.UnitOfWork, { useValue: uow });
+  registerModuleSettings(definition, container, ctx);
   definition.register(container);
 
   bus.addTables(name, tables);

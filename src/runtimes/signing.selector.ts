@@ -39,16 +39,17 @@ async function configuredKeys(config: AppConfig, json: string, setting: string, 
 /**
  * Every process verifies tokens itself: with its own keys when it issues them, from the issuer's
  * JWKS when one is configured, and otherwise (outside production) with the development keys under
- * DATA_DIR, so that processes started by hand on one machine trust each other's tokens.
+ * DATA_DIR, so that processes started by hand on one machine trust each other's tokens. `issuer`
+ * is the module that issues tokens (`ModuleDefinition.issuesTokens`), found by its service URL.
  */
-export async function createVerifier(config: AppConfig, keys: SigningKeySet | undefined): Promise<AccessTokenVerifier> {
+export async function createVerifier(config: AppConfig, keys: SigningKeySet | undefined, issuer: string | undefined): Promise<AccessTokenVerifier> {
   const options = { issuer: config.auth.issuer, audience: config.auth.audience };
   if (keys) return new AccessTokenVerifier({ kind: 'local', keys }, options);
-  const issuerUrl = config.serviceUrls['user']?.[0];
+  const issuerUrl = issuer ? config.serviceUrls[issuer]?.[0] : undefined;
   const url = config.auth.jwksUrl ?? (issuerUrl ? new URL('/.well-known/jwks.json', issuerUrl).toString() : undefined);
   if (url) return new AccessTokenVerifier({ kind: 'remote', url }, options);
   if (config.env === 'production' && !config.auth.signingKeys) {
-    throw new StartupError('This process verifies tokens but hosts no issuer: set AUTH_JWKS_URL or SERVICE_URLS_USER');
+    throw new StartupError(`This process verifies tokens but hosts no issuer: set AUTH_JWKS_URL${issuer ? ` or SERVICE_URLS_${issuer.toUpperCase()}` : ''}`);
   }
   return new AccessTokenVerifier({ kind: 'local', keys: await loadSigningKeys(config) }, options);
 }

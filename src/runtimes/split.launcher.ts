@@ -3,13 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { ALL_MODULES } from './module.registry.js';
+import { withUnhostedModules } from './split.topology.js';
 
 /**
  * `npm run start:split`: the local split topology of config/topology.json, one OS process per
  * entry (`main.ts` with its MODULES and PORT), wired through SERVICE_URLS_<MODULE>, on the Kafka
  * broker and PostgreSQL of KAFKA_BROKERS / DATABASE_URL (local defaults). Output is prefixed with
  * each process's name; Ctrl-C (SIGINT) or SIGTERM stops them all. The environment is otherwise
- * passed on untouched.
+ * passed on untouched. Modules that no process of the file hosts (a module added since) run in
+ * one more process of their own, so the file need not change when a module is added.
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -41,7 +44,7 @@ function readTopology(): Topology {
   }
   const parsed = TopologySchema.safeParse(json);
   if (!parsed.success) fail(`invalid ${TOPOLOGY_FILE}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return withUnhostedModules(parsed.data, ALL_MODULES.map((m) => m.name));
 }
 
 /** SERVICE_URLS_<MODULE>: every process hosting the module, in topology order. */

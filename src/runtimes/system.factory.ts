@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { container as rootContainer } from 'tsyringe';
 import { AccessTokenSigner } from '../kernel/auth/access-token.signer.js';
-import { PasswordHasher } from '../kernel/auth/password.hasher.js';
 import type { AppConfig } from '../kernel/config/config.schema.js';
 import { EventBus } from '../kernel/events/event-bus.js';
 import { RouteTable } from '../kernel/gateway/route-table.js';
@@ -18,7 +17,6 @@ import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../kernel/observability/logger.factory.js';
 import { Metrics } from '../kernel/observability/metrics.js';
 import { RequestContext } from '../kernel/observability/request-context.js';
-import { TOKENS } from '../kernel/tokens.js';
 import { describeApi } from './api.catalogue.js';
 import { ALL_MODULES } from './module.registry.js';
 import { selectModules } from './module.selector.js';
@@ -73,24 +71,19 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     logger,
   );
 
-  const issuesTokens = selection.modules.some((m) => m.issuesTokens);
-  const keys = issuesTokens ? await loadSigningKeys(config) : undefined;
-  const verifier = await createVerifier(config, keys);
+  const issuer = available.find((m) => m.issuesTokens)?.name;
+  const keys = selection.modules.some((m) => m.issuesTokens) ? await loadSigningKeys(config) : undefined;
+  const verifier = await createVerifier(config, keys, issuer);
   const edge = await composeEdge(config, selection, available, !transport.pipelined, logger);
   // Only a process that serves the public (the one hosting the gateway) limits request rates.
   const rateLimit = selection.gateway ? await createRateLimit(config, verifier, metrics, logger) : undefined;
   const routeTable = new RouteTable(available);
 
   const root = rootContainer.createChildContainer();
-  root.register(TOKENS.Config, { useValue: config });
-  root.register(TOKENS.PasswordHasher, { useValue: new PasswordHasher() });
-  root.register(TOKENS.TokenVerifier, { useValue: verifier });
-  if (keys) {
-    root.register(TOKENS.SigningKeys, { useValue: keys });
-    root.register(TOKENS.TokenSigner, {
-      useValue: new AccessTokenSigner(keys, { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: config.auth.accessTokenTtlSeconds }),
-    });
-  }
+  const signing = keys && {
+    keys,
+    signer: new AccessTokenSigner(keys, { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: config.auth.accessTokenTtlSeconds }),
+  };
 
   const publishers = publisherIndex(available);
   const hosted = new Map<string, HostedModule>();
@@ -98,7 +91,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const health: HealthCheck[] = [{ name: `bus:${transport.name}`, check: () => bus.healthy() }];
   try {
     for (const definition of selection.modules) {
-      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable });
+      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable, ...(signing ? { signing } : {}) });
       hosted.set(definition.name, module);
       routes.push(...module.routes);
       health.push(module.health);

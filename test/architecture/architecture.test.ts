@@ -26,6 +26,7 @@ const REAL_TREE_ROOTS = ['src'];
 const RULES = [
   'no-cross-module-internals',
   'contracts-are-pure',
+  'shared-kernel-is-pure',
   'kernel-imports-no-module',
   'module-index-only-from-runtimes',
   'modules-do-not-import-runtimes',
@@ -96,6 +97,7 @@ const ALLOWED_TREE: Tree = {
   'node_modules/left-pad/index.js': 'module.exports = (s) => s;\n',
 
   'src/kernel/events/event-contract.ts': 'export interface EventContract<T> { type: string; payload: T }\n',
+  'src/kernel/shared/money.ts': "import { z } from 'zod';\nexport const Money = z.string();\n",
   'src/kernel/http/http.errors.ts': 'export class HttpError extends Error {}\n',
   'src/kernel/errors/domain.error.ts': 'export abstract class DomainError extends Error {}\n',
   // The db layer below events: events may import it, not the other way round.
@@ -128,7 +130,8 @@ const ALLOWED_TREE: Tree = {
     "import { z } from 'zod';",
     "import { ProductId } from '../../b/contracts/b.contracts.js';",
     "import type { EventContract } from '../../../kernel/events/event-contract.js';",
-    'export const OrderLine = { productId: ProductId, note: z.string() };',
+    "import { Money } from '../../../kernel/shared/money.js';",
+    'export const OrderLine = { productId: ProductId, note: z.string(), price: Money };',
     'export type OrderPlaced = EventContract<{ orderId: string }>;',
     '',
   ].join('\n'),
@@ -157,7 +160,7 @@ const ALLOWED_TREE: Tree = {
     "import { Order } from '../domain/order.js';",
     "import { OrderLine } from '../contracts/a.contracts.js';",
     "import { ProductId } from '../../b/contracts/b.contracts.js';",
-    "import { HttpError } from '../../../kernel/http/http.errors.js';",
+    "import { HttpError } from '../../../kernel/errors/http.errors.js';",
     'export const placeOrder = () => [padStart, new Order(), OrderLine, ProductId, HttpError];',
     '',
   ].join('\n'),
@@ -231,9 +234,24 @@ const VIOLATION_CASES: ViolationCase[] = [
     title: 'a contract imports kernel code outside src/kernel/events/',
     files: {
       'src/modules/a/contracts/errors.contracts.ts':
-        "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport const E = HttpError;\n",
+        "import { HttpError } from '../../../kernel/errors/http.errors.js';\nexport const E = HttpError;\n",
     },
     expected: ['contracts-are-pure'],
+  },
+  {
+    title: 'the shared kernel imports other kernel code',
+    files: {
+      'src/kernel/shared/failure.ts':
+        "import { HttpError } from '../http/http.errors.js';\nexport const F = HttpError;\n",
+    },
+    expected: ['shared-kernel-is-pure'],
+  },
+  {
+    title: 'the shared kernel imports an npm package other than zod',
+    files: {
+      'src/kernel/shared/pad.ts': "import padStart from 'left-pad';\nexport const pad = padStart;\n",
+    },
+    expected: ['shared-kernel-is-pure'],
   },
   {
     title: 'the kernel imports a module',
@@ -287,7 +305,7 @@ const VIOLATION_CASES: ViolationCase[] = [
     title: 'a domain error extends an HTTP error',
     files: {
       'src/modules/a/domain/missing.ts':
-        "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport class OrderMissing extends HttpError {}\n",
+        "import { HttpError } from '../../../kernel/errors/http.errors.js';\nexport class OrderMissing extends HttpError {}\n",
     },
     expected: ['domain-is-pure'],
   },

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { isKnownEnvVar } from '../../src/kernel/config/config.loader.js';
+import { isKnownEnvVar as isKnownTo } from '../../src/kernel/config/config.loader.js';
+import { ALL_MODULES } from '../../src/runtimes/module.registry.js';
 
 /**
  * The deployment files, checked without a cluster or a Docker engine (fast, part of `npm test`):
@@ -26,6 +27,9 @@ const WORKLOADS = ['gateway', ...MODULES];
 const SCALED = ['gateway', 'order', 'payment'];
 
 type Obj = Record<string, any>;
+
+/** Known to the kernel's configuration or to a module's slice. */
+const isKnownEnvVar = (name: string) => isKnownTo(name, ALL_MODULES);
 
 function exec(command: string, args: string[], env: Record<string, string> = {}): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((done) => {

@@ -28,7 +28,7 @@ function expectThrottled(res: HttpResponse, retryAfter?: string): void {
 
 describe('login abuse: per account', () => {
   const sys = useTestSystem({
-    overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
+    overrides: { user: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
   });
   let http: HttpClient;
   beforeAll(async () => {
@@ -95,7 +95,7 @@ describe('login abuse: per account', () => {
 describe('login abuse: a parallel burst', () => {
   // A lock long enough that it cannot expire while a slow machine is still answering the burst.
   const sys = useTestSystem({
-    overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 60_000, lockMaxMs: 60_000 } } },
+    overrides: { user: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 1_000, lockBaseMs: 60_000, lockMaxMs: 60_000 } } },
   });
   let http: HttpClient;
   beforeAll(async () => {
@@ -113,7 +113,7 @@ describe('login abuse: a parallel burst', () => {
 
 describe('login abuse: per client IP', () => {
   const sys = useTestSystem({
-    overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 100, ipMaxFailures: 4, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
+    overrides: { user: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 100, ipMaxFailures: 4, lockBaseMs: 1_000, lockMaxMs: 4_000 } } },
   });
   let http: HttpClient;
   beforeAll(async () => {
@@ -143,7 +143,7 @@ describe('login abuse: a lock is no weapon', () => {
   const from = (address: string) => httpClient(sys.url, { localAddress: address });
   beforeAll(async () => {
     sys = await startTestSystem({
-      overrides: { auth: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 6, lockBaseMs: 30_000, lockMaxMs: 60_000 } } },
+      overrides: { user: { loginThrottle: { windowMs: 60_000, accountMaxFailures: 3, ipMaxFailures: 6, lockBaseMs: 30_000, lockMaxMs: 60_000 } } },
     });
     await from('127.0.0.1').signUp('target@example.com', PASSWORD);
   });

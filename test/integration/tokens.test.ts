@@ -141,7 +141,7 @@ describe('refresh tokens', () => {
 });
 
 describe('refresh token expiry', () => {
-  const sys = useTestSystem({ overrides: { auth: { refreshTokenTtlSeconds: 1 } } });
+  const sys = useTestSystem({ overrides: { user: { refreshTokenTtlSeconds: 1 } } });
   let http: HttpClient;
   beforeAll(async () => {
     http = httpClient(sys.url);

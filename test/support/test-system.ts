@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/kernel/config/config.loader.js';
 import type { ModuleDefinition } from '../../src/kernel/module.js';
+import { ALL_MODULES } from '../../src/runtimes/module.registry.js';
 import { createSystem, type System, type SystemOptions } from '../../src/runtimes/system.factory.js';
 import { publishedEventViolations } from './contract.js';
 
@@ -30,6 +31,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     { NODE_ENV: 'test', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...options.env },
     undefined,
     options.overrides ?? {},
+    options.available ?? ALL_MODULES,
   );
   const system = await createSystem(config, {
     ...(options.available ? { available: options.available } : {}),

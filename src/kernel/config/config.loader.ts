@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { configSchema, type AppConfig } from './config.schema.js';
+import type { ConfiguredModule } from './module-config.js';
 
 /** Raised for any configuration problem; its message is one line meant for the operator. */
 export class ConfigError extends Error {
@@ -11,7 +12,10 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 type Json = Record<string, unknown>;
 
-/** Environment variable → config path. Module-suffixed variables are handled below. */
+/**
+ * Environment variable → config path, for the kernel's settings. Module-suffixed variables are
+ * handled below; each module maps its own variables into its slice (`ModuleConfig.env`).
+ */
 const ENV_PATHS: Record<string, string> = {
   NODE_ENV: 'env',
   MODULES: 'modules',
@@ -56,10 +60,6 @@ const ENV_PATHS: Record<string, string> = {
   SERVICE_TOKEN_JWKS_URL: 'auth.serviceJwksUrl',
   GATEWAY_UPSTREAM_TIMEOUT_MS: 'gateway.upstreamTimeoutMs',
   GATEWAY_DNS_REFRESH_MS: 'gateway.dnsRefreshMs',
-  ADMIN_EMAIL: 'admin.email',
-  ADMIN_PASSWORD: 'admin.password',
-  SMTP_URL: 'notification.smtpUrl',
-  PAYMENT_PROVIDER: 'payment.provider',
   REDIS_URL: 'redis.url',
   RATE_LIMIT_ENABLED: 'rateLimit.enabled',
   API_DOCS_ENABLED: 'docs.enabled',
@@ -75,13 +75,14 @@ const LOADER_ENV = ['CONFIG_DIR'];
  * Whether the configuration reads an environment variable of this name (deployment manifests are
  * checked against it: a misspelt name would otherwise be ignored silently).
  */
-export function isKnownEnvVar(name: string): boolean {
+export function isKnownEnvVar(name: string, modules: readonly ConfiguredModule[] = []): boolean {
   if (name in ENV_PATHS || LOADER_ENV.includes(name)) return true;
+  if (modules.some((m) => m.config?.env && name in m.config.env)) return true;
   return Object.keys(PREFIXED_ENV_PATHS).some((prefix) => name.startsWith(prefix) && /^[A-Z0-9_]+$/.test(name.slice(prefix.length)) && name.length > prefix.length);
 }
 
 /** Paths whose values must never be echoed in an error line. */
-const SECRET_PATHS = ['events.kafka.sasl.password', 'auth.signingKeys', 'auth.serviceSigningKeys', 'admin.password', 'database.url', 'database.urls', 'notification.smtpUrl', 'redis.url'];
+const SECRET_PATHS = ['events.kafka.sasl.password', 'auth.signingKeys', 'auth.serviceSigningKeys', 'database.url', 'database.urls', 'redis.url'];
 
 function setPath(target: Json, path: string, value: unknown): void {
   const keys = path.split('.');
@@ -119,11 +120,15 @@ function readJson(file: string): Json {
   return parsed;
 }
 
-function fromEnv(env: Env): Json {
+function fromEnv(env: Env, modules: readonly ConfiguredModule[]): Json {
+  const paths: Record<string, string> = { ...ENV_PATHS };
+  for (const { name, config } of modules) {
+    for (const [variable, path] of Object.entries(config?.env ?? {})) paths[variable] = `${name}.${path}`;
+  }
   const out: Json = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value === '') continue;
-    const path = ENV_PATHS[name];
+    const path = paths[name];
     if (path) {
       setPath(out, path, value);
       continue;
@@ -137,24 +142,40 @@ function fromEnv(env: Env): Json {
   return out;
 }
 
-function describe(issue: z.core.$ZodIssue): string {
-  const path = issue.path.join('.');
-  const secret = SECRET_PATHS.some((p) => path === p || path.startsWith(`${p}.`));
+function describe(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = [], secrets: readonly string[] = SECRET_PATHS): string {
+  const path = [...prefix, ...issue.path].join('.');
+  const secret = secrets.some((p) => path === p || path.startsWith(`${p}.`));
   return `${path || '(root)'}: ${secret ? 'invalid value' : issue.message}`;
+}
+
+/** Each module's slice, parsed with its own schema; problems are named by their full config path. */
+function parseModuleSlices(merged: Json, modules: readonly ConfiguredModule[]): { slices: Record<string, unknown>; problems: string[] } {
+  const slices: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const { name, config } of modules) {
+    if (!config) continue;
+    if (name in configSchema.shape) throw new ConfigError(`Module ${name} cannot have a configuration slice: ${name}.* is the kernel's`);
+    const result = config.schema.safeParse(merged[name] ?? {});
+    if (result.success) slices[name] = result.data;
+    else problems.push(...result.error.issues.map((issue) => describe(issue, [name], (config.secrets ?? []).map((p) => `${name}.${p}`))));
+  }
+  return { slices, problems };
 }
 
 /**
  * Merges `config/default.json`, `config/<NODE_ENV>.json`, then the environment (which wins),
- * and validates the result. Files are read from `configDir` (default: `CONFIG_DIR` or `./config`).
+ * and validates the result: the kernel's settings, and the slice of each of `modules` (every
+ * module of the codebase, hosted here or not, so a bad value is refused by every process alike).
+ * Files are read from `configDir` (default: `CONFIG_DIR` or `./config`).
  */
-export function loadConfig(env: Env, configDir = resolve(env.CONFIG_DIR ?? 'config'), overrides: Json = {}): AppConfig {
-  const fromVars = fromEnv(env);
+export function loadConfig(env: Env, configDir = resolve(env.CONFIG_DIR ?? 'config'), overrides: Json = {}, modules: readonly ConfiguredModule[] = []): AppConfig {
+  const fromVars = fromEnv(env, modules);
   const envName = String((overrides as { env?: string }).env ?? env.NODE_ENV ?? 'development');
   const merged = [readJson(join(configDir, 'default.json')), readJson(join(configDir, `${envName}.json`)), fromVars, overrides]
     .reduce(deepMerge, { env: envName });
   const result = configSchema.safeParse(merged);
-  if (!result.success) {
-    throw new ConfigError(`Invalid configuration: ${result.error.issues.map(describe).join('; ')}`);
-  }
-  return result.data;
+  const { slices, problems } = parseModuleSlices(merged, modules);
+  const all = [...(result.success ? [] : result.error.issues.map((issue) => describe(issue))), ...problems];
+  if (!result.success || all.length > 0) throw new ConfigError(`Invalid configuration: ${all.join('; ')}`);
+  return { ...result.data, moduleConfig: slices };
 }

@@ -28,9 +28,16 @@ const trustProxy = z
     return { addresses };
   });
 
-/** The whole configuration of one process, after files and environment are merged. */
+export const appEnvironment = z.enum(['development', 'test', 'production']);
+export type AppEnvironment = z.infer<typeof appEnvironment>;
+
+/**
+ * The kernel's configuration of one process, after files and environment are merged: what the
+ * runtime, the HTTP layer, the event bus and the databases need. Each module declares its own
+ * slice (`ModuleDefinition.config`), validated with this and handed only to that module.
+ */
 export const configSchema = z.object({
-  env: z.enum(['development', 'test', 'production']),
+  env: appEnvironment,
   /** Raw `MODULES` value; the runtime selector parses it. */
   modules: z.string().default('all'),
   http: z.object({
@@ -169,40 +176,9 @@ export const configSchema = z.object({
     serviceSigningKeys: z.string().optional(),
     /** Where module processes fetch the gateway's service-token keys (default: from SERVICE_URLS_GATEWAY). */
     serviceJwksUrl: z.string().url().optional(),
-    /** Lifetime of each refresh token (rotated on every use); default 14 days. */
-    refreshTokenTtlSeconds: z.coerce.number().int().min(1).max(31_536_000).default(1_209_600),
-    /**
-     * Failed sign-ins counted per account (normalized email, known or not) and per client IP in a
-     * sliding window; past the limit each further failure locks for twice as long, up to the cap.
-     */
-    loginThrottle: z
-      .object({
-        windowMs: z.coerce.number().int().min(1).default(900_000),
-        accountMaxFailures: z.coerce.number().int().min(1).default(5),
-        ipMaxFailures: z.coerce.number().int().min(1).default(20),
-        lockBaseMs: z.coerce.number().int().min(1).default(60_000),
-        lockMaxMs: z.coerce.number().int().min(1).default(900_000),
-      })
-      .default({ windowMs: 900_000, accountMaxFailures: 5, ipMaxFailures: 20, lockBaseMs: 60_000, lockMaxMs: 900_000 }),
   }),
-  admin: z.object({
-    email: z.string().email().optional(),
-    password: z.string().min(8).optional(),
-  }),
+  /** Development convenience: the catalog and inventory seed demo products with stock. */
   seedDemoData: z.boolean(),
-  notification: z.object({
-    /** SMTP server for outgoing mail (smtp://user:pass@host:port); unset logs messages instead. */
-    smtpUrl: z.string().url().optional(),
-    from: z.string().min(3),
-    pollIntervalMs: z.coerce.number().int().min(10),
-    maxAttempts: z.coerce.number().int().min(1).max(50),
-  }),
-  /**
-   * The payment provider. Only the sandbox is built in; production refuses it unless it is chosen
-   * explicitly (`PAYMENT_PROVIDER=sandbox`), so that a production deployment never takes pretend
-   * payments by accident.
-   */
-  payment: z.object({ provider: z.enum(['sandbox']).optional() }).default({}),
   serviceUrls: z.record(z.string(), commaList).default({}),
   gateway: z.object({
     upstreamTimeoutMs: z.coerce.number().int().min(100),
@@ -241,5 +217,8 @@ export const configSchema = z.object({
   }),
 });
 
-export type AppConfig = z.infer<typeof configSchema>;
+export type AppConfig = z.infer<typeof configSchema> & {
+  /** Each module's parsed slice (`<module>.*`), by module name; only modules that declare one. */
+  readonly moduleConfig: Readonly<Record<string, unknown>>;
+};
 export type ConfigInput = z.input<typeof configSchema>;

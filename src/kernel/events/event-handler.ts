@@ -17,13 +17,21 @@ export interface EventHandler<T, P = unknown> {
   handle(event: EventEnvelope<T>, tx: Transaction, prepared: P): Promise<void>;
 }
 
+/** A class that handles events; its constructor parameters are injected from the module's container. */
+export type EventHandlerClass<T> = new (...args: any[]) => EventHandler<T>;
+
 /** A module's declaration that it reacts to one event type. */
 export interface Subscription<T = unknown> {
   contract: EventContract<T>;
-  handler: InjectionToken<EventHandler<T>>;
+  handler: EventHandlerClass<T> | InjectionToken<EventHandler<T>>;
 }
 
-export function on<T>(contract: EventContract<T>, handler: InjectionToken<EventHandler<T>>): Subscription<T> {
+/**
+ * The one declaration of a subscription: the module host registers a handler class in the
+ * module's container (a singleton, once however many events it handles), so a module never lists
+ * its handlers a second time. A token that is not a class must be registered by the module.
+ */
+export function on<T>(contract: EventContract<T>, handler: EventHandlerClass<T> | InjectionToken<EventHandler<T>>): Subscription<T> {
   return { contract, handler } as Subscription<T>;
 }
 
@@ -32,6 +40,10 @@ export interface ResolvedSubscription {
   handler: EventHandler<unknown>;
 }
 
+/** Registers the subscriptions' handler classes in the module's container, then resolves every handler. */
 export function resolveSubscriptions(subscriptions: readonly Subscription[], container: DependencyContainer): ResolvedSubscription[] {
+  for (const { handler } of subscriptions) {
+    if (typeof handler === 'function' && !container.isRegistered(handler)) container.registerSingleton(handler as EventHandlerClass<unknown>);
+  }
   return subscriptions.map((s) => ({ contract: s.contract, handler: container.resolve(s.handler) }));
 }

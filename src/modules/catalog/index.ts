@@ -1,11 +1,11 @@
 import type { DependencyContainer } from 'tsyringe';
-import type { AppConfig } from '../../kernel/config/config.schema.js';
+import type { ModuleEnvironment } from '../../kernel/config/module-config.js';
 import { defineModule } from '../../kernel/module.js';
 import { TOKENS } from '../../kernel/tokens.js';
-import { CreateProductHandler } from './application/create-product.handler.js';
+import { CreateProductCommand } from './application/create-product.command.js';
 import { ProductQueries } from './application/product.queries.js';
-import { SeedDemoProductsHandler } from './application/seed-demo-products.handler.js';
-import { UpdateProductHandler } from './application/update-product.handler.js';
+import { SeedDemoProductsCommand } from './application/seed-demo-products.command.js';
+import { UpdateProductCommand } from './application/update-product.command.js';
 import { ProductCreatedV1 } from './contracts/product-created.event.js';
 import { ProductUpdatedV1 } from './contracts/product-updated.event.js';
 import { ProductRepository } from './application/product-repository.port.js';
@@ -15,6 +15,7 @@ import { ProductSchema } from './infrastructure/product.schema.js';
 
 export const catalogModule = defineModule({
   name: 'catalog',
+  tag: { name: 'catalog', description: 'Products and prices (the catalog module).' },
   routePrefixes: ['/api/v1/products'],
   entities: [ProductSchema],
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
@@ -22,15 +23,15 @@ export const catalogModule = defineModule({
   subscriptions: [],
   register(container: DependencyContainer) {
     container.registerSingleton(ProductRepository, OrmProductRepository);
-    container.registerSingleton(CreateProductHandler);
-    container.registerSingleton(UpdateProductHandler);
+    container.registerSingleton(CreateProductCommand);
+    container.registerSingleton(UpdateProductCommand);
     container.registerSingleton(ProductQueries);
-    container.registerSingleton(SeedDemoProductsHandler);
+    container.registerSingleton(SeedDemoProductsCommand);
   },
   api: Object.values(productApi),
   routes: productRoutes,
   async start(container: DependencyContainer) {
-    const config = container.resolve<AppConfig>(TOKENS.Config);
-    if (config.seedDemoData) await container.resolve(SeedDemoProductsHandler).execute();
+    const { seedDemoData } = container.resolve<ModuleEnvironment>(TOKENS.ModuleEnvironment);
+    if (seedDemoData) await container.resolve(SeedDemoProductsCommand).execute();
   },
 });

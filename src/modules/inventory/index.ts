@@ -5,11 +5,12 @@ import { ProductCreatedV1 } from '../catalog/contracts/product-created.event.js'
 import { OrderCancelledV1 } from '../order/contracts/order-cancelled.event.js';
 import { OrderPlacedV1 } from '../order/contracts/order-placed.event.js';
 import { PaymentCapturedV1 } from '../payment/contracts/payment-captured.event.js';
-import { OrderCancelledHandler } from './application/order-cancelled.handler.js';
-import { OrderPlacedHandler } from './application/order-placed.handler.js';
-import { PaymentCapturedHandler } from './application/payment-captured.handler.js';
-import { ProductCreatedHandler } from './application/product-created.handler.js';
-import { StockService } from './application/stock.service.js';
+import { OpenStockItemHandler } from './application/open-stock-item.handler.js';
+import { ReleaseReservedStockHandler } from './application/release-reserved-stock.handler.js';
+import { ReserveStockHandler } from './application/reserve-stock.handler.js';
+import { RestockCommand } from './application/restock.command.js';
+import { SellReservedStockHandler } from './application/sell-reserved-stock.handler.js';
+import { StockQueries } from './application/stock.queries.js';
 import { StockRejectedV1 } from './contracts/stock-rejected.event.js';
 import { StockReservedV1 } from './contracts/stock-reserved.event.js';
 import { inventoryApi, inventoryRoutes } from './infrastructure/inventory.routes.js';
@@ -20,23 +21,21 @@ import { OrmStockRepository } from './infrastructure/stock.repository.js';
 
 export const inventoryModule = defineModule({
   name: 'inventory',
+  tag: { name: 'inventory', description: 'Stock per SKU (the inventory module); reserved by orders through events.' },
   routePrefixes: ['/api/v1/inventory'],
   entities: [StockItemSchema, ReservationSchema],
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [StockReservedV1, StockRejectedV1],
   subscriptions: [
-    on(ProductCreatedV1, ProductCreatedHandler),
-    on(OrderPlacedV1, OrderPlacedHandler),
-    on(PaymentCapturedV1, PaymentCapturedHandler),
-    on(OrderCancelledV1, OrderCancelledHandler),
+    on(ProductCreatedV1, OpenStockItemHandler),
+    on(OrderPlacedV1, ReserveStockHandler),
+    on(PaymentCapturedV1, SellReservedStockHandler),
+    on(OrderCancelledV1, ReleaseReservedStockHandler),
   ],
   register(container: DependencyContainer) {
     container.registerSingleton(StockRepository, OrmStockRepository);
-    container.registerSingleton(StockService);
-    container.registerSingleton(ProductCreatedHandler);
-    container.registerSingleton(OrderPlacedHandler);
-    container.registerSingleton(PaymentCapturedHandler);
-    container.registerSingleton(OrderCancelledHandler);
+    container.registerSingleton(StockQueries);
+    container.registerSingleton(RestockCommand);
   },
   api: Object.values(inventoryApi),
   routes: inventoryRoutes,

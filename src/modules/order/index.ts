@@ -7,9 +7,10 @@ import { StockRejectedV1 } from '../inventory/contracts/stock-rejected.event.js'
 import { PaymentCapturedV1 } from '../payment/contracts/payment-captured.event.js';
 import { PaymentDeclinedV1 } from '../payment/contracts/payment-declined.event.js';
 import { OrderQueries } from './application/order.queries.js';
-import { PlaceOrderHandler } from './application/place-order.handler.js';
-import { ProductPriceHandler } from './application/product-price.handler.js';
-import { PaymentCapturedHandler, PaymentDeclinedHandler, StockRejectedHandler } from './application/saga.handlers.js';
+import { PlaceOrderCommand } from './application/place-order.command.js';
+import { RecordProductPriceHandler } from './application/record-product-price.handler.js';
+import { CancelOrderHandler } from './application/cancel-order.handler.js';
+import { ConfirmOrderHandler } from './application/confirm-order.handler.js';
 import { OrderCancelledV1 } from './contracts/order-cancelled.event.js';
 import { OrderConfirmedV1 } from './contracts/order-confirmed.event.js';
 import { OrderPlacedV1 } from './contracts/order-placed.event.js';
@@ -21,25 +22,22 @@ import { OrderSchema } from './infrastructure/order.schema.js';
 
 export const orderModule = defineModule({
   name: 'order',
+  tag: { name: 'orders', description: 'Orders (the order module): placed pending, settled by the saga to confirmed or cancelled.' },
   routePrefixes: ['/api/v1/orders'],
   entities: [OrderSchema, KnownProductSchema],
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [OrderPlacedV1, OrderConfirmedV1, OrderCancelledV1],
   subscriptions: [
-    on(ProductCreatedV1, ProductPriceHandler),
-    on(ProductUpdatedV1, ProductPriceHandler),
-    on(StockRejectedV1, StockRejectedHandler),
-    on(PaymentCapturedV1, PaymentCapturedHandler),
-    on(PaymentDeclinedV1, PaymentDeclinedHandler),
+    on(ProductCreatedV1, RecordProductPriceHandler),
+    on(ProductUpdatedV1, RecordProductPriceHandler),
+    on(StockRejectedV1, CancelOrderHandler),
+    on(PaymentCapturedV1, ConfirmOrderHandler),
+    on(PaymentDeclinedV1, CancelOrderHandler),
   ],
   register(container: DependencyContainer) {
     container.registerSingleton(OrderRepository, OrmOrderRepository);
-    container.registerSingleton(PlaceOrderHandler);
+    container.registerSingleton(PlaceOrderCommand);
     container.registerSingleton(OrderQueries);
-    container.registerSingleton(ProductPriceHandler);
-    container.registerSingleton(StockRejectedHandler);
-    container.registerSingleton(PaymentCapturedHandler);
-    container.registerSingleton(PaymentDeclinedHandler);
   },
   api: Object.values(orderApi),
   routes: orderRoutes,

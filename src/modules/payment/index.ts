@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import { ConfigError } from '../../kernel/config/config.loader.js';
-import type { AppConfig } from '../../kernel/config/config.schema.js';
+import type { ModuleEnvironment } from '../../kernel/config/module-config.js';
 import { on } from '../../kernel/events/event-handler.js';
 import { defineModule } from '../../kernel/module.js';
 import { TOKENS } from '../../kernel/tokens.js';
@@ -16,24 +16,27 @@ import { OrmPaymentRepository } from './infrastructure/payment.repository.js';
 import { paymentApi, paymentRoutes } from './infrastructure/payment.routes.js';
 import { PaymentSchema } from './infrastructure/payment.schema.js';
 import { SandboxPaymentProvider } from './infrastructure/sandbox-payment.provider.js';
+import { paymentConfig, type PaymentConfig } from './payment.config.js';
 
 export const paymentModule = defineModule({
   name: 'payment',
+  tag: { name: 'payments', description: 'Payments of orders (the payment module).' },
   routePrefixes: ['/api/v1/payments'],
+  config: paymentConfig,
   entities: [PaymentSchema],
   migrations: () => import('./infrastructure/migrations/index.js').then((m) => m.migrations),
   publishes: [PaymentCapturedV1, PaymentDeclinedV1],
   subscriptions: [on(StockReservedV1, ChargeOrderHandler)],
   register(container: DependencyContainer) {
-    const config = container.resolve<AppConfig>(TOKENS.Config);
-    if (config.env === 'production' && config.payment.provider !== 'sandbox') {
+    const { provider } = container.resolve<PaymentConfig>(TOKENS.ModuleConfig);
+    const process = container.resolve<ModuleEnvironment>(TOKENS.ModuleEnvironment);
+    if (process.env === 'production' && provider !== 'sandbox') {
       throw new ConfigError('production needs PAYMENT_PROVIDER: the sandbox payment provider is the only one built in and takes pretend payments; set PAYMENT_PROVIDER=sandbox to run on it deliberately');
     }
-    const ledger = config.sqlite.inMemory ? undefined : join(config.dataDir, 'payment-sandbox-ledger.jsonl');
+    const ledger = process.ephemeral ? undefined : join(process.dataDir, 'payment-sandbox-ledger.jsonl');
     container.register(PAYMENT_PROVIDER, { useValue: new SandboxPaymentProvider(ledger) });
     container.registerSingleton(PaymentRepository, OrmPaymentRepository);
     container.registerSingleton(PaymentQueries);
-    container.registerSingleton(ChargeOrderHandler);
   },
   api: Object.values(paymentApi),
   routes: paymentRoutes,

@@ -2,7 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/kernel/config/config.loader.js';
+import { z } from 'zod';
+import { ConfigError, isKnownEnvVar, loadConfig } from '../../../src/kernel/config/config.loader.js';
+import type { ConfiguredModule } from '../../../src/kernel/config/module-config.js';
+import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 
 /** The repository's own config/*.json. */
 const CONFIG_DIR = resolve('config');
@@ -187,8 +190,8 @@ describe('loadConfig', () => {
 
   it('names an invalid secret without echoing it', () => {
     const password = 'Sh0rt!';
-    const err = configError(() => loadConfig({ ADMIN_EMAIL: 'admin@mercato.test', ADMIN_PASSWORD: password }, CONFIG_DIR));
-    expect(err.message).toContain('admin.password');
+    const err = configError(() => loadConfig({ ADMIN_EMAIL: 'admin@mercato.test', ADMIN_PASSWORD: password }, CONFIG_DIR, {}, ALL_MODULES));
+    expect(err.message).toContain('user.admin.password');
     expect(err.message).not.toContain(password);
   });
 
@@ -231,5 +234,57 @@ describe('loadConfig', () => {
   it('refuses a config file whose values are invalid', async () => {
     const dir = await tempConfigDir({ 'default.json': JSON.stringify({ http: { port: 'eighty' } }) });
     expect(configError(() => loadConfig({}, dir)).message).toContain('http.port');
+  });
+
+  describe("modules' own slices", () => {
+    const shelf: ConfiguredModule = {
+      name: 'shelf',
+      config: {
+        schema: z.object({ capacity: z.coerce.number().int().min(1).default(10), vendorUrl: z.string().url().optional(), label: z.string().default('shelf') }),
+        env: { SHELF_CAPACITY: 'capacity', SHELF_VENDOR_URL: 'vendorUrl' },
+        secrets: ['vendorUrl'],
+      },
+    };
+
+    it('parses each slice from <module>.* in the files and its own variables, and hands back only the slices', async () => {
+      const dir = await tempConfigDir({
+        'default.json': await import('node:fs/promises').then((fs) => fs.readFile(join(CONFIG_DIR, 'default.json'), 'utf8')),
+        'development.json': JSON.stringify({ shelf: { label: 'from the file', capacity: 3 } }),
+      });
+      const config = loadConfig({ SHELF_CAPACITY: '7' }, dir, {}, [shelf, { name: 'bare' }]);
+      expect(config.moduleConfig).toEqual({ shelf: { capacity: 7, label: 'from the file' } });
+      expect(config).not.toHaveProperty('shelf');
+      expect(loadConfig({}, CONFIG_DIR, {}, [shelf]).moduleConfig).toEqual({ shelf: { capacity: 10, label: 'shelf' } });
+    });
+
+    it("names a module's bad value by its full path, with the kernel's problems, and never echoes its secrets", () => {
+      const err = configError(() => loadConfig({ PORT: 'abc', SHELF_CAPACITY: '0', SHELF_VENDOR_URL: 'not a url hunter2-secret' }, CONFIG_DIR, {}, [shelf]));
+      expect(err.message).toMatch(/http\.port.*shelf\.capacity.*shelf\.vendorUrl: invalid value/);
+      expect(err.message).not.toContain('hunter2');
+      expect(err.message).not.toContain('\n');
+    });
+
+    it("knows the modules' variables (deployment files are checked against them)", () => {
+      expect(isKnownEnvVar('SHELF_CAPACITY')).toBe(false);
+      expect(isKnownEnvVar('SHELF_CAPACITY', [shelf])).toBe(true);
+      for (const name of ['ADMIN_EMAIL', 'ADMIN_PASSWORD', 'SMTP_URL', 'PAYMENT_PROVIDER']) expect(isKnownEnvVar(name, ALL_MODULES), name).toBe(true);
+    });
+
+    it('keeps the documented variables of the real modules, in their slices', () => {
+      const config = loadConfig(
+        { ADMIN_EMAIL: 'admin@mercato.test', ADMIN_PASSWORD: 'long-enough-1', SMTP_URL: 'smtp://mail.example:587', PAYMENT_PROVIDER: 'sandbox' },
+        CONFIG_DIR,
+        {},
+        ALL_MODULES,
+      );
+      expect(config.moduleConfig['user']).toMatchObject({ admin: { email: 'admin@mercato.test', password: 'long-enough-1' }, refreshTokenTtlSeconds: 1_209_600 });
+      expect(config.moduleConfig['notification']).toMatchObject({ smtpUrl: 'smtp://mail.example:587', pollIntervalMs: 1000 });
+      expect(config.moduleConfig['payment']).toEqual({ provider: 'sandbox' });
+      expect(configError(() => loadConfig({ PAYMENT_PROVIDER: 'stripe' }, CONFIG_DIR, {}, ALL_MODULES)).message).toContain('payment.provider');
+    });
+
+    it('refuses a module whose name is one of the kernel settings', () => {
+      expect(configError(() => loadConfig({}, CONFIG_DIR, {}, [{ ...shelf, name: 'http' }])).message).toContain('http');
+    });
   });
 });

@@ -9,7 +9,7 @@ import { toKafkaMessage } from '../../../src/kernel/events/cloudevents-kafka.cod
 import { DeadLetterSchema } from '../../../src/kernel/events/dead-letter.entity.js';
 import { createEnvelope } from '../../../src/kernel/events/event-envelope.js';
 import { InboxRecordSchema } from '../../../src/kernel/events/inbox.entity.js';
-import { PlaceOrderHandler } from '../../../src/modules/order/application/place-order.handler.js';
+import { PlaceOrderCommand } from '../../../src/modules/order/application/place-order.command.js';
 import { OrderSchema } from '../../../src/modules/order/infrastructure/order.schema.js';
 import { ensureKafka } from '../../support/kafka.js';
 import { startTestSystem, type TestSystem } from '../../support/test-system.js';
@@ -53,7 +53,7 @@ describe('events are accepted only from the topic of the module that declares th
     await send('catalog', createEnvelope({ source: 'catalog', type: 'product.created.v1', subject: productId, data: { productId, sku: 'F-1', name: 'Forged', description: null, price: { amount: 500, currency: 'EUR' } } }));
     const userId = uuidv7();
     const order = await waitFor(
-      () => sys.system.modules.get('order')!.container.resolve(PlaceOrderHandler).execute({ userId, items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa' }),
+      () => sys.system.modules.get('order')!.container.resolve(PlaceOrderCommand).execute({ userId, items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa' }),
       EVENTUALLY_MS,
       'the order module to know the product',
     );

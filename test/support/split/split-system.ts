@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { httpClient, type HttpClient, type HttpResponse } from '../http-client.js';
 import { waitFor } from '../wait-for.js';
 import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, startKafka, TestDatabase } from './infrastructure.js';
-import { ADMIN, Topology, type ProcessSpec } from './topology.js';
+import { ADMIN, Topology, type ProcessSpec, type TopologyOptions } from './topology.js';
 import type { OrderBody } from '../api-types.js';
 export type { OrderBody };
 
@@ -49,14 +49,19 @@ export interface SplitSystem {
  * Takes the split-test lock, makes sure the broker runs, creates a database for this file and
  * starts the processes. `stop()` undoes all of it (and leaves Kafka running).
  */
-export async function startSplitSystem(label: string, specs: readonly ProcessSpec[], env: Record<string, string> = {}): Promise<SplitSystem> {
+export async function startSplitSystem(
+  label: string,
+  specs: readonly ProcessSpec[],
+  env: Record<string, string> = {},
+  program?: TopologyOptions['program'],
+): Promise<SplitSystem> {
   const release = await acquireSplitLock();
   let db: TestDatabase | undefined;
   let topology: Topology | undefined;
   try {
     if (!(await kafkaPortOpen())) await startKafka();
     db = await TestDatabase.create(label);
-    topology = await Topology.start(specs, { databaseUrl: db.url, env });
+    topology = await Topology.start(specs, { databaseUrl: db.url, env, ...(program ? { program } : {}) });
     const http = httpClient(topology.url('gateway'));
     // The gateway probes its upstreams every few seconds: one that was still starting at its
     // first probe gets traffic from the next one on.

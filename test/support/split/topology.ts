@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ModuleDefinition } from '../../../src/kernel/module.js';
+import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 import { KAFKA_BROKERS, REPO } from './infrastructure.js';
 import { freePort } from '../free-port.js';
 
@@ -13,8 +15,7 @@ import { freePort } from '../free-port.js';
  */
 
 export const ADMIN = { email: 'admin@mercato.test', password: 'admin-password-1' };
-const MODULE_NAMES = ['user', 'catalog', 'inventory', 'order', 'payment', 'notification', 'gateway'] as const;
-const ENTRY = join(REPO, 'src/runtimes/main.ts');
+const MAIN = 'src/runtimes/main.ts';
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
 const KILL_TIMEOUT_MS = 5_000;
@@ -33,6 +34,11 @@ export interface TopologyOptions {
   databaseUrl: string;
   /** Extra environment for every process. */
   env?: Record<string, string>;
+  /**
+   * What the processes run: an entry file (relative to the repository) and the modules its
+   * registry holds; `src/runtimes/main.ts` and ALL_MODULES by default.
+   */
+  program?: { entry: string; modules: readonly ModuleDefinition[] };
 }
 
 interface Member {
@@ -153,9 +159,13 @@ export class Topology {
     return member;
   }
 
+  private get modules(): readonly ModuleDefinition[] {
+    return this.options.program?.modules ?? ALL_MODULES;
+  }
+
   private serviceUrls(): Record<string, string> {
     const env: Record<string, string> = {};
-    for (const module of MODULE_NAMES) {
+    for (const module of [...this.modules.map((m) => m.name), 'gateway']) {
       const hosts = [...this.members.values()].filter((m) => m.spec.modules.split(',').map((s) => s.trim()).includes(module));
       env[`SERVICE_URLS_${module.toUpperCase()}`] = hosts.length > 0 ? hosts.map((m) => this.url(m.spec.name)).join(',') : this.nowhere;
     }
@@ -163,7 +173,8 @@ export class Topology {
   }
 
   private environment(member: Member): Record<string, string> {
-    const hostsUser = member.spec.modules.split(',').map((s) => s.trim()).includes('user');
+    const issuer = this.modules.find((m) => m.issuesTokens)?.name;
+    const hostsIssuer = member.spec.modules.split(',').map((s) => s.trim()).some((m) => m === issuer || m === 'all');
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? tmpdir(),
@@ -177,7 +188,7 @@ export class Topology {
       DATABASE_URL: this.options.databaseUrl,
       DATA_DIR: this.dataDir,
       ...this.serviceUrls(),
-      ...(hostsUser ? { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } : {}),
+      ...(hostsIssuer ? { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } : {}),
       ...this.options.env,
       ...member.spec.env,
     };
@@ -200,7 +211,8 @@ export class Topology {
     if (this.running(name)) throw new Error(`${name} is already running`);
     member.expectedExit = false;
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: REPO, env: this.environment(member), stdio: ['ignore', 'pipe', 'pipe'] });
+    const entry = join(REPO, this.options.program?.entry ?? MAIN);
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO, env: this.environment(member), stdio: ['ignore', 'pipe', 'pipe'] });
     member.child = child;
     const out = { text: '' };
     const err = { text: '' };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { loadSigningKeys } from '../../../src/runtimes/signing.selector.js';
+import { createVerifier, loadSigningKeys } from '../../../src/runtimes/signing.selector.js';
 import { loadOrCreateSigningKeySet } from '../../../src/kernel/auth/signing-keys.js';
 import { loadConfig } from '../../../src/kernel/config/config.loader.js';
 
@@ -26,5 +26,16 @@ describe('signing keys in production', () => {
     // Outside production the development key is what it is for.
     const development = await loadSigningKeys(loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir, AUTH_SIGNING_KEYS: developmentKeys }));
     expect(development.active.kid).not.toBe(keys.active.kid);
+  });
+});
+
+describe('the issuer of tokens', () => {
+  it('is found by ModuleDefinition.issuesTokens, not by a fixed name: its SERVICE_URLS_<NAME> leads to its JWKS', async () => {
+    const production = loadConfig({ NODE_ENV: 'production', DATA_DIR: mkdtempSync(join(tmpdir(), 'mercato-keys-')) });
+    await expect(createVerifier(production, undefined, 'user')).rejects.toThrow(/set AUTH_JWKS_URL or SERVICE_URLS_USER$/);
+    await expect(createVerifier(production, undefined, 'accounts')).rejects.toThrow(/set AUTH_JWKS_URL or SERVICE_URLS_ACCOUNTS$/);
+    const behindAccounts = loadConfig({ NODE_ENV: 'production', SERVICE_URLS_ACCOUNTS: 'http://accounts.internal:3000' });
+    await expect(createVerifier(behindAccounts, undefined, 'accounts')).resolves.toBeDefined();
+    await expect(createVerifier(behindAccounts, undefined, 'user')).rejects.toThrow(/SERVICE_URLS_USER/);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MoneySchema } from '../contracts/money.schema.js';
+import { MoneySchema } from '../../../kernel/shared/money.js';
 import type { Product } from '../domain/product.js';
 
 export const ProductView = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../../../kernel/events/event-contract.js';
-import { MoneySchema } from './money.schema.js';
+import { MoneySchema } from '../../../kernel/shared/money.js';
 
 export const ProductSnapshotSchema = z.object({
   productId: z.uuid(),

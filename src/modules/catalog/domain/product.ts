@@ -1,4 +1,4 @@
-import type { Money } from '../contracts/money.schema.js';
+import type { Money } from '../../../kernel/shared/money.js';
 
 export interface Product {
   id: string;

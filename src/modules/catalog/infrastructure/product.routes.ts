@@ -2,11 +2,11 @@ import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
 import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
 import { PageQuery } from '../../../kernel/http/cursor.js';
-import { MoneySchema } from '../contracts/money.schema.js';
-import { CreateProductHandler } from '../application/create-product.handler.js';
+import { MoneySchema } from '../../../kernel/shared/money.js';
+import { CreateProductCommand } from '../application/create-product.command.js';
 import { ProductQueries } from '../application/product.queries.js';
 import { ProductView, toProductView } from '../application/product.view.js';
-import { UpdateProductHandler } from '../application/update-product.handler.js';
+import { UpdateProductCommand } from '../application/update-product.command.js';
 
 const Sku = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64');
 const Name = z.string().trim().min(1).max(200);
@@ -99,8 +99,8 @@ export const productApi = {
 };
 
 export function productRoutes(container: DependencyContainer): ApiRoute[] {
-  const create = container.resolve(CreateProductHandler);
-  const update = container.resolve(UpdateProductHandler);
+  const create = container.resolve(CreateProductCommand);
+  const update = container.resolve(UpdateProductCommand);
   const queries = container.resolve(ProductQueries);
   return implement(productApi, {
     createProduct: async ({ body }) => {

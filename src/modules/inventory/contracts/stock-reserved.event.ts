@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../../../kernel/events/event-contract.js';
-import { MoneySchema } from '../../catalog/contracts/money.schema.js';
+import { MoneySchema } from '../../../kernel/shared/money.js';
 
 /**
  * Every line of an order is set aside. It carries what the payment step needs (amount, method,

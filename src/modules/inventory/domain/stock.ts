@@ -26,6 +26,18 @@ export interface Reservation {
 }
 
 /**
+ * A reservation is settled once: sold when the order is paid (`committed`), given back when it is
+ * cancelled (`released`). False when it was not holding stock (already settled, or rejected), so a
+ * late or repeated event moves no units.
+ */
+export function settleReservation(reservation: Reservation, outcome: 'committed' | 'released', now: Date): boolean {
+  if (reservation.status !== 'reserved') return false;
+  reservation.status = outcome;
+  reservation.updatedAt = now;
+  return true;
+}
+
+/**
  * One line per SKU (quantities of repeated SKUs added up), in SKU order, so that concurrent
  * reservations touch rows in the same order and cannot deadlock each other.
  */

@@ -1,16 +1,12 @@
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
 import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
-import { StockService } from '../application/stock.service.js';
-import type { StockItem } from '../domain/stock.js';
+import { RestockCommand } from '../application/restock.command.js';
+import { StockQueries } from '../application/stock.queries.js';
+import { StockView, toStockView } from '../application/stock.view.js';
 
-const StockView = z.object({ sku: z.string(), available: z.number().int(), reserved: z.number().int() }).meta({ id: 'Stock' });
 const SkuParams = z.object({ sku: z.string().trim().min(1).max(64).transform((s) => s.toUpperCase()) });
 const RestockBody = z.strictObject({ quantity: z.number().int().min(1).max(1_000_000) });
-
-function toStockView(item: StockItem): z.infer<typeof StockView> {
-  return { sku: item.sku, available: item.available, reserved: item.reserved };
-}
 
 const tags = ['inventory'];
 
@@ -50,9 +46,10 @@ export const inventoryApi = {
 };
 
 export function inventoryRoutes(container: DependencyContainer): ApiRoute[] {
-  const stock = container.resolve(StockService);
+  const stock = container.resolve(StockQueries);
+  const restock = container.resolve(RestockCommand);
   return implement(inventoryApi, {
     getStock: async ({ params }) => ({ body: toStockView(await stock.get(params.sku)) }),
-    restockSku: async ({ params, body }) => ({ body: toStockView(await stock.restock(params.sku, body.quantity)) }),
+    restockSku: async ({ params, body }) => ({ body: toStockView(await restock.execute(params.sku, body.quantity)) }),
   });
 }

@@ -1,11 +1,11 @@
 import { inject, injectable } from 'tsyringe';
-import type { AppConfig } from '../../../kernel/config/config.schema.js';
 import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import type { Logger } from '../../../kernel/observability/logger.factory.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { NOTIFICATION_CHANNEL, type NotificationChannel } from '../domain/notification-channel.port.js';
 import { nextAttemptDelayMs, type Notification } from '../domain/notification.js';
 import { NotificationRepository } from './notification-repository.port.js';
+import type { NotificationConfig } from '../notification.config.js';
 
 /** How long a sender holds a claimed notification before another may take it over. */
 const CLAIM_MS = 60_000;
@@ -25,12 +25,12 @@ export class NotificationDispatcher {
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(NotificationRepository) private readonly notifications: NotificationRepository,
     @inject(NOTIFICATION_CHANNEL) private readonly channel: NotificationChannel,
-    @inject(TOKENS.Config) private readonly config: AppConfig,
+    @inject(TOKENS.ModuleConfig) private readonly config: NotificationConfig,
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), this.config.notification.pollIntervalMs);
+    this.timer = setInterval(() => this.tick(), this.config.pollIntervalMs);
     this.timer.unref();
   }
 
@@ -74,7 +74,7 @@ export class NotificationDispatcher {
       await this.notifications.markSent(em, n.id, attempts);
       return true;
     } catch (err) {
-      const giveUp = attempts >= this.config.notification.maxAttempts;
+      const giveUp = attempts >= this.config.maxAttempts;
       const retryAt = giveUp ? null : new Date(Date.now() + nextAttemptDelayMs(attempts));
       await this.notifications.markFailed(em, n.id, attempts, (err as Error).message, retryAt);
       this.logger.warn({ notificationId: n.id, attempts, giveUp, err }, 'notification delivery failed');

@@ -1,4 +1,4 @@
-import type { Money } from '../../catalog/contracts/money.schema.js';
+import type { Money } from '../../../kernel/shared/money.js';
 import type { NotificationKind } from './notification.js';
 
 export interface Rendered {

@@ -1,20 +1,9 @@
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
-import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
-import { decodeCursor, nextCursor, PageQuery } from '../../../kernel/http/cursor.js';
-import { TOKENS } from '../../../kernel/tokens.js';
-import { NotificationRepository } from '../application/notification-repository.port.js';
-
-const NotificationView = z.object({
-  id: z.uuid(),
-  kind: z.enum(['welcome', 'order_confirmed', 'order_cancelled']),
-  subject: z.string(),
-  body: z.string(),
-  status: z.enum(['pending', 'sending', 'sent', 'failed']),
-  createdAt: z.string(),
-  sentAt: z.string().nullable(),
-}).meta({ id: 'Notification' });
+import { PageQuery } from '../../../kernel/http/cursor.js';
+import { NotificationQueries } from '../application/notification.queries.js';
+import { NotificationView, toNotificationView } from '../application/notification.view.js';
 
 /** The notification module's HTTP operations, as the API document describes them. */
 export const notificationApi = {
@@ -35,25 +24,11 @@ export const notificationApi = {
 };
 
 export function notificationRoutes(container: DependencyContainer): ApiRoute[] {
-  const uow = container.resolve<UnitOfWork>(TOKENS.UnitOfWork);
-  const notifications = container.resolve(NotificationRepository);
+  const queries = container.resolve(NotificationQueries);
   return implement(notificationApi, {
     listNotifications: async ({ query, principal }) => {
-      const page = await notifications.pageForUser(uow.reader(), principal.subject, query.limit, query.cursor ? decodeCursor(query.cursor) : undefined);
-      return {
-        body: {
-          items: page.items.map((n) => ({
-            id: n.id,
-            kind: n.kind,
-            subject: n.subject,
-            body: n.body,
-            status: n.status,
-            createdAt: n.createdAt.toISOString(),
-            sentAt: n.sentAt ? n.sentAt.toISOString() : null,
-          })),
-          nextCursor: nextCursor(page.items, page.hasMore),
-        },
-      };
+      const page = await queries.listMine(principal.subject, query.limit, query.cursor);
+      return { body: { items: page.items.map(toNotificationView), nextCursor: page.nextCursor } };
     },
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MoneySchema } from '../../catalog/contracts/money.schema.js';
+import { MoneySchema } from '../../../kernel/shared/money.js';
 import { CancelReasonSchema } from '../contracts/order-cancelled.event.js';
 import type { Order } from '../domain/order.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../../../kernel/events/event-contract.js';
-import { MoneySchema } from '../../catalog/contracts/money.schema.js';
+import { MoneySchema } from '../../../kernel/shared/money.js';
 
 /** Stock reserved and payment captured: the order will ship. Subject = orderId. */
 export const OrderConfirmedV1 = defineEvent(

@@ -1,4 +1,4 @@
-import type { Money } from '../../catalog/contracts/money.schema.js';
+import type { Money } from '../../../kernel/shared/money.js';
 import type { CancelReason } from '../contracts/order-cancelled.event.js';
 import { OrderPricingError } from './order.errors.js';
 

@@ -5,7 +5,7 @@ import { PageQuery } from '../../../kernel/http/cursor.js';
 import { idempotencyKey } from '../../../kernel/http/idempotency-key.js';
 import { OrderQueries } from '../application/order.queries.js';
 import { OrderView, toOrderView } from '../application/order.view.js';
-import { PlaceOrderHandler } from '../application/place-order.handler.js';
+import { PlaceOrderCommand } from '../application/place-order.command.js';
 
 const PlaceOrderBody = z.strictObject({
   items: z
@@ -89,7 +89,7 @@ export const orderApi = {
 };
 
 export function orderRoutes(container: DependencyContainer): ApiRoute[] {
-  const place = container.resolve(PlaceOrderHandler);
+  const place = container.resolve(PlaceOrderCommand);
   const queries = container.resolve(OrderQueries);
   return implement(orderApi, {
     placeOrder: async ({ body, principal, headers }) => {

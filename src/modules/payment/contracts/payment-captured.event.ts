@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../../../kernel/events/event-contract.js';
-import { MoneySchema } from '../../catalog/contracts/money.schema.js';
+import { MoneySchema } from '../../../kernel/shared/money.js';
 
 /** The order's total was charged. Subject = orderId. */
 export const PaymentCapturedV1 = defineEvent(

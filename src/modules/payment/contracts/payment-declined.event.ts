@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../../../kernel/events/event-contract.js';
-import { MoneySchema } from '../../catalog/contracts/money.schema.js';
+import { MoneySchema } from '../../../kernel/shared/money.js';
 
 /**
  * No money moved: the card was declined (`payment_declined`) or the provider could not be reached

@@ -1,4 +1,4 @@
-import type { Money } from '../../catalog/contracts/money.schema.js';
+import type { Money } from '../../../kernel/shared/money.js';
 
 export interface ChargeRequest {
   /** The provider charges at most once per key, however often it is asked. */

@@ -1,4 +1,4 @@
-import type { Money } from '../../catalog/contracts/money.schema.js';
+import type { Money } from '../../../kernel/shared/money.js';
 
 /** `failed`: the provider could not be reached, so nothing was charged. */
 export type PaymentStatus = 'captured' | 'declined' | 'failed' | 'refunded';

@@ -1,16 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
 import { z } from 'zod';
 import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
-import { MoneySchema } from '../../catalog/contracts/money.schema.js';
 import { PaymentQueries } from '../application/payment.queries.js';
-
-const PaymentView = z.object({
-  id: z.uuid(),
-  orderId: z.uuid(),
-  amount: MoneySchema,
-  status: z.enum(['captured', 'declined', 'failed', 'refunded']),
-  createdAt: z.string(),
-}).meta({ id: 'Payment' });
+import { PaymentView, toPaymentView } from '../application/payment.view.js';
 
 /** The payment module's HTTP operations, as the API document describes them. */
 export const paymentApi = {
@@ -29,14 +21,6 @@ export const paymentApi = {
 export function paymentRoutes(container: DependencyContainer): ApiRoute[] {
   const queries = container.resolve(PaymentQueries);
   return implement(paymentApi, {
-    listPayments: async ({ query, principal }) => ({
-      body: (await queries.forOrder(query.orderId, principal)).map((p) => ({
-        id: p.id,
-        orderId: p.orderId,
-        amount: { ...p.amount },
-        status: p.status,
-        createdAt: p.createdAt.toISOString(),
-      })),
-    }),
+    listPayments: async ({ query, principal }) => ({ body: (await queries.forOrder(query.orderId, principal)).map(toPaymentView) }),
   });
 }

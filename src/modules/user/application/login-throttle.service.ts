@@ -1,10 +1,10 @@
 import { inject, injectable } from 'tsyringe';
-import type { AppConfig } from '../../../kernel/config/config.schema.js';
 import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { accountKey, ipKey, lockedUntil, type LoginThrottlePolicy } from '../domain/login-throttle.js';
 import { LoginThrottledError } from '../domain/user.errors.js';
 import { LoginFailureRepository } from './login-failure-repository.port.js';
+import type { UserConfig } from '../user.config.js';
 
 /** Who is signing in: the normalized email (known or not) and the client address, if any. */
 export interface LoginAttempt {
@@ -28,11 +28,11 @@ export class LoginThrottle {
   private readonly windowMs: number;
 
   constructor(
-    @inject(TOKENS.Config) config: AppConfig,
+    @inject(TOKENS.ModuleConfig) config: UserConfig,
     @inject(TOKENS.UnitOfWork) private readonly uow: UnitOfWork,
     @inject(LoginFailureRepository) private readonly failures: LoginFailureRepository,
   ) {
-    const { windowMs, accountMaxFailures, ipMaxFailures, lockBaseMs, lockMaxMs } = config.auth.loginThrottle;
+    const { windowMs, accountMaxFailures, ipMaxFailures, lockBaseMs, lockMaxMs } = config.loginThrottle;
     this.windowMs = windowMs;
     this.account = { windowMs, maxFailures: accountMaxFailures, lockBaseMs, lockMaxMs };
     this.ip = { windowMs, maxFailures: ipMaxFailures, lockBaseMs, lockMaxMs };

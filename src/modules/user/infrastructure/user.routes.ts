@@ -4,10 +4,11 @@ import { JwksSchema } from '../../../kernel/auth/jwks.schema.js';
 import type { SigningKeySet } from '../../../kernel/auth/signing-keys.js';
 import { defineOperation, implement, type ApiRoute } from '../../../kernel/http/api-route.js';
 import { TOKENS } from '../../../kernel/tokens.js';
-import { CurrentUserQuery } from '../application/current-user.query.js';
-import { IssueTokenHandler } from '../application/issue-token.handler.js';
-import { RegisterUserHandler } from '../application/register-user.handler.js';
-import { RevokeTokenHandler } from '../application/revoke-token.handler.js';
+import { UserQueries } from '../application/user.queries.js';
+import { IssueTokenCommand } from '../application/issue-token.command.js';
+import { RegisterUserCommand } from '../application/register-user.command.js';
+import { RevokeTokenCommand } from '../application/revoke-token.command.js';
+import { TokenView, toTokenView } from '../application/token.view.js';
 import { toUserView, UserView } from '../application/user.view.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../domain/user.js';
 
@@ -29,12 +30,6 @@ const TokenBody = z.discriminatedUnion('grant_type', [
     refresh_token: z.string().max(512),
   }),
 ]);
-const TokenResponse = z.object({
-  access_token: z.string(),
-  token_type: z.literal('Bearer'),
-  expires_in: z.number().int(),
-  refresh_token: z.string(),
-}).meta({ id: 'TokenResponse' });
 /** RFC 7009: the token to revoke (a refresh token) and an optional hint. */
 const RevokeBody = z.strictObject({
   token: z.string().max(4096),
@@ -89,7 +84,7 @@ export const userApi = {
       },
     },
     responses: {
-      200: { description: 'Token', schema: TokenResponse, headers: ['Cache-Control'], examples: { token: { summary: 'Tokens', value: TOKEN_EXAMPLE } } },
+      200: { description: 'Token', schema: TokenView, headers: ['Cache-Control'], examples: { token: { summary: 'Tokens', value: TOKEN_EXAMPLE } } },
       400: { description: 'Invalid body' },
       401: { description: 'Wrong credentials, or a refresh token that is unknown, expired, revoked or reused' },
       429: { description: 'Too many failed sign-ins for this account or address, or too many requests; see Retry-After', headers: ['Retry-After'] },
@@ -129,10 +124,10 @@ export const userApi = {
 };
 
 export function userRoutes(container: DependencyContainer): ApiRoute[] {
-  const register = container.resolve(RegisterUserHandler);
-  const issueToken = container.resolve(IssueTokenHandler);
-  const revokeToken = container.resolve(RevokeTokenHandler);
-  const currentUser = container.resolve(CurrentUserQuery);
+  const register = container.resolve(RegisterUserCommand);
+  const issueToken = container.resolve(IssueTokenCommand);
+  const revokeToken = container.resolve(RevokeTokenCommand);
+  const users = container.resolve(UserQueries);
   const keys = container.resolve<SigningKeySet>(TOKENS.SigningKeys);
   return implement(userApi, {
     registerUser: async ({ body }) => {
@@ -146,7 +141,7 @@ export function userRoutes(container: DependencyContainer): ApiRoute[] {
           : await issueToken.execute(body.email, body.password, ip);
       // RFC 6749 §5.1: token responses must not be cached.
       return {
-        body: { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, refresh_token: issued.refreshToken },
+        body: toTokenView(issued),
         headers: { Pragma: 'no-cache' },
       };
     },
@@ -154,7 +149,7 @@ export function userRoutes(container: DependencyContainer): ApiRoute[] {
       await revokeToken.execute(body.token);
       return { body: {}, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } };
     },
-    getCurrentUser: async ({ principal }) => ({ body: toUserView(await currentUser.execute(principal.subject)) }),
+    getCurrentUser: async ({ principal }) => ({ body: toUserView(await users.get(principal.subject)) }),
     getJwks: async () => ({ body: keys.jwks(), headers: { 'Cache-Control': 'public, max-age=300' } }),
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planReservation } from '../../../../src/modules/inventory/domain/stock.js';
+import { planReservation, settleReservation, type Reservation } from '../../../../src/modules/inventory/domain/stock.js';
 
 describe('planReservation', () => {
   it('keeps one line per SKU, adding up repeated SKUs', () => {
@@ -46,5 +46,30 @@ describe('planReservation', () => {
     const copy = structuredClone(lines);
     planReservation(lines);
     expect(lines).toEqual(copy);
+  });
+});
+
+describe('settleReservation', () => {
+  const reservation = (status: Reservation['status']): Reservation => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    return { orderId: 'o-1', userId: 'u-1', status, lines: [{ sku: 'MUG-1', quantity: 1 }], createdAt: at, updatedAt: at };
+  };
+  const now = new Date('2026-01-02T00:00:00Z');
+
+  it('settles a holding reservation once, as sold or as given back', () => {
+    for (const outcome of ['committed', 'released'] as const) {
+      const r = reservation('reserved');
+      expect(settleReservation(r, outcome, now)).toBe(true);
+      expect(r).toMatchObject({ status: outcome, updatedAt: now });
+      expect(settleReservation(r, outcome === 'committed' ? 'released' : 'committed', now)).toBe(false);
+      expect(r.status).toBe(outcome);
+    }
+  });
+
+  it('leaves a rejected reservation alone (it holds no units)', () => {
+    const r = reservation('rejected');
+    expect(settleReservation(r, 'released', now)).toBe(false);
+    expect(r.status).toBe('rejected');
+    expect(r.updatedAt).not.toBe(now);
   });
 });
