@@ -22,7 +22,7 @@ function eventTablesMigration(schema: string) {
     override async up(): Promise<void> {
       const s = `"${schema}"`;
       this.addSql(`create schema if not exists ${s};`);
-      this.addSql(`create table ${s}."event_outbox" ("seq" serial primary key, "id" uuid not null, "type" varchar(200) not null, "subject" varchar(200) not null, "time" varchar(40) not null, "data" jsonb not null, "traceparent" varchar(100) null, "published_at" timestamptz null);`);
+      this.addSql(`create table ${s}."event_outbox" ("seq" serial primary key, "id" uuid not null, "type" varchar(200) not null, "subject" varchar(200) not null, "time" varchar(40) not null, "data" jsonb not null, "traceparent" varchar(100) null, "tracestate" varchar(512) null, "requestid" varchar(128) null, "published_at" timestamptz null);`);
       this.addSql(`alter table ${s}."event_outbox" add constraint "event_outbox_id_unique" unique ("id");`);
       this.addSql(`create index "event_outbox_published_at_index" on ${s}."event_outbox" ("published_at");`);
       this.addSql(`create table ${s}."event_inbox" ("event_id" uuid not null, "type" varchar(200) not null, "processed_at" timestamptz not null, constraint "event_inbox_pkey" primary key ("event_id"));`);

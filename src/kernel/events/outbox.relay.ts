@@ -33,6 +33,8 @@ export function toEnvelope(source: string, row: OutboxRecord | OutboxRow): Event
     datacontenttype: 'application/json',
     data: row.data,
     ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+    ...(row.tracestate ? { tracestate: row.tracestate } : {}),
+    ...(row.requestid ? { requestid: row.requestid } : {}),
   };
 }
 

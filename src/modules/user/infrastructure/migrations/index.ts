@@ -2,8 +2,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126072222_initial } from './Migration20261126072222_initial.js';
 import { Migration20261126082322_refresh_tokens_login_failures } from './Migration20261126082322_refresh_tokens_login_failures.js';
+import { Migration20261201034439_event_trace_context } from './Migration20261201034439_event_trace_context.js';
 
 export const migrations: readonly MigrationObject[] = [
   { name: 'Migration20261126072222_initial', class: Migration20261126072222_initial },
   { name: 'Migration20261126082322_refresh_tokens_login_failures', class: Migration20261126082322_refresh_tokens_login_failures },
+  { name: 'Migration20261201034439_event_trace_context', class: Migration20261201034439_event_trace_context },
 ];
