@@ -10,6 +10,7 @@ import { implement, type ApiRoute } from '../kernel/http/api-route.js';
 import { NotFoundError } from '../kernel/http/http.errors.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
+import { NO_TRACING, type Tracing } from '../kernel/observability/tracing/tracing.js';
 import type { ModuleSelection } from './module.selector.js';
 import { loadServiceSigningKeys, serviceTokenSource } from './signing.selector.js';
 import { StartupError } from './startup.error.js';
@@ -37,16 +38,17 @@ export async function composeEdge(
   available: readonly ModuleDefinition[],
   distributed: boolean,
   logger: Logger,
+  tracing: Tracing = NO_TRACING,
 ): Promise<Edge> {
   if (selection.hostsEverything) return NO_EDGE;
-  if (selection.gateway) return gatewayEdge(config, selection, available, logger);
+  if (selection.gateway) return gatewayEdge(config, selection, available, logger, tracing);
   // Behind a gateway (a split deployment over a broker), nobody is trusted for reaching the port.
   if (!distributed) return NO_EDGE;
   const services = new ServiceTokenVerifier(await serviceTokenSource(config), selection.modules.map((m) => m.name));
   return { ...NO_EDGE, guards: [zeroTrustMiddleware(services)] };
 }
 
-async function gatewayEdge(config: AppConfig, selection: ModuleSelection, available: readonly ModuleDefinition[], logger: Logger): Promise<Edge> {
+async function gatewayEdge(config: AppConfig, selection: ModuleSelection, available: readonly ModuleDefinition[], logger: Logger, tracing: Tracing): Promise<Edge> {
   const hosted = new Set(selection.modules.map((m) => m.name));
   const remote = available.filter((m) => !hosted.has(m.name));
   const missing = remote.filter((m) => !config.serviceUrls[m.name]?.length);
@@ -64,6 +66,7 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
     timeoutMs: config.gateway.upstreamTimeoutMs,
     bodyLimit: config.http.bodyLimit,
     logger,
+    tracing,
   });
   const routes = implement(gatewayApi, {
     getServiceJwks: async () => ({ body: keys.jwks(), headers: { 'Cache-Control': 'public, max-age=300' } }),

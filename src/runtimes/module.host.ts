@@ -15,6 +15,7 @@ import type { ModuleDefinition } from '../kernel/module.js';
 import type { HealthCheck } from '../kernel/observability/health.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import type { Metrics } from '../kernel/observability/metrics.js';
+import type { RequestContext } from '../kernel/observability/request-context.js';
 import { TOKENS } from '../kernel/tokens.js';
 
 export interface HostedModule {
@@ -34,6 +35,7 @@ export interface HostingContext {
   /** Event type → publishing module, over every module of the codebase. */
   publishers: ReadonlyMap<string, string>;
   routeTable: RouteTable;
+  requests: RequestContext;
 }
 
 /** Which module publishes each event type: consumers subscribe to those modules' streams. */
@@ -66,7 +68,7 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const migrations = target.kind === 'postgres' ? await definition.migrations?.() : undefined;
   const orm = await createModuleOrm(name, definition.entities, target, logger, { ...(migrations ? { migrations } : {}), pool: config.database.pool });
   const tables = eventTablesFor(orm);
-  const uow = new UnitOfWork(orm, name, tables, () => bus.committed(name));
+  const uow = new UnitOfWork(orm, name, tables, () => bus.committed(name), { tracing: bus.tracing.tracing, requests: ctx.requests });
 
   const container = ctx.root.createChildContainer();
   container.register(TOKENS.Logger, { useValue: logger });
@@ -83,6 +85,8 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
     logger,
     metrics: ctx.metrics,
     publishers: ctx.publishers,
+    tracing: bus.tracing,
+    requests: ctx.requests,
   });
   const sources = new Set(definition.subscriptions.map((s) => ctx.publishers.get(s.contract.type)).filter((s): s is string => Boolean(s)));
   await bus.addConsumer(consumer, [...sources]);

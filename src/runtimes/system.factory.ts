@@ -18,6 +18,10 @@ import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../kernel/observability/logger.factory.js';
 import { Metrics } from '../kernel/observability/metrics.js';
 import { RequestContext } from '../kernel/observability/request-context.js';
+import { EventTracing } from '../kernel/observability/tracing/event-tracing.js';
+import { createTracing } from '../kernel/observability/tracing/tracer-provider.factory.js';
+import type { Tracing } from '../kernel/observability/tracing/tracing.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { TOKENS } from '../kernel/tokens.js';
 import { describeApi } from './api.catalogue.js';
 import { ALL_MODULES } from './module.registry.js';
@@ -34,6 +38,7 @@ const KILL_GRACE_MS = 500;
 export interface System {
   readonly config: AppConfig;
   readonly logger: Logger;
+  readonly tracing: Tracing;
   readonly bus: EventBus;
   readonly modules: ReadonlyMap<string, HostedModule>;
   /** Serves HTTP on the configured host and port; resolves with the bound URL. */
@@ -52,6 +57,8 @@ export interface SystemOptions {
   available?: readonly ModuleDefinition[];
   /** Where log lines go instead of stdout (tests capture them). */
   logDestination?: DestinationStream;
+  /** Also receives every span, synchronously (tests: an in-memory exporter); turns tracing on. */
+  spanExporter?: SpanExporter;
 }
 
 /**
@@ -63,20 +70,27 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const selection = selectModules(config.modules, available);
   const names = selection.modules.map((m) => m.name);
   const requests = new RequestContext();
-  const logger = createLogger(config.log, requests, options.logDestination);
+  const roles = [...names, ...(selection.gateway ? ['gateway'] : [])];
+  const tracing = createTracing(config.tracing, {
+    defaultServiceName: selection.hostsEverything ? 'mercato' : `mercato-${roles.join('-')}`,
+    attributes: { 'mercato.modules': roles.join(',') },
+    ...(options.spanExporter ? { exporter: options.spanExporter } : {}),
+  });
+  const logger = createLogger(config.log, requests, options.logDestination, tracing.enabled ? () => tracing.logFields() : undefined);
   const metrics = new Metrics();
-  const transport = selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])], logger);
+  const transport = selectTransport(config, selection.hostsEverything, roles, logger);
   const bus = new EventBus(
     transport,
     { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize, lingerMs: config.events.kafka.lingerMs },
     config.events.retention,
     logger,
+    new EventTracing(tracing, transport.name),
   );
 
   const issuesTokens = selection.modules.some((m) => m.issuesTokens);
   const keys = issuesTokens ? await loadSigningKeys(config) : undefined;
   const verifier = await createVerifier(config, keys);
-  const edge = await composeEdge(config, selection, available, !transport.pipelined, logger);
+  const edge = await composeEdge(config, selection, available, !transport.pipelined, logger, tracing);
   // Only a process that serves the public (the one hosting the gateway) limits request rates.
   const rateLimit = selection.gateway ? await createRateLimit(config, verifier, metrics, logger) : undefined;
   const routeTable = new RouteTable(available);
@@ -98,7 +112,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const health: HealthCheck[] = [{ name: `bus:${transport.name}`, check: () => bus.healthy() }];
   try {
     for (const definition of selection.modules) {
-      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable });
+      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable, requests });
       hosted.set(definition.name, module);
       routes.push(...module.routes);
       health.push(module.health);
@@ -121,6 +135,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     logger,
     requests,
     metrics,
+    tracing,
     verifier,
     routes,
     health,
@@ -158,6 +173,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   return {
     config,
     logger,
+    tracing,
     bus,
     modules: hosted,
     app,
@@ -188,6 +204,8 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
       await stopModules();
       await bus.stop();
       await Promise.all([...hosted.values()].map((m) => m.orm.close()));
+      // The spans of the last requests and events leave before the process does.
+      await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not export the last spans'));
       logger.info('mercato stopped');
       logger.flush();
     },

@@ -5,6 +5,8 @@ import getRawBody from 'raw-body';
 import { request } from 'undici';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenIssuer } from '../auth/service-tokens.js';
 import { BadRequestError, ServiceUnavailableError } from '../http/http.errors.js';
+import { tracedRequest } from '../observability/tracing/http-client.span.js';
+import type { Tracing } from '../observability/tracing/tracing.js';
 import type { RouteTable } from './route-table.js';
 import { isClientSideError, NoUpstreamError, UnsendableRequestError, type UpstreamPool } from './upstream.pool.js';
 
@@ -83,6 +85,8 @@ export interface ProxyOptions {
   timeoutMs: number;
   bodyLimit: string;
   logger: Logger;
+  /** A client span per attempt, its context sent upstream. */
+  tracing?: Tracing;
 }
 
 /**
@@ -114,13 +118,15 @@ export function proxyMiddleware(options: ProxyOptions) {
     for (const [i, upstream] of candidates.entries()) {
       try {
         const res = await pool.execute(upstream, async () => {
-          const answer = await request(targets[i]!, {
-            method: ctx.method as 'GET',
-            headers,
-            body,
-            headersTimeout: options.timeoutMs,
-            bodyTimeout: options.timeoutMs,
-          }).catch((err: unknown) => {
+          const answer = await tracedRequest(options.tracing, ctx.method, targets[i]!, headers, (sent) =>
+            request(targets[i]!, {
+              method: ctx.method as 'GET',
+              headers: sent,
+              body,
+              headersTimeout: options.timeoutMs,
+              bodyTimeout: options.timeoutMs,
+            }),
+          ).catch((err: unknown) => {
             // Raised while undici put the request together: nothing left, and not the instance's fault.
             throw isClientSideError(err) ? new UnsendableRequestError((err as Error).message, { cause: err }) : err;
           });
