@@ -11,6 +11,7 @@ import { NotFoundError } from '../kernel/http/http.errors.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import { NO_TRACING, type Tracing } from '../kernel/observability/tracing/tracing.js';
+import type { UpstreamInstance } from '../kernel/observability/upstream.metrics.js';
 import type { ModuleSelection } from './module.selector.js';
 import { loadServiceSigningKeys, serviceTokenSource } from './signing.selector.js';
 import { StartupError } from './startup.error.js';
@@ -22,6 +23,8 @@ export interface Edge {
   /** Resolves once the gateway knows its upstream instances (bounded by the health timeouts). */
   start(): Promise<void>;
   stop(): void;
+  /** The gateway's upstream instances, for metrics. */
+  instances?: () => UpstreamInstance[];
 }
 
 /** Processes that are not a split deployment's gateway sign no service tokens: their key set is not found. */
@@ -78,5 +81,6 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
       await Promise.all([...pools.values()].map((p) => p.start()));
     },
     stop: () => pools.forEach((p) => p.stop()),
+    instances: () => [...pools.values()].flatMap((p) => p.instances().map((i) => ({ module: p.module, ...i }))),
   };
 }

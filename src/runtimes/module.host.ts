@@ -6,6 +6,7 @@ import { UnitOfWork } from '../kernel/db/unit-of-work.js';
 import { DeadLetterService } from '../kernel/events/dead-letter.service.js';
 import { deadLetterRoutes } from '../kernel/events/dead-letter.routes.js';
 import type { EventBus } from '../kernel/events/event-bus.js';
+import type { EventEnvelope } from '../kernel/events/event-envelope.js';
 import { resolveSubscriptions } from '../kernel/events/event-handler.js';
 import { EventConsumer } from '../kernel/events/event.consumer.js';
 import { eventTablesFor } from '../kernel/events/event-tables.factory.js';
@@ -36,6 +37,8 @@ export interface HostingContext {
   publishers: ReadonlyMap<string, string>;
   routeTable: RouteTable;
   requests: RequestContext;
+  /** Sees the events of every committed transaction (business metrics). */
+  committed?: (events: readonly EventEnvelope[]) => void;
 }
 
 /** Which module publishes each event type: consumers subscribe to those modules' streams. */
@@ -68,7 +71,16 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const migrations = target.kind === 'postgres' ? await definition.migrations?.() : undefined;
   const orm = await createModuleOrm(name, definition.entities, target, logger, { ...(migrations ? { migrations } : {}), pool: config.database.pool });
   const tables = eventTablesFor(orm);
-  const uow = new UnitOfWork(orm, name, tables, () => bus.committed(name), { tracing: bus.tracing.tracing, requests: ctx.requests });
+  const uow = new UnitOfWork(
+    orm,
+    name,
+    tables,
+    (events) => {
+      bus.committed(name);
+      ctx.committed?.(events);
+    },
+    { tracing: bus.tracing.tracing, requests: ctx.requests },
+  );
 
   const container = ctx.root.createChildContainer();
   container.register(TOKENS.Logger, { useValue: logger });

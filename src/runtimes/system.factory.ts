@@ -17,6 +17,10 @@ import type { HealthCheck } from '../kernel/observability/health.js';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../kernel/observability/logger.factory.js';
 import { Metrics } from '../kernel/observability/metrics.js';
+import { registerConsumerLag } from '../kernel/observability/consumer-lag.metrics.js';
+import { registerOutboxBacklog } from '../kernel/observability/outbox-backlog.metrics.js';
+import { registerUpstreams } from '../kernel/observability/upstream.metrics.js';
+import { BusinessMetrics } from './business.metrics.js';
 import { RequestContext } from '../kernel/observability/request-context.js';
 import { EventTracing } from '../kernel/observability/tracing/event-tracing.js';
 import { createTracing } from '../kernel/observability/tracing/tracer-provider.factory.js';
@@ -106,13 +110,14 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     });
   }
 
+  const business = new BusinessMetrics(metrics.registry);
   const publishers = publisherIndex(available);
   const hosted = new Map<string, HostedModule>();
   const routes: ApiRoute[] = [];
   const health: HealthCheck[] = [{ name: `bus:${transport.name}`, check: () => bus.healthy() }];
   try {
     for (const definition of selection.modules) {
-      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable, requests });
+      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable, requests, committed: business.observe });
       hosted.set(definition.name, module);
       routes.push(...module.routes);
       health.push(module.health);
@@ -126,6 +131,10 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     await rateLimit?.close();
     throw err;
   }
+
+  registerOutboxBacklog(metrics.registry, [...hosted.entries()].map(([name, m]) => ({ name, orm: m.orm })));
+  if (edge.instances) registerUpstreams(metrics.registry, edge.instances);
+  if (transport.lag) registerConsumerLag(metrics.registry, () => transport.lag!());
 
   let draining = false;
   let server: Server | undefined;

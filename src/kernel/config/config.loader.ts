@@ -75,6 +75,7 @@ const ENV_PATHS: Record<string, string> = {
   OTEL_EXPORTER_OTLP_PROTOCOL: 'tracing.otlp.protocol',
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'tracing.otlp.protocol',
   OTEL_EXPORTER_OTLP_HEADERS: 'tracing.otlp.headers',
+  OTEL_BSP_SCHEDULE_DELAY: 'tracing.exportDelayMs',
 };
 const PREFIXED_ENV_PATHS: Record<string, string> = {
   DATABASE_URL_: 'database.urls',

@@ -237,6 +237,8 @@ export const configSchema = z.object({
         .default('parentbased_always_on'),
       /** The ratio of the `traceidratio` samplers (0 to 1); default 1. */
       samplerArg: z.coerce.number().min(0).max(1).optional(),
+      /** How long finished spans wait to be exported together (OTLP). */
+      exportDelayMs: z.coerce.number().int().min(1).max(60_000).default(5_000),
       otlp: z
         .object({
           /** Base URL; traces go to `<endpoint>/v1/traces`. */
@@ -254,6 +256,7 @@ export const configSchema = z.object({
       resourceAttributes: '',
       exporters: ['none'],
       sampler: 'parentbased_always_on',
+      exportDelayMs: 5_000,
       otlp: { endpoint: 'http://localhost:4318', protocol: 'http/protobuf', headers: '' },
     }),
   /** Rate limiting at the public edge (processes hosting the gateway); first matching group wins. */

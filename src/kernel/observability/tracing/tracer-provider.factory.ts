@@ -74,7 +74,7 @@ function otlpExporter(otlp: TracingConfig['otlp']): SpanExporter {
 function processors(config: TracingConfig, options: TracingOptions): SpanProcessor[] {
   const out: SpanProcessor[] = options.exporter ? [new SimpleSpanProcessor(options.exporter)] : [];
   for (const name of new Set(config.exporters)) {
-    if (name === 'otlp') out.push(new BatchSpanProcessor(otlpExporter(config.otlp)));
+    if (name === 'otlp') out.push(new BatchSpanProcessor(otlpExporter(config.otlp), { scheduledDelayMillis: config.exportDelayMs }));
     if (name === 'console') out.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   }
   return out;
