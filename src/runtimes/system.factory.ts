@@ -133,8 +133,10 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   }
 
   registerOutboxBacklog(metrics.registry, [...hosted.entries()].map(([name, m]) => ({ name, orm: m.orm })));
-  if (edge.instances) registerUpstreams(metrics.registry, edge.instances);
-  if (transport.lag) registerConsumerLag(metrics.registry, () => transport.lag!());
+  // Registered in every process (empty where there is no gateway or broker), so every process
+  // describes the same metric names.
+  registerUpstreams(metrics.registry, edge.instances ?? (() => []));
+  registerConsumerLag(metrics.registry, () => transport.lag?.() ?? []);
 
   let draining = false;
   let server: Server | undefined;
