@@ -4,6 +4,7 @@ import { zeroTrustMiddleware } from '../kernel/auth/zero-trust.middleware.js';
 import type { AppConfig } from '../kernel/config/config.schema.js';
 import { proxyMiddleware } from '../kernel/gateway/proxy.middleware.js';
 import { RouteTable } from '../kernel/gateway/route-table.js';
+import { RouteTemplates } from '../kernel/gateway/route-templates.js';
 import { UpstreamPool } from '../kernel/gateway/upstream.pool.js';
 import { gatewayApi } from '../kernel/gateway/gateway.api.js';
 import { implement, type ApiRoute } from '../kernel/http/api-route.js';
@@ -70,6 +71,7 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
     bodyLimit: config.http.bodyLimit,
     logger,
     tracing,
+    templates: new RouteTemplates(remote.flatMap((m) => m.api.map((o) => o.path))),
   });
   const routes = implement(gatewayApi, {
     getServiceJwks: async () => ({ body: keys.jwks(), headers: { 'Cache-Control': 'public, max-age=300' } }),

@@ -8,6 +8,7 @@ import { BadRequestError, ServiceUnavailableError } from '../http/http.errors.js
 import { tracedRequest } from '../observability/tracing/http-client.span.js';
 import type { Tracing } from '../observability/tracing/tracing.js';
 import type { RouteTable } from './route-table.js';
+import type { RouteTemplates } from './route-templates.js';
 import { isClientSideError, NoUpstreamError, UnsendableRequestError, type UpstreamPool } from './upstream.pool.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and ones the proxy sets itself. */
@@ -87,6 +88,8 @@ export interface ProxyOptions {
   logger: Logger;
   /** A client span per attempt, its context sent upstream. */
   tracing?: Tracing;
+  /** Names forwarded requests by route template in metrics and spans. */
+  templates?: RouteTemplates;
 }
 
 /**
@@ -99,6 +102,9 @@ export function proxyMiddleware(options: ProxyOptions) {
     const module = options.routes.moduleFor(ctx.path);
     const pool = module ? options.pools.get(module) : undefined;
     if (!module || !pool) return next();
+    // Where koa-router leaves the template of the routes it matches (read by the request metrics and spans).
+    const template = options.templates?.match(ctx.path);
+    if (template) (ctx as { _matchedRoute?: string })._matchedRoute = template;
 
     const headers = {
       ...forwardable(ctx.headers),
