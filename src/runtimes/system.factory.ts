@@ -75,7 +75,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const names = selection.modules.map((m) => m.name);
   const requests = new RequestContext();
   const roles = [...names, ...(selection.gateway ? ['gateway'] : [])];
-  const tracing = createTracing(config.tracing, {
+  const tracing = await createTracing(config.tracing, {
     defaultServiceName: selection.hostsEverything ? 'mercato' : `mercato-${roles.join('-')}`,
     attributes: { 'mercato.modules': roles.join(',') },
     ...(options.spanExporter ? { exporter: options.spanExporter } : {}),

@@ -1,19 +1,4 @@
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  NodeTracerProvider,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-node';
+import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import type { AppConfig } from '../../config/config.schema.js';
 import { NO_TRACING, Tracing } from './tracing.js';
 
@@ -47,7 +32,11 @@ export function parseKeyValues(text: string): Record<string, string> {
   return out;
 }
 
-function sampler(config: TracingConfig): Sampler {
+/** The SDK, loaded only when tracing is on: a process without tracing never pays for it. */
+type Sdk = typeof import('@opentelemetry/sdk-trace-node');
+
+function sampler(config: TracingConfig, sdk: Sdk): Sampler {
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk;
   const ratio = new TraceIdRatioBasedSampler(config.samplerArg ?? 1);
   switch (config.sampler) {
     case 'always_on':
@@ -65,17 +54,18 @@ function sampler(config: TracingConfig): Sampler {
   }
 }
 
-function otlpExporter(otlp: TracingConfig['otlp']): SpanExporter {
+async function otlpExporter(otlp: TracingConfig['otlp']): Promise<SpanExporter> {
   const url = otlp.tracesEndpoint ?? `${otlp.endpoint.replace(/\/+$/, '')}/v1/traces`;
   const options = { url, headers: parseKeyValues(otlp.headers) };
-  return otlp.protocol === 'http/json' ? new OtlpJsonExporter(options) : new OtlpProtobufExporter(options);
+  if (otlp.protocol === 'http/json') return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(options);
+  return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter(options);
 }
 
-function processors(config: TracingConfig, options: TracingOptions): SpanProcessor[] {
-  const out: SpanProcessor[] = options.exporter ? [new SimpleSpanProcessor(options.exporter)] : [];
+async function processors(config: TracingConfig, options: TracingOptions, sdk: Sdk): Promise<SpanProcessor[]> {
+  const out: SpanProcessor[] = options.exporter ? [new sdk.SimpleSpanProcessor(options.exporter)] : [];
   for (const name of new Set(config.exporters)) {
-    if (name === 'otlp') out.push(new BatchSpanProcessor(otlpExporter(config.otlp), { scheduledDelayMillis: config.exportDelayMs }));
-    if (name === 'console') out.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+    if (name === 'otlp') out.push(new sdk.BatchSpanProcessor(await otlpExporter(config.otlp), { scheduledDelayMillis: config.exportDelayMs }));
+    if (name === 'console') out.push(new sdk.SimpleSpanProcessor(new sdk.ConsoleSpanExporter()));
   }
   return out;
 }
@@ -83,19 +73,24 @@ function processors(config: TracingConfig, options: TracingOptions): SpanProcess
 /**
  * The one place that turns the `OTEL_*` settings into a tracer: no exporter (the default), or
  * `OTEL_SDK_DISABLED=true`, means no tracer at all, so tracing costs a boolean test per call site.
- * The provider is not registered globally: the `Tracing` it feeds is handed to whoever traces.
+ * The SDK is loaded only then. The provider is not registered globally: the `Tracing` it feeds is handed to whoever traces.
  */
-export function createTracing(config: TracingConfig, options: TracingOptions): Tracing {
-  const spanProcessors = config.disabled ? [] : processors(config, options);
-  if (spanProcessors.length === 0) return NO_TRACING;
-  const provider = new NodeTracerProvider({
+export async function createTracing(config: TracingConfig, options: TracingOptions): Promise<Tracing> {
+  const wanted = !config.disabled && (options.exporter !== undefined || config.exporters.some((e) => e !== 'none'));
+  if (!wanted) return NO_TRACING;
+  const [sdk, { resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/core'),
+  ]);
+  const provider = new sdk.NodeTracerProvider({
     resource: resourceFromAttributes({
       ...parseKeyValues(config.resourceAttributes),
       ...options.attributes,
       'service.name': config.serviceName ?? parseKeyValues(config.resourceAttributes)['service.name'] ?? options.defaultServiceName,
     }),
-    sampler: sampler(config),
-    spanProcessors,
+    sampler: sampler(config, sdk),
+    spanProcessors: await processors(config, options, sdk),
   });
-  return new Tracing(provider.getTracer('mercato'), provider);
+  return new Tracing(provider.getTracer('mercato'), provider, new W3CTraceContextPropagator());
 }

@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Span, type SpanOptions, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
 
 /** The W3C trace context as it travels: HTTP headers, CloudEvents extension attributes. */
 export interface TraceCarrier {
@@ -14,7 +13,6 @@ export interface SpanSink {
   shutdown(): Promise<void>;
 }
 
-const propagator = new W3CTraceContextPropagator();
 const getter = {
   keys: (carrier: Record<string, unknown>) => Object.keys(carrier),
   get: (carrier: Record<string, unknown>, key: string) => {
@@ -36,6 +34,8 @@ export class Tracing {
   constructor(
     private readonly tracer?: Tracer,
     private readonly sink?: SpanSink,
+    /** W3C trace context (`traceparent`, `tracestate`); given with the tracer. */
+    private readonly propagator?: TextMapPropagator,
   ) {}
 
   get enabled(): boolean {
@@ -72,12 +72,12 @@ export class Tracing {
 
   /** The context a W3C carrier names (root when it names none or a malformed one). */
   extract(carrier: TraceCarrier | Record<string, unknown>): Context {
-    return propagator.extract(ROOT_CONTEXT, carrier, getter);
+    return this.propagator ? this.propagator.extract(ROOT_CONTEXT, carrier, getter) : ROOT_CONTEXT;
   }
 
   /** Writes `traceparent` (and `tracestate`) of a context into a carrier. */
   inject(carrier: Record<string, string>, context: Context = this.active()): void {
-    propagator.inject(context, carrier, setter);
+    this.propagator?.inject(context, carrier, setter);
   }
 
   /** The active context as a carrier, or undefined when no span is in progress. */

@@ -30,10 +30,10 @@ describe('tracing from the OTEL_* variables', () => {
   const closers: (() => void)[] = [];
   afterEach(() => closers.splice(0).forEach((c) => c()));
 
-  it('is off by default, and with OTEL_SDK_DISABLED=true whatever the exporter', () => {
-    expect(createTracing(tracingConfig({}), { defaultServiceName: 'mercato' })).toBe(NO_TRACING);
-    expect(createTracing(tracingConfig({ OTEL_TRACES_EXPORTER: 'none' }), { defaultServiceName: 'mercato' }).enabled).toBe(false);
-    expect(createTracing(tracingConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }), { defaultServiceName: 'mercato' }).enabled).toBe(false);
+  it('is off by default, and with OTEL_SDK_DISABLED=true whatever the exporter', async () => {
+    expect(await createTracing(tracingConfig({}), { defaultServiceName: 'mercato' })).toBe(NO_TRACING);
+    expect(await createTracing(tracingConfig({ OTEL_TRACES_EXPORTER: 'none' }), { defaultServiceName: 'mercato' })).toBe(NO_TRACING);
+    expect(await createTracing(tracingConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }), { defaultServiceName: 'mercato' })).toBe(NO_TRACING);
     expect(NO_TRACING.current()).toBeUndefined();
     expect(NO_TRACING.logFields()).toBeUndefined();
   });
@@ -51,7 +51,7 @@ describe('tracing from the OTEL_* variables', () => {
     it(`exports over OTLP ${protocol} to <endpoint>/v1/traces with the service name, resource attributes and headers`, async () => {
       const sink = await receiver();
       closers.push(sink.close);
-      const tracing = createTracing(
+      const tracing = await createTracing(
         tracingConfig({
           OTEL_TRACES_EXPORTER: 'otlp',
           OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
@@ -77,11 +77,11 @@ describe('tracing from the OTEL_* variables', () => {
 
   it('samples as OTEL_TRACES_SAMPLER says, and a parent-based sampler follows the caller', async () => {
     const spans = new InMemorySpanExporter();
-    const off = createTracing(tracingConfig({ OTEL_TRACES_SAMPLER: 'always_off' }), { defaultServiceName: 'm', exporter: spans });
+    const off = await createTracing(tracingConfig({ OTEL_TRACES_SAMPLER: 'always_off' }), { defaultServiceName: 'm', exporter: spans });
     await off.inSpan('dropped', {}, async () => undefined);
     expect(spans.getFinishedSpans()).toHaveLength(0);
 
-    const parentBased = createTracing(tracingConfig({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }), { defaultServiceName: 'm', exporter: spans });
+    const parentBased = await createTracing(tracingConfig({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }), { defaultServiceName: 'm', exporter: spans });
     const unsampled = parentBased.extract({ traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-00` });
     await parentBased.inSpan('child of unsampled', {}, async () => undefined, unsampled);
     expect(spans.getFinishedSpans()).toHaveLength(0);
