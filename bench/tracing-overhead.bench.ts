@@ -35,6 +35,10 @@ const POLL_MS = intOption('poll-ms', 'BENCH_POLL_MS', 20, 1, 1_000);
 const refFlag = process.argv.indexOf('--baseline-ref');
 const BASELINE_REF = refFlag > 0 ? process.argv[refFlag + 1]! : execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: ROOT, encoding: 'utf8' }).trim();
 
+const buildsFlag = process.argv.indexOf('--builds');
+/** `--builds off,otlp`: a subset (the overhead is then against the first one given). */
+const BUILDS = buildsFlag > 0 ? process.argv[buildsFlag + 1]!.split(',') : ['baseline', 'off', 'otlp'];
+
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 /** A collector stand-in: takes every export, answers 200. */
@@ -78,7 +82,7 @@ async function run(build: Build, round: number): Promise<number> {
   const base = `http://127.0.0.1:${port}`;
   const api = new HttpClient(base, CUSTOMERS + 4);
   try {
-    await server.waitReady(`${base}/health/ready`, 30_000, 20);
+    await server.waitReady(`${base}/health/ready`, 180_000, 50);
     const { productId, customers } = await setUp(api, `${build.name}${round}${Date.now().toString(36)}`, ADMIN, CUSTOMERS, CUSTOMERS * (WARMUP + ORDERS) + 100);
     await warmUp(api, customers, productId, POLL_MS, WARMUP);
     const meter = new ProcessMeter([{ name: build.name, pids: () => (server.pid ? [server.pid] : []), mercato: true }]).start();
@@ -101,11 +105,13 @@ async function main(): Promise<void> {
   try {
     execFileSync('bash', ['-c', `git archive ${BASELINE_REF} | tar -x -C ${baselineRoot}`], { cwd: ROOT });
     symlinkSync(join(ROOT, 'node_modules'), join(baselineRoot, 'node_modules'));
-    const builds: Build[] = [
-      { name: 'baseline', root: baselineRoot, env: {} },
-      { name: 'off', root: ROOT, env: {} },
-      { name: 'otlp', root: ROOT, env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
-    ];
+    const builds = (
+      [
+        { name: 'baseline', root: baselineRoot, env: {} },
+        { name: 'off', root: ROOT, env: {} },
+        { name: 'otlp', root: ROOT, env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
+      ] satisfies Build[]
+    ).filter((b) => BUILDS.includes(b.name)) as Build[];
     out(`Tracing overhead, all-in-one: ${ROUNDS} rounds x (baseline ${BASELINE_REF.slice(0, 10)}, off, otlp); closed loop ${CUSTOMERS} customers x ${ORDERS} orders after ${WARMUP} each to warm up`);
     out(machine());
     const cpu: Record<Build['name'], number[]> = { baseline: [], off: [], otlp: [] };
@@ -118,12 +124,13 @@ async function main(): Promise<void> {
         out(`  round ${round} ${build.name.padEnd(8)} ${fmt(perOrder, 2)} ms CPU per order   (load average ${loadLine()})`);
       }
     }
-    const base = median(cpu.baseline);
+    const reference = builds[0]!.name;
+    const base = median(cpu[reference]);
     out('');
-    out('build      median ms CPU/order   vs baseline');
-    for (const name of ['baseline', 'off', 'otlp'] as const) {
+    out(`build      median ms CPU/order   vs ${reference}`);
+    for (const { name } of builds) {
       const m = median(cpu[name]);
-      out(`${name.padEnd(10)} ${fmt(m, 2).padStart(10)}            ${name === 'baseline' ? '' : `${m >= base ? '+' : ''}${fmt(((m - base) / base) * 100, 1)} %`}`);
+      out(`${name.padEnd(10)} ${fmt(m, 2).padStart(10)}            ${name === reference ? '' : `${m >= base ? '+' : ''}${fmt(((m - base) / base) * 100, 1)} %`}`);
     }
     out(`OTLP receiver: ${sink.requests()} exports, ${fmt(sink.bytes() / 2 ** 20, 2)} MiB`);
     out('targets: off <= +2 %, otlp <= +15 %');
