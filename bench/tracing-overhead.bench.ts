@@ -84,7 +84,8 @@ async function run(build: Build, round: number): Promise<number> {
   try {
     await server.waitReady(`${base}/health/ready`, 180_000, 50);
     const { productId, customers } = await setUp(api, `${build.name}${round}${Date.now().toString(36)}`, ADMIN, CUSTOMERS, CUSTOMERS * (WARMUP + ORDERS) + 100);
-    await warmUp(api, customers, productId, POLL_MS, WARMUP);
+    // A loaded machine can make a first order miss its 20 s: the warm-up is not measured, so go on.
+    await warmUp(api, customers, productId, POLL_MS, WARMUP).catch((err: unknown) => out(`  ${build.name}: warm-up incomplete: ${(err as Error).message.split('\n')[0]}`));
     const meter = new ProcessMeter([{ name: build.name, pids: () => (server.pid ? [server.pid] : []), mercato: true }]).start();
     const loop = await closedLoop(api, customers, productId, ORDERS, POLL_MS, 90_000);
     const usage = meter.stop();

@@ -112,4 +112,16 @@ describe(`tracing one order (${testEventBus()} transport)`, () => {
     }
     expect(traced.find((l) => l['msg'] === 'request' && l['status'] === 202)).toBeDefined();
   });
+
+  it.runIf(testEventBus() === 'kafka')('shows consumer lag per group and partition, back to 0 once all is dealt with', async () => {
+    const lag = async () => {
+      const text = (await httpClient(sys.url, { contract: false }).get<string>('/metrics')).body;
+      return [...text.matchAll(/^kafka_consumer_lag_events\{group="([^"]+)",topic="([^"]+)",partition="(\d+)"\} (\S+)$/gm)].map((m) => ({ group: m[1]!, value: Number(m[4]) }));
+    };
+    const samples = await waitFor(async () => {
+      const s = await lag();
+      return s.some((l) => l.group === 'payment') && s.every((l) => l.value === 0) && s;
+    }, EVENTUALLY_MS, 'every lag at 0');
+    expect(new Set(samples.map((l) => l.group))).toEqual(new Set(['inventory', 'payment', 'order', 'notification']));
+  });
 });
