@@ -4,12 +4,15 @@ import { zeroTrustMiddleware } from '../kernel/auth/zero-trust.middleware.js';
 import type { AppConfig } from '../kernel/config/config.schema.js';
 import { proxyMiddleware } from '../kernel/gateway/proxy.middleware.js';
 import { RouteTable } from '../kernel/gateway/route-table.js';
+import { RouteTemplates } from '../kernel/gateway/route-templates.js';
 import { UpstreamPool } from '../kernel/gateway/upstream.pool.js';
 import { gatewayApi } from '../kernel/gateway/gateway.api.js';
 import { implement, type ApiRoute } from '../kernel/http/api-route.js';
 import { NotFoundError } from '../kernel/errors/http.errors.js';
 import type { ModuleDefinition } from '../kernel/module.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
+import { NO_TRACING, type Tracing } from '../kernel/observability/tracing/tracing.js';
+import type { UpstreamInstance } from '../kernel/observability/upstream.metrics.js';
 import type { ModuleSelection } from './module.selector.js';
 import { loadServiceSigningKeys, serviceTokenSource } from './signing.selector.js';
 import { StartupError } from './startup.error.js';
@@ -21,6 +24,8 @@ export interface Edge {
   /** Resolves once the gateway knows its upstream instances (bounded by the health timeouts). */
   start(): Promise<void>;
   stop(): void;
+  /** The gateway's upstream instances, for metrics. */
+  instances?: () => UpstreamInstance[];
 }
 
 /** Processes that are not a split deployment's gateway sign no service tokens: their key set is not found. */
@@ -37,16 +42,17 @@ export async function composeEdge(
   available: readonly ModuleDefinition[],
   distributed: boolean,
   logger: Logger,
+  tracing: Tracing = NO_TRACING,
 ): Promise<Edge> {
   if (selection.hostsEverything) return NO_EDGE;
-  if (selection.gateway) return gatewayEdge(config, selection, available, logger);
+  if (selection.gateway) return gatewayEdge(config, selection, available, logger, tracing);
   // Behind a gateway (a split deployment over a broker), nobody is trusted for reaching the port.
   if (!distributed) return NO_EDGE;
   const services = new ServiceTokenVerifier(await serviceTokenSource(config), selection.modules.map((m) => m.name));
   return { ...NO_EDGE, guards: [zeroTrustMiddleware(services)] };
 }
 
-async function gatewayEdge(config: AppConfig, selection: ModuleSelection, available: readonly ModuleDefinition[], logger: Logger): Promise<Edge> {
+async function gatewayEdge(config: AppConfig, selection: ModuleSelection, available: readonly ModuleDefinition[], logger: Logger, tracing: Tracing): Promise<Edge> {
   const hosted = new Set(selection.modules.map((m) => m.name));
   const remote = available.filter((m) => !hosted.has(m.name));
   const missing = remote.filter((m) => !config.serviceUrls[m.name]?.length);
@@ -64,6 +70,8 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
     timeoutMs: config.gateway.upstreamTimeoutMs,
     bodyLimit: config.http.bodyLimit,
     logger,
+    tracing,
+    templates: new RouteTemplates(remote.flatMap((m) => m.api.map((o) => o.path))),
   });
   const routes = implement(gatewayApi, {
     getServiceJwks: async () => ({ body: keys.jwks(), headers: { 'Cache-Control': 'public, max-age=300' } }),
@@ -75,5 +83,6 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
       await Promise.all([...pools.values()].map((p) => p.start()));
     },
     stop: () => pools.forEach((p) => p.stop()),
+    instances: () => [...pools.values()].flatMap((p) => p.instances().map((i) => ({ module: p.module, ...i }))),
   };
 }

@@ -10,6 +10,7 @@ import { UnitOfWork } from '../kernel/events/unit-of-work.js';
 import { DeadLetterService } from '../kernel/events/dead-letter.service.js';
 import { deadLetterRoutes } from '../kernel/events/dead-letter.routes.js';
 import type { EventBus } from '../kernel/events/event-bus.js';
+import type { EventEnvelope } from '../kernel/events/event-envelope.js';
 import { resolveSubscriptions } from '../kernel/events/event-handler.js';
 import { EventConsumer } from '../kernel/events/event.consumer.js';
 import { eventTablesFor } from '../kernel/events/event-tables.factory.js';
@@ -19,6 +20,7 @@ import type { ModuleDefinition } from '../kernel/module.js';
 import type { HealthCheck } from '../kernel/observability/health.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import type { Metrics } from '../kernel/observability/metrics.js';
+import type { RequestContext } from '../kernel/observability/request-context.js';
 import { TOKENS } from '../kernel/tokens.js';
 
 export interface HostedModule {
@@ -40,6 +42,9 @@ export interface HostingContext {
   routeTable: RouteTable;
   /** The token signing keys and signer, when this process hosts the module that issues tokens. */
   signing?: { keys: SigningKeySet; signer: AccessTokenSigner };
+  requests: RequestContext;
+  /** Sees the events of every committed transaction (business metrics). */
+  committed?: (events: readonly EventEnvelope[]) => void;
 }
 
 /** Which module publishes each event type: consumers subscribe to those modules' streams. */
@@ -92,7 +97,16 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const migrations = await definition.migrations?.();
   const orm = await createModuleDatabase(name, definition.entities, target, logger, { ...(migrations ? { migrations } : {}), pool: config.database.pool });
   const tables = eventTablesFor(orm);
-  const uow = new UnitOfWork(orm, name, tables, () => bus.committed(name));
+  const uow = new UnitOfWork(
+    orm,
+    name,
+    tables,
+    (events) => {
+      bus.committed(name);
+      ctx.committed?.(events);
+    },
+    { tracing: bus.tracing.tracing, requests: ctx.requests },
+  );
 
   const container = ctx.root.createChildContainer();
   container.register(TOKENS.Logger, { useValue: logger });
@@ -110,6 +124,8 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
     logger,
     metrics: ctx.metrics,
     publishers: ctx.publishers,
+    tracing: bus.tracing,
+    requests: ctx.requests,
   });
   const sources = new Set(definition.subscriptions.map((s) => ctx.publishers.get(s.contract.type)).filter((s): s is string => Boolean(s)));
   await bus.addConsumer(consumer, [...sources]);

@@ -16,7 +16,15 @@ import type { HealthCheck } from '../kernel/observability/health.js';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../kernel/observability/logger.factory.js';
 import { Metrics } from '../kernel/observability/metrics.js';
+import { registerConsumerLag } from '../kernel/events/consumer-lag.metrics.js';
+import { registerOutboxBacklog } from '../kernel/events/outbox-backlog.metrics.js';
+import { registerUpstreams } from '../kernel/observability/upstream.metrics.js';
+import { BusinessMetrics } from './business.metrics.js';
 import { RequestContext } from '../kernel/observability/request-context.js';
+import { EventTracing } from '../kernel/events/event-tracing.js';
+import { createTracing } from '../kernel/observability/tracing/tracer-provider.factory.js';
+import type { Tracing } from '../kernel/observability/tracing/tracing.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describeApi } from './api.catalogue.js';
 import { ALL_MODULES } from './module.registry.js';
 import { selectModules } from './module.selector.js';
@@ -32,6 +40,7 @@ const KILL_GRACE_MS = 500;
 export interface System {
   readonly config: AppConfig;
   readonly logger: Logger;
+  readonly tracing: Tracing;
   readonly bus: EventBus;
   readonly modules: ReadonlyMap<string, HostedModule>;
   /** Serves HTTP on the configured host and port; resolves with the bound URL. */
@@ -50,6 +59,8 @@ export interface SystemOptions {
   available?: readonly ModuleDefinition[];
   /** Where log lines go instead of stdout (tests capture them). */
   logDestination?: DestinationStream;
+  /** Also receives every span, synchronously (tests: an in-memory exporter); turns tracing on. */
+  spanExporter?: SpanExporter;
 }
 
 /**
@@ -61,20 +72,27 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const selection = selectModules(config.modules, available);
   const names = selection.modules.map((m) => m.name);
   const requests = new RequestContext();
-  const logger = createLogger(config.log, requests, options.logDestination);
+  const roles = [...names, ...(selection.gateway ? ['gateway'] : [])];
+  const tracing = await createTracing(config.tracing, {
+    defaultServiceName: selection.hostsEverything ? 'mercato' : `mercato-${roles.join('-')}`,
+    attributes: { 'mercato.modules': roles.join(',') },
+    ...(options.spanExporter ? { exporter: options.spanExporter } : {}),
+  });
+  const logger = createLogger(config.log, requests, options.logDestination, tracing.enabled ? () => tracing.logFields() : undefined);
   const metrics = new Metrics();
-  const transport = selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])], logger);
+  const transport = selectTransport(config, selection.hostsEverything, roles, logger);
   const bus = new EventBus(
     transport,
     { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize, lingerMs: config.events.kafka.lingerMs },
     config.events.retention,
     logger,
+    new EventTracing(tracing, transport.name),
   );
 
   const issuer = available.find((m) => m.issuesTokens)?.name;
   const keys = selection.modules.some((m) => m.issuesTokens) ? await loadSigningKeys(config) : undefined;
   const verifier = await createVerifier(config, keys, issuer);
-  const edge = await composeEdge(config, selection, available, !transport.pipelined, logger);
+  const edge = await composeEdge(config, selection, available, !transport.pipelined, logger, tracing);
   // Only a process that serves the public (the one hosting the gateway) limits request rates.
   const rateLimit = selection.gateway ? await createRateLimit(config, verifier, metrics, logger) : undefined;
   const routeTable = new RouteTable(available);
@@ -85,13 +103,14 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     signer: new AccessTokenSigner(keys, { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: config.auth.accessTokenTtlSeconds }),
   };
 
+  const business = new BusinessMetrics(metrics.registry);
   const publishers = publisherIndex(available);
   const hosted = new Map<string, HostedModule>();
   const routes: ApiRoute[] = [];
   const health: HealthCheck[] = [{ name: `bus:${transport.name}`, check: () => bus.healthy() }];
   try {
     for (const definition of selection.modules) {
-      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable, ...(signing ? { signing } : {}) });
+      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable, requests, committed: business.observe, ...(signing ? { signing } : {}) });
       hosted.set(definition.name, module);
       routes.push(...module.routes);
       health.push(module.health);
@@ -106,6 +125,12 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     throw err;
   }
 
+  registerOutboxBacklog(metrics.registry, [...hosted.entries()].map(([name, m]) => ({ name, orm: m.orm })));
+  // Registered in every process (empty where there is no gateway or broker), so every process
+  // describes the same metric names.
+  registerUpstreams(metrics.registry, edge.instances ?? (() => []));
+  registerConsumerLag(metrics.registry, () => transport.lag?.() ?? []);
+
   let draining = false;
   let server: Server | undefined;
   routes.push(...edge.routes);
@@ -114,6 +139,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     logger,
     requests,
     metrics,
+    tracing,
     verifier,
     routes,
     health,
@@ -151,6 +177,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   return {
     config,
     logger,
+    tracing,
     bus,
     modules: hosted,
     app,
@@ -181,6 +208,8 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
       await stopModules();
       await bus.stop();
       await Promise.all([...hosted.values()].map((m) => m.orm.close()));
+      // The spans of the last requests and events leave before the process does.
+      await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not export the last spans'));
       logger.info('mercato stopped');
       logger.flush();
     },

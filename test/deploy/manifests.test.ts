@@ -253,7 +253,15 @@ describe.skipIf(composeMissing !== undefined)('deploy/compose/compose.yaml (dock
   });
 
   it('has Kafka, PostgreSQL, Redis, the gateway and one service per module, each with its MODULES', () => {
-    expect(Object.keys(config.services).sort()).toEqual(['catalog', 'gateway', 'inventory', 'kafka', 'notification', 'order', 'payment', 'postgres', 'redis', 'user']);
+    const always = Object.entries(config.services as Record<string, Obj>).filter(([, s]) => !s.profiles);
+    expect(always.map(([name]) => name).sort()).toEqual(['catalog', 'gateway', 'inventory', 'kafka', 'notification', 'order', 'payment', 'postgres', 'redis', 'user']);
+    // Only with `--profile observability`: a collector, a trace viewer and Prometheus.
+    const optional = Object.entries(config.services as Record<string, Obj>).filter(([, s]) => s.profiles);
+    expect(Object.fromEntries(optional.map(([name, s]) => [name, s.profiles]))).toEqual({
+      jaeger: ['observability'],
+      'otel-collector': ['observability'],
+      prometheus: ['observability'],
+    });
     for (const name of WORKLOADS) {
       const service = config.services[name];
       expect(service.environment.MODULES, name).toBe(name);
@@ -272,9 +280,12 @@ describe.skipIf(composeMissing !== undefined)('deploy/compose/compose.yaml (dock
     return config.services[name];
   }
 
-  it('publishes only the gateway, only on 127.0.0.1', () => {
+  it('publishes only the gateway (and the optional observability UIs), only on 127.0.0.1', () => {
     const published = Object.entries(config.services as Record<string, Obj>).filter(([, s]) => (s.ports ?? []).length > 0);
-    expect(published.map(([name]) => name)).toEqual(['gateway']);
+    expect(published.filter(([, s]) => !s.profiles).map(([name]) => name)).toEqual(['gateway']);
+    for (const [name, s] of published) {
+      for (const p of s.ports as (string | Obj)[]) expect(typeof p === 'string' ? p : p.host_ip, name).toMatch(/^127\.0\.0\.1/);
+    }
     // docker-compose 1.29 prints the short form, later versions the long one.
     const ports = (service('gateway').ports as (string | Obj)[]).map((p) => (typeof p === 'string' ? p : `${p.host_ip}:${p.published}:${p.target}/${p.protocol ?? 'tcp'}`));
     expect(ports).toEqual(['127.0.0.1:18080:3000/tcp']);

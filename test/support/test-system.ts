@@ -23,6 +23,8 @@ export interface TestSystemOptions {
   available?: readonly ModuleDefinition[];
   /** Captures the log lines (see createSystem). */
   logDestination?: SystemOptions['logDestination'];
+  /** Receives every span (turns tracing on). */
+  spanExporter?: SystemOptions['spanExporter'];
 }
 
 /** The real system, in this process, on in-memory databases and a random port. */
@@ -36,6 +38,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const system = await createSystem(config, {
     ...(options.available ? { available: options.available } : {}),
     ...(options.logDestination ? { logDestination: options.logDestination } : {}),
+    ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
   });
   const url = await system.listen();
   return {

@@ -63,6 +63,19 @@ const ENV_PATHS: Record<string, string> = {
   REDIS_URL: 'redis.url',
   RATE_LIMIT_ENABLED: 'rateLimit.enabled',
   API_DOCS_ENABLED: 'docs.enabled',
+  // OpenTelemetry's own names (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/).
+  OTEL_SDK_DISABLED: 'tracing.disabled',
+  OTEL_SERVICE_NAME: 'tracing.serviceName',
+  OTEL_RESOURCE_ATTRIBUTES: 'tracing.resourceAttributes',
+  OTEL_TRACES_EXPORTER: 'tracing.exporters',
+  OTEL_TRACES_SAMPLER: 'tracing.sampler',
+  OTEL_TRACES_SAMPLER_ARG: 'tracing.samplerArg',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'tracing.otlp.endpoint',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing.otlp.tracesEndpoint',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'tracing.otlp.protocol',
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'tracing.otlp.protocol',
+  OTEL_EXPORTER_OTLP_HEADERS: 'tracing.otlp.headers',
+  OTEL_BSP_SCHEDULE_DELAY: 'tracing.exportDelayMs',
 };
 const PREFIXED_ENV_PATHS: Record<string, string> = {
   DATABASE_URL_: 'database.urls',
@@ -82,7 +95,7 @@ export function isKnownEnvVar(name: string, modules: readonly ConfiguredModule[]
 }
 
 /** Paths whose values must never be echoed in an error line. */
-const SECRET_PATHS = ['events.kafka.sasl.password', 'auth.signingKeys', 'auth.serviceSigningKeys', 'database.url', 'database.urls', 'redis.url'];
+const SECRET_PATHS = ['tracing.otlp.headers', 'events.kafka.sasl.password', 'auth.signingKeys', 'auth.serviceSigningKeys', 'database.url', 'database.urls', 'redis.url'];
 
 function setPath(target: Json, path: string, value: unknown): void {
   const keys = path.split('.');

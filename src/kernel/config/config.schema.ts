@@ -196,6 +196,45 @@ export const configSchema = z.object({
   docs: z.object({ enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]) }).default({ enabled: true }),
   /** Redis shared by the replicas of a process (rate-limit counters); unset keeps such state in memory. */
   redis: z.object({ url: z.string().url().optional() }).default({}),
+  /**
+   * OpenTelemetry tracing, set only through the standard `OTEL_*` variables; off unless
+   * `OTEL_TRACES_EXPORTER` names an exporter. See src/kernel/observability/tracing/.
+   */
+  tracing: z
+    .object({
+      disabled: booleanish.default(false),
+      /** Default: `mercato` for the all-in-one process, else `mercato-<modules>`. */
+      serviceName: z.string().min(1).optional(),
+      /** `key=value,key=value` (W3C baggage format, values percent-decoded). */
+      resourceAttributes: z.string().default(''),
+      exporters: commaList.pipe(z.array(z.enum(['otlp', 'console', 'none']))).default(['none']),
+      sampler: z
+        .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+        .default('parentbased_always_on'),
+      /** The ratio of the `traceidratio` samplers (0 to 1); default 1. */
+      samplerArg: z.coerce.number().min(0).max(1).optional(),
+      /** How long finished spans wait to be exported together (OTLP). */
+      exportDelayMs: z.coerce.number().int().min(1).max(60_000).default(5_000),
+      otlp: z
+        .object({
+          /** Base URL; traces go to `<endpoint>/v1/traces`. */
+          endpoint: z.url().default('http://localhost:4318'),
+          /** Used as is (no path appended), when set. */
+          tracesEndpoint: z.url().optional(),
+          protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+          /** `key=value,key=value`, sent with every export (e.g. an API key). */
+          headers: z.string().default(''),
+        })
+        .default({ endpoint: 'http://localhost:4318', protocol: 'http/protobuf', headers: '' }),
+    })
+    .default({
+      disabled: false,
+      resourceAttributes: '',
+      exporters: ['none'],
+      sampler: 'parentbased_always_on',
+      exportDelayMs: 5_000,
+      otlp: { endpoint: 'http://localhost:4318', protocol: 'http/protobuf', headers: '' },
+    }),
   /** Rate limiting at the public edge (processes hosting the gateway); first matching group wins. */
   rateLimit: z.object({
     enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),

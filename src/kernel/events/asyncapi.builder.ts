@@ -29,6 +29,8 @@ function cloudEventHeaders(type?: string, source?: string): JsonSchema {
       ce_subject: { type: 'string', minLength: 1, description: 'The aggregate id: also the message key, so one subject keeps its order on one partition.' },
       ce_time: { type: 'string', format: 'date-time', description: 'When the event happened.' },
       ce_traceparent: { type: 'string', pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$', description: 'W3C trace context of the publishing request.' },
+      ce_tracestate: { type: 'string', maxLength: 512, description: 'W3C tracestate that goes with ce_traceparent (CloudEvents distributed-tracing extension).' },
+      ce_requestid: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$', description: 'X-Request-Id of the HTTP request that caused the event (extension attribute), to find every log line of it.' },
       'content-type': { type: 'string', const: 'application/json' },
     },
   };

@@ -17,6 +17,8 @@ export function toKafkaMessage(event: EventEnvelope): Message {
     'content-type': event.datacontenttype,
   };
   if (event.traceparent) headers['ce_traceparent'] = event.traceparent;
+  if (event.tracestate) headers['ce_tracestate'] = event.tracestate;
+  if (event.requestid) headers['ce_requestid'] = event.requestid;
   return { key: event.subject, value: JSON.stringify(event.data), headers };
 }
 
@@ -41,6 +43,8 @@ export function fromKafkaMessage(message: KafkaMessage): EventEnvelope | undefin
     data = message.value?.toString('utf8');
   }
   const traceparent = header(message.headers, 'ce_traceparent');
+  const tracestate = header(message.headers, 'ce_tracestate');
+  const requestid = header(message.headers, 'ce_requestid');
   return {
     specversion: '1.0',
     id,
@@ -51,5 +55,7 @@ export function fromKafkaMessage(message: KafkaMessage): EventEnvelope | undefin
     datacontenttype: 'application/json',
     data,
     ...(traceparent ? { traceparent } : {}),
+    ...(tracestate ? { tracestate } : {}),
+    ...(requestid ? { requestid } : {}),
   };
 }

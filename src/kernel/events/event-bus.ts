@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import { NO_EVENT_TRACING, type EventTracing } from './event-tracing.js';
 import type { EventConsumer } from './event.consumer.js';
 import type { EventTables } from './event-tables.port.js';
 import { EventTablesPruner, type RetentionOptions } from './event-tables.pruner.js';
@@ -20,6 +21,8 @@ export class EventBus {
     private readonly relayOptions: RelayOptions,
     private readonly retention: RetentionOptions,
     private readonly logger: Logger,
+    /** Producer spans of the relays (consumers get theirs from the host). */
+    readonly tracing: EventTracing = NO_EVENT_TRACING,
   ) {}
 
   /** Keeps a module's event tables within their retention. */
@@ -29,7 +32,7 @@ export class EventBus {
 
   addPublisher(source: string, orm: MikroORM, tables: EventTables): void {
     this.transport.declareSource(source);
-    this.relays.set(source, new OutboxRelay(source, orm, tables, this.transport, this.relayOptions, this.logger.child({ relay: source })));
+    this.relays.set(source, new OutboxRelay(source, orm, tables, this.transport, this.relayOptions, this.logger.child({ relay: source }), this.tracing));
   }
 
   async addConsumer(consumer: EventConsumer, sources: readonly string[]): Promise<void> {

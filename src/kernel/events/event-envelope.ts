@@ -13,11 +13,22 @@ export interface EventEnvelope<T = unknown> {
   time: string;
   datacontenttype: 'application/json';
   data: T;
-  /** W3C trace context extension. */
+  /** W3C trace context: the CloudEvents distributed-tracing extension. */
   traceparent?: string;
+  tracestate?: string;
+  /** The id of the HTTP request that caused the event (X-Request-Id), so its consumers' log lines can be found by it. */
+  requestid?: string;
 }
 
-export function createEnvelope<T>(fields: { source: string; type: string; subject: string; data: T; traceparent?: string }): EventEnvelope<T> {
+export function createEnvelope<T>(fields: {
+  source: string;
+  type: string;
+  subject: string;
+  data: T;
+  traceparent?: string | undefined;
+  tracestate?: string | undefined;
+  requestid?: string | undefined;
+}): EventEnvelope<T> {
   return {
     specversion: '1.0',
     id: uuidv7(),
@@ -28,6 +39,8 @@ export function createEnvelope<T>(fields: { source: string; type: string; subjec
     datacontenttype: 'application/json',
     data: fields.data,
     ...(fields.traceparent ? { traceparent: fields.traceparent } : {}),
+    ...(fields.tracestate ? { tracestate: fields.tracestate } : {}),
+    ...(fields.requestid ? { requestid: fields.requestid } : {}),
   };
 }
 

@@ -28,3 +28,20 @@ export const eventTablesMigration: SchemaMigration = {
     'create index if not exists `event_outbox_published_at_index` on `event_outbox` (`published_at`);',
   ],
 };
+
+/**
+ * The CloudEvents extensions an outbox row keeps beside its traceparent: the W3C tracestate and the
+ * id of the request that caused the event. Only databases that have the outbox already need them
+ * added; on PostgreSQL `if not exists` also covers a schema baselined from its entities.
+ */
+export const eventTraceContextMigration: SchemaMigration = {
+  name: 'kernel_event_trace_context',
+  postgresql: (schema) => {
+    const s = `"${schema.replace(/"/g, '""')}"`;
+    return [`alter table ${s}."event_outbox" add column if not exists "tracestate" varchar(512) null, add column if not exists "requestid" varchar(128) null;`];
+  },
+  sqlite: () => ['alter table `event_outbox` add column `tracestate` text null;', 'alter table `event_outbox` add column `requestid` text null;'],
+};
+
+/** The kernel's migrations, in order, applied to every module's schema before the module's own. */
+export const eventTablesMigrations: readonly SchemaMigration[] = [eventTablesMigration, eventTraceContextMigration];

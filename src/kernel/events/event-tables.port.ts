@@ -10,6 +10,8 @@ export interface OutboxRow {
   time: string;
   data: Record<string, unknown>;
   traceparent: string | null;
+  tracestate: string | null;
+  requestid: string | null;
 }
 
 /**

@@ -44,4 +44,13 @@ export interface EventTransport {
   stop(): Promise<void>;
   /** Whether the transport can currently move events (for readiness). */
   healthy(): Promise<boolean>;
+  /** A broker's consumer lag per group and partition (metrics); absent in memory. */
+  lag?(): ConsumerLag[];
+}
+
+export interface ConsumerLag {
+  group: string;
+  topic: string;
+  partition: number;
+  lag: number;
 }

@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import type { UnitOfWork } from './unit-of-work.js';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Metrics } from '../observability/metrics.js';
+import type { RequestContext } from '../observability/request-context.js';
+import { NO_EVENT_TRACING, type EventTracing } from './event-tracing.js';
 import { DeadLetterSchema } from './dead-letter.entity.js';
 import { parseEventType, type EventEnvelope } from './event-envelope.js';
 import type { ResolvedSubscription } from './event-handler.js';
@@ -32,6 +35,10 @@ export interface ConsumerOptions {
    * source is dead-lettered, never applied: on a broker, the source is the topic it came from.
    */
   publishers?: ReadonlyMap<string, string>;
+  /** Consumer spans (tracing off by default). */
+  tracing?: EventTracing;
+  /** Log lines written while an event is handled name the request that caused it. */
+  requests?: RequestContext;
 }
 
 export type DeliveryOutcome = 'applied' | 'duplicate' | 'dead-lettered' | 'ignored';
@@ -55,13 +62,17 @@ export class EventConsumer {
   private readonly metrics: Metrics;
   private readonly announceDeadLetter: ConsumerOptions['announceDeadLetter'];
   private readonly publishers: ReadonlyMap<string, string> | undefined;
+  private readonly tracing: EventTracing;
+  private readonly requests: RequestContext | undefined;
 
   constructor(
     readonly module: string,
     private readonly orm: MikroORM,
     subscriptions: readonly ResolvedSubscription[],
-    { retry: retryOptions, uow, tables, announceDeadLetter, logger, metrics, publishers }: ConsumerOptions,
+    { retry: retryOptions, uow, tables, announceDeadLetter, logger, metrics, publishers, tracing, requests }: ConsumerOptions,
   ) {
+    this.tracing = tracing ?? NO_EVENT_TRACING;
+    this.requests = requests;
     this.publishers = publishers;
     this.uow = uow;
     this.tables = tables;
@@ -110,18 +121,22 @@ export class EventConsumer {
       if (subscription && data?.success && !this.forged(event)) together.push({ index, event: { ...event, data: data.data }, subscription });
       else results[index] = this.deliver(event);
     });
-    const applied = together.length > 1 ? this.applyTogether(together) : Promise.resolve(undefined);
+    const spans = this.tracing.enabled ? together.map(({ event }) => this.tracing.consume(this.module, event)) : undefined;
+    const started = performance.now();
+    const applied = together.length > 1 ? this.applyTogether(together, spans) : Promise.resolve(undefined);
     together.forEach(({ index }, k) => {
       const event = events[index]!;
+      const span = spans?.[k];
       results[index] = applied.then(async (result) => {
-        if (!result) return this.deliver(event);
+        if (!result) return void (await this.process(event, undefined, span));
         if ('outcomes' in result) {
-          this.metrics.eventsConsumed.inc({ module: this.module, type: event.type, outcome: result.outcomes[k]! });
+          this.counted(event, result.outcomes[k]!, started, span);
           return;
         }
+        span?.addEvent('batch failed; delivered on its own');
         // The one whose handler failed has had its first attempt; the others start afresh.
-        if (result.failed === k) await this.process(event, { attempts: 1, error: result.error });
-        else await this.deliver(event);
+        if (result.failed === k) await this.process(event, { attempts: 1, error: result.error }, span);
+        else await this.process(event, undefined, span);
       });
     });
     return results;
@@ -133,6 +148,7 @@ export class EventConsumer {
    */
   private async applyTogether(
     items: readonly { event: EventEnvelope; subscription: ResolvedSubscription }[],
+    spans: readonly (Span | undefined)[] | undefined,
   ): Promise<{ outcomes: DeliveryOutcome[] } | { failed: number | undefined; error: unknown }> {
     let failed: number | undefined;
     let outcomes: DeliveryOutcome[];
@@ -141,10 +157,11 @@ export class EventConsumer {
       const prepared: unknown[] = [];
       for (const [k, { event, subscription }] of items.entries()) {
         failed = k;
-        prepared.push(await subscription.handler.prepare?.(event));
+        prepared.push(await this.scoped(event, spans?.[k], async () => subscription.handler.prepare?.(event)));
       }
       failed = undefined;
-      outcomes = await this.uow.run(async (tx) => {
+      // One transaction for them all: traced under the first event's span, each handler under its own.
+      outcomes = await this.scoped(items[0]!.event, spans?.[0], () => this.uow.run(async (tx) => {
         const done: DeliveryOutcome[] = [];
         // All claimed first (one statement where the tables allow): the transaction keeps them only with their handlers' work.
         const claimed = this.tables.claimInboxMany ? await this.tables.claimInboxMany(tx.em, items.map(({ event }) => event)) : undefined;
@@ -154,12 +171,15 @@ export class EventConsumer {
             continue;
           }
           failed = k;
-          await subscription.handler.handle(event, tx, prepared[k]);
+          await this.scoped(event, spans?.[k], async () => {
+            await subscription.handler.handle(event, tx, prepared[k]);
+            this.logger.debug({ eventId: event.id, type: event.type, outcome: 'applied' }, 'event dealt with');
+          });
           failed = undefined;
           done.push('applied');
         }
         return done;
-      });
+      }));
     } catch (err) {
       this.logger.debug({ err, events: items.length }, 'a batch of events failed; delivering them one by one');
       return { failed, error: err };
@@ -168,27 +188,58 @@ export class EventConsumer {
   }
 
   /** `earlier`: a failed attempt the event already had (in a batch), counted against its retries. */
-  async process(event: EventEnvelope, earlier?: { attempts: number; error: unknown }): Promise<DeliveryOutcome> {
-    const outcome = await this.route(event, earlier);
-    if (outcome !== 'ignored') this.metrics.eventsConsumed.inc({ module: this.module, type: event.type, outcome });
+  async process(
+    event: EventEnvelope,
+    earlier?: { attempts: number; error: unknown },
+    span: Span | undefined = this.tracing.consume(this.module, event),
+  ): Promise<DeliveryOutcome> {
+    const started = performance.now();
+    let outcome: DeliveryOutcome = 'ignored';
+    try {
+      outcome = await this.scoped(event, span, async () => {
+        const dealt = await this.route(event, earlier, span);
+        if (dealt !== 'ignored') this.logger.debug({ eventId: event.id, type: event.type, outcome: dealt }, 'event dealt with');
+        return dealt;
+      });
+    } finally {
+      this.counted(event, outcome, started, span);
+    }
     return outcome;
   }
 
-  private async route(event: EventEnvelope, earlier: { attempts: number; error: unknown } | undefined): Promise<DeliveryOutcome> {
+  /** Records a delivery's outcome: metrics, and the end of its span. */
+  private counted(event: EventEnvelope, outcome: DeliveryOutcome, started: number, span: Span | undefined): void {
+    if (outcome !== 'ignored') {
+      this.metrics.eventsConsumed.inc({ module: this.module, type: event.type, outcome });
+      this.metrics.handlerDuration.observe({ module: this.module, type: event.type }, (performance.now() - started) / 1000);
+    }
+    if (span) {
+      span.setAttribute('mercato.delivery.outcome', outcome);
+      span.end();
+    }
+  }
+
+  /** Runs `fn` in the event's span, and under its request id, when it has them. */
+  private scoped<T>(event: EventEnvelope, span: Span | undefined, fn: () => Promise<T>): Promise<T> {
+    const traced = span ? () => this.tracing.within(span, fn) : fn;
+    return event.requestid && this.requests ? this.requests.run({ requestId: event.requestid }, traced) : traced();
+  }
+
+  private async route(event: EventEnvelope, earlier: { attempts: number; error: unknown } | undefined, span: Span | undefined): Promise<DeliveryOutcome> {
     const subscription = this.byType.get(event.type);
     if (!subscription) {
       const family = parseEventType(event.type)?.family;
       if (family && this.families.has(family)) {
-        return this.deadLetter(event, `unsupported event version: ${event.type}`, 0);
+        return this.deadLetter(event, `unsupported event version: ${event.type}`, 0, span);
       }
       return 'ignored';
     }
     if (this.forged(event)) {
-      return this.deadLetter(event, `${event.type} is published only by ${this.publishers!.get(event.type)}; this one came from ${event.source}`, 0);
+      return this.deadLetter(event, `${event.type} is published only by ${this.publishers!.get(event.type)}; this one came from ${event.source}`, 0, span);
     }
     const data = subscription.contract.schema.safeParse(event.data);
     if (!data.success) {
-      return this.deadLetter(event, `invalid payload: ${z.prettifyError(data.error)}`, 0);
+      return this.deadLetter(event, `invalid payload: ${z.prettifyError(data.error)}`, 0, span);
     }
     const attemptsMade = earlier?.attempts ?? 0;
     let attempts = attemptsMade;
@@ -199,11 +250,15 @@ export class EventConsumer {
       if (attemptsMade > 0) await new Promise((resolve) => setTimeout(resolve, this.initialDelayMs));
       return await policy.execute(({ attempt }) => {
         attempts = attemptsMade + attempt + 1;
+        if (attempts > 1) {
+          this.metrics.eventRetries.inc({ module: this.module, type: event.type });
+          span?.addEvent('retry', { 'mercato.attempt': attempts });
+        }
         return this.applyOnce({ ...event, data: data.data }, subscription);
       });
     } catch (err) {
       this.logger.error({ err, eventId: event.id, type: event.type, attempts }, 'event handler failed; dead-lettering');
-      return this.deadLetter(event, `handler failed after ${attempts} attempt(s): ${(err as Error).message}`, attempts);
+      return this.deadLetter(event, `handler failed after ${attempts} attempt(s): ${(err as Error).message}`, attempts, span);
     }
   }
 
@@ -232,7 +287,11 @@ export class EventConsumer {
     return (await this.orm.em.fork().count(InboxRecordSchema, { eventId })) > 0;
   }
 
-  private async deadLetter(event: EventEnvelope, reason: string, attempts: number): Promise<DeliveryOutcome> {
+  private async deadLetter(event: EventEnvelope, reason: string, attempts: number, span?: Span): Promise<DeliveryOutcome> {
+    if (span) {
+      span.addEvent('dead_letter', { 'mercato.dead_letter.reason': reason.slice(0, 1000), 'mercato.attempts': attempts });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
+    }
     const em = this.orm.em.fork();
     const existing = await em.findOne(DeadLetterSchema, { eventId: event.id });
     if (existing) {

@@ -45,6 +45,8 @@ export class PartitionOffsets {
   /** Set when the group gave the partition to another member: its events not started are left to that one. */
   revoked = false;
   paused = false;
+  /** The partition's end as last fetched (for the lag). */
+  highWatermark: number | undefined;
 
   constructor(
     readonly topic: string,
@@ -59,6 +61,13 @@ export class PartitionOffsets {
     this.taken.push(entry);
     this.unfinished += 1;
     return entry;
+  }
+
+  /** Messages between what is dealt with and the partition's end as last fetched. */
+  lag(): number | undefined {
+    if (this.highWatermark === undefined || this.revoked) return undefined;
+    const from = this.committable ?? this.taken[this.head]?.offset ?? this.highWatermark;
+    return Math.max(0, this.highWatermark - from);
   }
 
   /** Marks a taken message dealt with; true when the committable offset moved. */
@@ -151,6 +160,7 @@ export class KafkaGroupConsumer {
   readonly eachBatch = async ({ batch, resolveOffset }: EachBatchPayload): Promise<void> => {
     if (this.stopping) return;
     const offsets = this.partitionOffsets(batch.topic, batch.partition);
+    offsets.highWatermark = Number(batch.highWatermark);
     for (const message of batch.messages) {
       // Resolved for kafkajs's fetch position only: what is committed is decided here.
       resolveOffset(message.offset);
@@ -173,6 +183,16 @@ export class KafkaGroupConsumer {
       this.consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
     }
   };
+
+  /** Lag per assigned partition (metrics). */
+  lag(): { topic: string; partition: number; lag: number }[] {
+    const out: { topic: string; partition: number; lag: number }[] = [];
+    for (const offsets of this.partitions.values()) {
+      const lag = offsets.lag();
+      if (lag !== undefined) out.push({ topic: offsets.topic, partition: offsets.partition, lag });
+    }
+    return out;
+  }
 
   /**
    * Stops taking messages, leaves the events not started yet (they are delivered again after a

@@ -4,7 +4,7 @@ import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consu
 import type { Logger } from 'pino';
 import { toKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
-import type { DeliverBatchFn, DeliverFn, EventTransport } from './event-transport.port.js';
+import type { ConsumerLag, DeliverBatchFn, DeliverFn, EventTransport } from './event-transport.port.js';
 import { KafkaGroupConsumer, type GroupConsumerOptions } from './kafka-group.consumer.js';
 import { patchKafkajsIdleLoop } from './kafkajs-idle.patch.js';
 
@@ -85,7 +85,7 @@ export class KafkaTransport implements EventTransport {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly producer: Producer;
-  private readonly consumers: { consumer: Consumer; group: KafkaGroupConsumer }[] = [];
+  private readonly consumers: { consumer: Consumer; group: KafkaGroupConsumer; name: string }[] = [];
   private readonly registrations: Registration[] = [];
   private readonly sources = new Set<string>();
   /** Events handed to `publish` and not yet sent, in hand-over order. */
@@ -186,6 +186,10 @@ export class KafkaTransport implements EventTransport {
    * Whether the broker answers. A positive answer stands for a few seconds: readiness probes (the
    * gateway's, one per hosted module) would otherwise cost a broker request each on an idle system.
    */
+  lag(): ConsumerLag[] {
+    return this.consumers.flatMap(({ group, name }) => group.lag().map((l) => ({ group: name, ...l })));
+  }
+
   async healthy(): Promise<boolean> {
     if (Date.now() - this.lastHealthy < HEALTHY_FOR_MS) return true;
     this.checkingHealth ??= this.admin
@@ -273,7 +277,7 @@ export class KafkaTransport implements EventTransport {
       await consumer.disconnect().catch(() => undefined);
       throw err;
     }
-    this.consumers.push({ consumer, group: groupConsumer });
+    this.consumers.push({ consumer, group: groupConsumer, name: group });
     // Offsets are the group consumer's business: kafkajs only fetches (and never commits by itself).
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: groupConsumer.eachBatch });
   }

@@ -3,7 +3,7 @@ import { createModuleOrm, type DatabaseTarget, type ModuleOrmOptions } from '../
 import type { Logger } from '../observability/logger.factory.js';
 import { DeadLetterSchema } from './dead-letter.entity.js';
 import { InboxRecordSchema } from './inbox.entity.js';
-import { eventTablesMigration } from './event-tables.migration.js';
+import { eventTablesMigrations } from './event-tables.migration.js';
 import { OutboxRecordSchema } from './outbox.entity.js';
 
 /** Tables every module has for the bus: its outbox, its inbox and its dead letters. */
@@ -24,5 +24,5 @@ export async function createModuleDatabase(
   if (own.length === 0 && entities.length > 0) {
     throw new Error(`module "${module}" has no migrations: its schema is only built by migrations (add one with scripts/create-migration.ts)`);
   }
-  return createModuleOrm(module, [...entities, ...EVENT_TABLES], target, logger, { ...options, migrations: [eventTablesMigration, ...own] });
+  return createModuleOrm(module, [...entities, ...EVENT_TABLES], target, logger, { ...options, migrations: [...eventTablesMigrations, ...own] });
 }

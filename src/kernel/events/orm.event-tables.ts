@@ -17,6 +17,8 @@ export class OrmEventTables implements EventTables {
         time: event.time,
         data: event.data as Record<string, unknown>,
         traceparent: event.traceparent ?? null,
+        tracestate: event.tracestate ?? null,
+        requestid: event.requestid ?? null,
         publishedAt: null,
       });
     }
@@ -44,7 +46,17 @@ export class OrmEventTables implements EventTables {
 
   async unpublished(afterSeq: number, limit: number): Promise<OutboxRow[]> {
     const rows = await this.orm.em.fork().find(OutboxRecordSchema, { publishedAt: null, seq: { $gt: afterSeq } }, { orderBy: { seq: 'asc' }, limit });
-    return rows.map(({ seq, id, type, subject, time, data, traceparent }) => ({ seq, id, type, subject, time, data, traceparent: traceparent ?? null }));
+    return rows.map(({ seq, id, type, subject, time, data, traceparent, tracestate, requestid }) => ({
+      seq,
+      id,
+      type,
+      subject,
+      time,
+      data,
+      traceparent: traceparent ?? null,
+      tracestate: tracestate ?? null,
+      requestid: requestid ?? null,
+    }));
   }
 
   async markPublished(seqs: readonly number[]): Promise<void> {

@@ -10,6 +10,9 @@ export interface OutboxRecord {
   time: string;
   data: Record<string, unknown>;
   traceparent?: string | null;
+  /** CloudEvents extensions of the publishing request: its W3C tracestate and its request id. */
+  tracestate?: string | null;
+  requestid?: string | null;
   publishedAt?: Date | null;
 }
 
@@ -24,6 +27,8 @@ export const OutboxRecordSchema = new EntitySchema<OutboxRecord>({
     time: { type: 'string', length: 40 },
     data: { type: 'json' },
     traceparent: { type: 'string', length: 100, nullable: true },
+    tracestate: { type: 'string', length: 512, nullable: true },
+    requestid: { type: 'string', length: 128, nullable: true },
     publishedAt: { type: 'datetime', nullable: true, index: true },
   },
 });

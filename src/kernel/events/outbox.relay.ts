@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { isPostgres } from '../db/module-orm.factory.js';
 import type { Logger } from 'pino';
+import { NO_EVENT_TRACING, type EventTracing } from './event-tracing.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { EventTables, OutboxRow } from './event-tables.port.js';
 import type { EventTransport } from './event-transport.port.js';
@@ -33,6 +34,8 @@ export function toEnvelope(source: string, row: OutboxRecord | OutboxRow): Event
     datacontenttype: 'application/json',
     data: row.data,
     ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+    ...(row.tracestate ? { tracestate: row.tracestate } : {}),
+    ...(row.requestid ? { requestid: row.requestid } : {}),
   };
 }
 
@@ -67,7 +70,11 @@ export class OutboxRelay {
     private readonly transport: EventTransport,
     private readonly options: RelayOptions,
     private readonly logger: Logger,
+    private readonly tracing: EventTracing = NO_EVENT_TRACING,
   ) {}
+
+  /** Hands one event to the transport (in a producer span when tracing). */
+  private readonly send = (event: EventEnvelope): Promise<void> => this.tracing.send(event, (e) => this.transport.publish(e));
 
   start(): void {
     this.running = true;
@@ -182,7 +189,7 @@ export class OutboxRelay {
   private async publishBatch(em: EntityManager): Promise<number> {
     const rows = await em.find(OutboxRecordSchema, { publishedAt: null }, { orderBy: { seq: 'asc' }, limit: this.options.batchSize });
     if (rows.length === 0) return 0;
-    await Promise.all(rows.map((row) => this.transport.publish(toEnvelope(this.source, row))));
+    await Promise.all(rows.map((row) => this.send(toEnvelope(this.source, row))));
     await em.nativeUpdate(OutboxRecordSchema, { seq: { $in: rows.map((r) => r.seq) } }, { publishedAt: new Date() });
     return rows.length;
   }
@@ -231,7 +238,7 @@ export class OutboxRelay {
       return false;
     }
     try {
-      await this.transport.publish(toEnvelope(this.source, row));
+      await this.send(toEnvelope(this.source, row));
     } catch (err) {
       // Not taken: hand it (and what follows) over again on a later pass.
       this.dispatchedUpTo = Math.min(this.dispatchedUpTo, row.seq - 1);

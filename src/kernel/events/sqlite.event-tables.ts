@@ -28,7 +28,7 @@ export class SqliteEventTables implements EventTables {
 
   async appendOutbox(em: EntityManager, events: readonly EventEnvelope[]): Promise<void> {
     const { insertOutbox } = await this.statements(em);
-    for (const e of events) insertOutbox.run(e.id, e.type, e.subject, e.time, JSON.stringify(e.data), e.traceparent ?? null);
+    for (const e of events) insertOutbox.run(e.id, e.type, e.subject, e.time, JSON.stringify(e.data), e.traceparent ?? null, e.tracestate ?? null, e.requestid ?? null);
   }
 
   async claimInbox(em: EntityManager, eventId: string, type: string): Promise<boolean> {
@@ -40,7 +40,7 @@ export class SqliteEventTables implements EventTables {
     const rows = await this.orm.em
       .getConnection()
       .execute<RawOutboxRow[]>(
-        'select seq, id, type, subject, time, data, traceparent from event_outbox where seq > ? and published_at is null order by seq limit ?',
+        'select seq, id, type, subject, time, data, traceparent, tracestate, requestid from event_outbox where seq > ? and published_at is null order by seq limit ?',
         [afterSeq, limit],
       );
     return rows.map((row: RawOutboxRow) => ({ ...row, data: JSON.parse(row.data) as Record<string, unknown> }));
@@ -69,7 +69,7 @@ export class SqliteEventTables implements EventTables {
     if (!prepared) {
       prepared = {
         insertOutbox: connection.prepare(
-          'insert into event_outbox (id, type, subject, time, data, traceparent, published_at) values (?, ?, ?, ?, ?, ?, null)',
+          'insert into event_outbox (id, type, subject, time, data, traceparent, tracestate, requestid, published_at) values (?, ?, ?, ?, ?, ?, ?, ?, null)',
         ),
         claimInbox: connection.prepare('insert into event_inbox (event_id, type, processed_at) values (?, ?, ?) on conflict do nothing'),
       };

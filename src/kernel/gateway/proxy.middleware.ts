@@ -5,7 +5,10 @@ import getRawBody from 'raw-body';
 import { request } from 'undici';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenIssuer } from '../auth/service-tokens.js';
 import { BadRequestError, ServiceUnavailableError } from '../errors/http.errors.js';
+import { tracedRequest } from '../observability/tracing/http-client.span.js';
+import type { Tracing } from '../observability/tracing/tracing.js';
 import type { RouteTable } from './route-table.js';
+import type { RouteTemplates } from './route-templates.js';
 import { isClientSideError, NoUpstreamError, UnsendableRequestError, type UpstreamPool } from './upstream.pool.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and ones the proxy sets itself. */
@@ -83,6 +86,10 @@ export interface ProxyOptions {
   timeoutMs: number;
   bodyLimit: string;
   logger: Logger;
+  /** A client span per attempt, its context sent upstream. */
+  tracing?: Tracing;
+  /** Names forwarded requests by route template in metrics and spans. */
+  templates?: RouteTemplates;
 }
 
 /**
@@ -95,6 +102,9 @@ export function proxyMiddleware(options: ProxyOptions) {
     const module = options.routes.moduleFor(ctx.path);
     const pool = module ? options.pools.get(module) : undefined;
     if (!module || !pool) return next();
+    // Where koa-router leaves the template of the routes it matches (read by the request metrics and spans).
+    const template = options.templates?.match(ctx.path);
+    if (template) (ctx as { _matchedRoute?: string })._matchedRoute = template;
 
     const headers = {
       ...forwardable(ctx.headers),
@@ -114,13 +124,15 @@ export function proxyMiddleware(options: ProxyOptions) {
     for (const [i, upstream] of candidates.entries()) {
       try {
         const res = await pool.execute(upstream, async () => {
-          const answer = await request(targets[i]!, {
-            method: ctx.method as 'GET',
-            headers,
-            body,
-            headersTimeout: options.timeoutMs,
-            bodyTimeout: options.timeoutMs,
-          }).catch((err: unknown) => {
+          const answer = await tracedRequest(options.tracing, ctx.method, targets[i]!, headers, (sent) =>
+            request(targets[i]!, {
+              method: ctx.method as 'GET',
+              headers: sent,
+              body,
+              headersTimeout: options.timeoutMs,
+              bodyTimeout: options.timeoutMs,
+            }),
+          ).catch((err: unknown) => {
             // Raised while undici put the request together: nothing left, and not the instance's fault.
             throw isClientSideError(err) ? new UnsendableRequestError((err as Error).message, { cause: err }) : err;
           });

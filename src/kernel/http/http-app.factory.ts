@@ -7,6 +7,8 @@ import type { AccessTokenVerifier } from '../auth/access-token.verifier.js';
 import { runHealthChecks, type HealthCheck } from '../observability/health.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestContext } from '../observability/request-context.js';
+import { httpTracingMiddleware } from '../observability/tracing/http-tracing.middleware.js';
+import type { Tracing } from '../observability/tracing/tracing.js';
 import { AdminAllowList } from './admin-allowlist.middleware.js';
 import { implement, type ApiRoute } from './api-route.js';
 import { corsMiddleware } from './cors.middleware.js';
@@ -23,6 +25,8 @@ export interface HttpAppOptions {
   logger: Logger;
   requests: RequestContext;
   metrics: Metrics;
+  /** Server spans for every request when tracing is on. */
+  tracing?: Tracing;
   verifier: AccessTokenVerifier;
   routes: readonly ApiRoute[];
   health: readonly HealthCheck[];
@@ -114,6 +118,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   const router = new Router();
   mountRoutes(router, [...systemRoutes(options), ...options.routes], options.verifier, new AdminAllowList(options.adminAllowList ?? []));
 
+  if (options.tracing?.enabled) app.use(httpTracingMiddleware(options.tracing));
   app.use(requestMiddleware(options.logger, options.requests, options.metrics));
   app.use(problemMiddleware(options.logger));
   if (options.trustProxy) app.use(trustProxyMiddleware(options.trustProxy));

@@ -113,9 +113,15 @@ export interface LoggerOptions {
 /**
  * The process logger. No line can carry a credential: fields with credential names are censored at
  * any depth, and the serialized line is scrubbed of bearer tokens, JWTs and URL passwords.
- * `destination` (tests) receives the JSON lines instead of stdout.
+ * `destination` (tests) receives the JSON lines instead of stdout. `correlate` gives the ids of the
+ * span in progress (`trace_id`, `span_id`) when tracing is on.
  */
-export function createLogger(options: LoggerOptions, requests: RequestContext, destination?: DestinationStream): Logger {
+export function createLogger(
+  options: LoggerOptions,
+  requests: RequestContext,
+  destination?: DestinationStream,
+  correlate?: () => Record<string, string> | undefined,
+): Logger {
   const settings = {
     level: options.level,
     base: { pid: process.pid },
@@ -126,7 +132,9 @@ export function createLogger(options: LoggerOptions, requests: RequestContext, d
     hooks: { streamWrite: scrubLine },
     mixin: () => {
       const scope = requests.current();
-      return scope ? { reqId: scope.requestId } : {};
+      const ids = correlate?.();
+      if (!ids) return scope ? { reqId: scope.requestId } : {};
+      return scope ? { reqId: scope.requestId, ...ids } : ids;
     },
     transport:
       options.pretty && !destination ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,

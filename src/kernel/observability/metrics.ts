@@ -26,6 +26,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly handlerDuration = new Histogram({
+    name: 'event_handler_duration_seconds',
+    help: 'Time from delivery to outcome of an event in a consuming module (retries included)',
+    labelNames: ['module', 'type'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly eventRetries = new Counter({
+    name: 'event_handler_retries_total',
+    help: 'Further attempts at an event whose handler failed',
+    labelNames: ['module', 'type'] as const,
+    registers: [this.registry],
+  });
+
   readonly rateLimitStoreFailures = new Counter({
     name: 'rate_limit_store_failures_total',
     help: 'Rate-limit decisions taken by the in-memory fallback because the shared store (Redis) failed',

@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../../../src/kernel/db/migration.runner.js';
 import { createModuleOrm, databaseTargetFor, migrateModuleSchema } from '../../../src/kernel/db/module-orm.factory.js';
-import { eventTablesMigration } from '../../../src/kernel/events/event-tables.migration.js';
+import { eventTablesMigrations } from '../../../src/kernel/events/event-tables.migration.js';
 import { createModuleDatabase, EVENT_TABLES } from '../../../src/kernel/events/module-database.factory.js';
 import type { ModuleDefinition } from '../../../src/kernel/module.js';
 import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
@@ -79,7 +79,7 @@ async function ownMigrationNames(definition: ModuleDefinition): Promise<string[]
 
 /** What a fresh schema gets: the kernel's event tables first, then the module's own migrations. */
 async function migrationNames(definition: ModuleDefinition): Promise<string[]> {
-  return [eventTablesMigration.name, ...(await ownMigrationNames(definition))];
+  return [...eventTablesMigrations.map((m) => m.name), ...(await ownMigrationNames(definition))];
 }
 
 async function appliedIn(url: string, schema: string): Promise<string[]> {
@@ -149,7 +149,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       const again = await createModuleDatabase(name, definition.entities, target, second.logger, { migrations: (await definition.migrations?.()) ?? [] });
       try {
         expect(second.applied()).toEqual([]);
-        expect(await migrateModuleSchema(again, name, [eventTablesMigration, ...((await definition.migrations?.()) ?? [])])).toEqual([]);
+        expect(await migrateModuleSchema(again, name, [...eventTablesMigrations, ...((await definition.migrations?.()) ?? [])])).toEqual([]);
       } finally {
         await again.close(true);
       }
@@ -215,14 +215,14 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     const upgrade = recordingLogger();
     const orm = await createModuleDatabase('catalog', definition.entities, target, upgrade.logger, { migrations: own });
     try {
-      expect(upgrade.applied()).toEqual([eventTablesMigration.name]);
+      expect(upgrade.applied()).toEqual(eventTablesMigrations.map((m) => m.name));
       expect(await orm.schema.getUpdateSchemaSQL({ wrap: false, schema: 'catalog' })).toBe('');
       const rows = await orm.em.getConnection().execute('select count(*)::int as n from "catalog"."event_outbox"');
       expect(rows[0].n).toBe(1);
     } finally {
       await orm.close(true);
     }
-    expect(await appliedIn(url, 'catalog')).toEqual([...own.map((m) => m.name), eventTablesMigration.name]);
+    expect(await appliedIn(url, 'catalog')).toEqual([...own.map((m) => m.name), ...eventTablesMigrations.map((m) => m.name)]);
   });
 
   it('refuses PostgreSQL for a module without migrations', async () => {

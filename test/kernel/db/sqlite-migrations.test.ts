@@ -6,7 +6,7 @@ import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { pino, type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../../../src/kernel/db/migration.runner.js';
-import { eventTablesMigration } from '../../../src/kernel/events/event-tables.migration.js';
+import { eventTablesMigrations } from '../../../src/kernel/events/event-tables.migration.js';
 import { createModuleDatabase, EVENT_TABLES } from '../../../src/kernel/events/module-database.factory.js';
 import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 
@@ -33,7 +33,7 @@ describe('module databases on SQLite', () => {
     async (name, definition) => {
       const target = { kind: 'sqlite' as const, file: join(dir, `${name}.db`) };
       const own = (await definition.migrations?.()) ?? [];
-      const names = [eventTablesMigration.name, ...own.map((m) => m.name)];
+      const names = [...eventTablesMigrations.map((m) => m.name), ...own.map((m) => m.name)];
       const first = recordingLogger();
       const orm = await createModuleDatabase(name, definition.entities, target, first.logger, { migrations: own });
       try {
@@ -64,7 +64,7 @@ describe('module databases on SQLite', () => {
     try {
       expect(start.lines.some((l) => l.msg?.startsWith('database from before migrations'))).toBe(true);
       expect(applied(start.lines)).toEqual([]);
-      expect(await recorded(orm)).toEqual([eventTablesMigration.name, ...own.map((m) => m.name)]);
+      expect(await recorded(orm)).toEqual([...eventTablesMigrations.map((m) => m.name), ...own.map((m) => m.name)]);
       expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
       const rows: { n: number }[] = await orm.em.getConnection().execute('select count(*) as n from event_inbox');
       expect(rows[0]!.n).toBe(1);
