@@ -65,7 +65,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const requests = new RequestContext();
   const logger = createLogger(config.log, requests, options.logDestination);
   const metrics = new Metrics();
-  const transport = selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])], logger);
+  const transport = await selectTransport(config, selection.hostsEverything, [...names, ...(selection.gateway ? ['gateway'] : [])], logger);
   const bus = new EventBus(
     transport,
     { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize, lingerMs: config.events.kafka.lingerMs },
