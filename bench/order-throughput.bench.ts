@@ -73,6 +73,8 @@ async function startMercato(dataDir: string): Promise<{ server: ChildServer; bas
   const server = ChildServer.start('mercato', [...nodeArgs, '--import', 'tsx', 'src/runtimes/main.ts'], ROOT, {
     ...cleanEnv(),
     NODE_ENV: 'development',
+    // As `npm start` sets it (see README, configuration): glibc keeps scrypt's 16 MiB buffers otherwise.
+    MALLOC_MMAP_THRESHOLD_: '131072',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),
