@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { MikroORM, type EntitySchema, type MigrationObject, type Options } from '@mikro-orm/core';
-import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { Logger } from 'pino';
 import { DeadLetterSchema } from '../events/dead-letter.entity.js';
 import { InboxRecordSchema } from '../events/inbox.entity.js';
 import { OutboxRecordSchema } from '../events/outbox.entity.js';
+import { BoundSqliteDriver } from './bound-sqlite.driver.js';
 
 /** Where one module keeps its data. */
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string; pool?: PoolSize };
@@ -228,7 +228,7 @@ export async function createModuleOrm(
   if (target.file !== ':memory:') mkdirSync(join(target.file, '..'), { recursive: true });
   const orm = await MikroORM.init({
     ...commonOptions(module, entities, logger),
-    driver: BetterSqliteDriver,
+    driver: BoundSqliteDriver,
     dbName: target.file,
     pool: { min: 1, max: 1, afterCreate: tuneSqliteConnection },
   });
