@@ -70,9 +70,11 @@ async function startMercato(dataDir: string): Promise<{ server: ChildServer; bas
   // BENCH_NODE_ARGS: extra node flags; BENCH_CPU_PROF_DIR: a .cpuprofile of the server under load (see cpu-profile.preload.mjs).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   if (PROFILE_DIR) nodeArgs.push('--import', PRELOAD);
-  const server = ChildServer.start('mercato', [...nodeArgs, '--import', 'tsx', 'src/runtimes/main.ts'], ROOT, {
+  const server = ChildServer.start('mercato', [...nodeArgs, 'scripts/start.mjs'], ROOT, {
     ...cleanEnv(),
     NODE_ENV: 'development',
+    // As `npm start` sets it (see README, configuration): glibc keeps scrypt's 16 MiB buffers otherwise.
+    MALLOC_MMAP_THRESHOLD_: '131072',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),

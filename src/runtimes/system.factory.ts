@@ -80,7 +80,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   });
   const logger = createLogger(config.log, requests, options.logDestination, tracing.enabled ? () => tracing.logFields() : undefined);
   const metrics = new Metrics();
-  const transport = selectTransport(config, selection.hostsEverything, roles, logger);
+  const transport = await selectTransport(config, selection.hostsEverything, roles, logger);
   const bus = new EventBus(
     transport,
     { intervalMs: config.events.relayIntervalMs, batchSize: config.events.relayBatchSize, lingerMs: config.events.kafka.lingerMs },

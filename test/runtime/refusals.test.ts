@@ -12,7 +12,8 @@ import { freePort } from '../support/free-port.js';
  */
 
 const REPO = resolve(import.meta.dirname, '../..');
-const ENTRY = join(REPO, 'src/runtimes/main.ts');
+/** What `npm start` runs: src/ transpiled by esbuild, then main.ts from there. */
+const ENTRY = join(REPO, 'scripts/start.mjs');
 const ADMIN = { email: 'admin@mercato.test', password: 'admin-password-1' };
 const READY_TIMEOUT_MS = 60_000;
 const EXIT_TIMEOUT_MS = 60_000;
@@ -52,7 +53,7 @@ async function tempDataDir(): Promise<string> {
 }
 
 /**
- * Starts `main.ts` with a clean environment (nothing leaks in from the test runner, which sets
+ * Starts Mercato as `npm start` does, with a clean environment (nothing leaks in from the test runner, which sets
  * NODE_ENV=test): development, quiet logs, loopback only, a fresh DATA_DIR unless one is given.
  */
 async function start(env: Record<string, string>): Promise<Mercato> {
@@ -69,7 +70,7 @@ async function start(env: Record<string, string>): Promise<Mercato> {
   };
   // An empty value means "not set at all" (to start a process without NODE_ENV, say).
   for (const [name, value] of Object.entries(childEnv)) if (value === '') delete childEnv[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ENTRY], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';

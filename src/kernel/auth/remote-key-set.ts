@@ -1,5 +1,7 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { request } from 'undici';
+
+/** undici costs ~20 MiB and ~0.1 s of start-up; only a process that reaches others over HTTP loads it. */
+let undici: Promise<typeof import('undici')> | undefined;
 
 /**
  * The key source could not be reached, so whether a token is valid cannot be told right now: a
@@ -90,6 +92,7 @@ export class RemoteKeySet {
   private async fetch(): Promise<void> {
     this.fetches++;
     try {
+      const { request } = await (undici ??= import('undici'));
       const res = await request(this.url, { headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, headers: { accept: 'application/json' } });
       if (res.statusCode !== 200) {
         await res.body.dump();

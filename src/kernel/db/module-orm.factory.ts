@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/core';
-import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { Logger } from 'pino';
 import { applyMigrations, hasMigrationsTable, quoteIdent, recordMigrations } from './migration.runner.js';
 import type { SchemaMigration } from './schema-migration.js';
+import { BoundSqliteDriver } from './bound-sqlite.driver.js';
 
 /** Where one module keeps its data. */
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string; pool?: PoolSize };
@@ -219,7 +219,7 @@ export async function createModuleOrm(
   if (target.file !== ':memory:') mkdirSync(join(target.file, '..'), { recursive: true });
   const orm = await MikroORM.init({
     ...commonOptions(module, entities, logger),
-    driver: BetterSqliteDriver,
+    driver: BoundSqliteDriver,
     dbName: target.file,
     pool: { min: 1, max: 1, afterCreate: tuneSqliteConnection },
   });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { fromKafkaMessage } from './cloudevents-kafka.codec.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { DeliverBatchFn } from './event-transport.port.js';
+import { DeliveryBatcher } from './delivery.batcher.js';
 import { KeyedSerialQueue } from './keyed-serial.queue.js';
 
 export interface GroupConsumerOptions {
@@ -88,41 +89,6 @@ export class PartitionOffsets {
   }
 }
 
-/** Counts deliveries in flight; `acquire` waits for a free slot. */
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.free = size;
-  }
-
-  async acquire(): Promise<() => void> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    };
-  }
-}
-
-interface Submitted {
-  event: EventEnvelope;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-class Stopping extends Error {
-  constructor() {
-    super('the consumer is stopping');
-  }
-}
-
 /**
  * One consumer group of one module over kafkajs, with its offsets managed here rather than by
  * kafkajs: every fetched message is taken at once (so kafkajs fetches on), and its event is
@@ -136,23 +102,20 @@ class Stopping extends Error {
 export class KafkaGroupConsumer {
   private readonly queue = new KeyedSerialQueue();
   private readonly partitions = new Map<string, PartitionOffsets>();
-  private readonly slots: Slots;
+  private readonly batcher: DeliveryBatcher;
   private stopping = false;
   private commitTimer: NodeJS.Timeout | undefined;
   private committing: Promise<void> | undefined;
-  /** Events at the head of their subject, waiting for a delivery slot. */
-  private submitted: Submitted[] = [];
-  private flushing = false;
   /** Wakes deliveries waiting to be retried, when stopping. */
   private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly consumer: Consumer,
     private readonly topics: readonly string[],
-    private readonly deliverBatch: DeliverBatchFn,
+    deliverBatch: DeliverBatchFn,
     private readonly options: GroupConsumerOptions,
   ) {
-    this.slots = new Slots(options.concurrency);
+    this.batcher = new DeliveryBatcher(deliverBatch, options);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.assigned(payload.memberAssignment));
   }
 
@@ -202,6 +165,7 @@ export class KafkaGroupConsumer {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.batcher.stop();
     this.consumer.pause(this.topics.map((topic) => ({ topic })));
     for (const wake of this.sleepers) wake();
     await this.queue.idle();
@@ -237,7 +201,7 @@ export class KafkaGroupConsumer {
       if (this.stopping || offsets.revoked) return;
       let failure: { err: unknown } | undefined;
       try {
-        await this.submit(event);
+        await this.batcher.submit(event);
       } catch (err) {
         failure = { err };
       }
@@ -248,42 +212,6 @@ export class KafkaGroupConsumer {
       delay = Math.min(delay * 2, this.options.redelivery.maxDelayMs);
     }
     this.finished(offsets, entry);
-  }
-
-  private submit(event: EventEnvelope): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.submitted.push({ event, resolve, reject });
-      if (this.flushing) return;
-      this.flushing = true;
-      // Let the other subjects that became ready in this turn join the delivery.
-      setImmediate(() => void this.flush());
-    });
-  }
-
-  /** Hands the submitted events over, in batches, as delivery slots come free. */
-  private async flush(): Promise<void> {
-    try {
-      while (this.submitted.length > 0) {
-        const release = await this.slots.acquire();
-        const batch = this.submitted.splice(0, this.options.maxBatch);
-        if (this.stopping) {
-          release();
-          for (const s of [...batch, ...this.submitted.splice(0)]) s.reject(new Stopping());
-          return;
-        }
-        let results: Promise<void>[];
-        try {
-          results = this.deliverBatch(batch.map((s) => s.event));
-        } catch (err) {
-          results = batch.map(() => Promise.reject(err));
-        }
-        results.forEach((result, i) => result.then(batch[i]!.resolve, batch[i]!.reject));
-        void Promise.allSettled(results).then(release);
-      }
-    } finally {
-      // Events submitted while this ran were taken by the loop above.
-      this.flushing = false;
-    }
   }
 
   private finished(offsets: PartitionOffsets, entry: Taken): void {

@@ -1,9 +1,17 @@
 import ee2 from 'eventemitter2';
 import type { EventEnvelope } from './event-envelope.js';
-import type { DeliverFn, EventTransport } from './event-transport.port.js';
+import { DeliveryBatcher } from './delivery.batcher.js';
+import type { DeliverBatchFn, DeliverFn, EventTransport } from './event-transport.port.js';
 import { KeyedSerialQueue } from './keyed-serial.queue.js';
 
 const { EventEmitter2 } = ee2;
+
+/**
+ * Events of distinct subjects at hand in one turn go to a group in one delivery (one transaction),
+ * as on Kafka. No cap on deliveries in flight: in one process a retrying event must not take a
+ * slot that other subjects need, and the module's single SQLite connection already serialises them.
+ */
+const BATCHING = { concurrency: Number.POSITIVE_INFINITY, maxBatch: 64 };
 
 /**
  * The transport of the all-in-one process. `publish` resolves only after every subscribed group
@@ -30,10 +38,11 @@ export class MemoryTransport implements EventTransport {
     // In one process the consumer's dead-letter table is the whole story.
   }
 
-  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
+  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn, deliverBatch?: DeliverBatchFn): Promise<void> {
     const queue = new KeyedSerialQueue();
     this.queues.push(queue);
-    const listener = (event: EventEnvelope) => queue.push(event.subject, () => deliver(event));
+    const batcher = new DeliveryBatcher(deliverBatch ?? ((events) => events.map(deliver)), BATCHING);
+    const listener = (event: EventEnvelope) => queue.push(event.subject, () => batcher.submit(event));
     for (const source of sources) this.emitter.on(source, listener);
   }
 

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { RateLimitGroup } from './rate-limit.policy.js';
@@ -57,6 +56,8 @@ export async function createRateLimitStore(options: RateLimitStoreOptions): Prom
     return { kind: 'memory', limiter: (name) => limiters.get(name)!, close: async () => undefined };
   }
 
+  // Loaded only here: ioredis costs ~25 MiB and ~0.1 s of start-up that a process without Redis never needs.
+  const { Redis } = await import('ioredis');
   const client = new Redis(redisUrl, {
     lazyConnect: true,
     // Fail commands at once while disconnected instead of queueing them behind a reconnect.

@@ -5,8 +5,9 @@ import type { Rendered } from '../domain/notification.templates.js';
 
 export interface NotificationRepository {
   saveRecipient(em: Transaction['em'], recipient: Recipient): Promise<void>;
-  findRecipient(em: Transaction['em'], userId: string): Promise<Recipient | null>;
-  /** Records a notification to deliver; the event id keeps it to one per event. */
+  /** The known recipients among `userIds`, by user id (one query for a whole pass of the dispatcher). */
+  findRecipients(em: Transaction['em'], userIds: readonly string[]): Promise<Map<string, Recipient>>;
+  /** Records a notification to deliver, once per event (the consumer's inbox turns away a second delivery). */
   record(em: Transaction['em'], userId: string, eventId: string, rendered: Rendered): Promise<void>;
   /** Pending ones whose time has come, and sending ones whose claim expired (their sender died). */
   due(em: Transaction['em'], now: Date, limit: number): Promise<Notification[]>;

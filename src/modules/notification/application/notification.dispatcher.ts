@@ -3,7 +3,7 @@ import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import type { Logger } from '../../../kernel/observability/logger.factory.js';
 import { TOKENS } from '../../../kernel/tokens.js';
 import { NOTIFICATION_CHANNEL, type NotificationChannel } from '../domain/notification-channel.port.js';
-import { nextAttemptDelayMs, type Notification } from '../domain/notification.js';
+import { nextAttemptDelayMs, type Notification, type Recipient } from '../domain/notification.js';
 import { NotificationRepository } from './notification-repository.port.js';
 import type { NotificationConfig } from '../notification.config.js';
 
@@ -54,20 +54,22 @@ export class NotificationDispatcher {
   /** One pass over what is due; returns how many were sent. */
   async deliverDue(): Promise<number> {
     const em = this.uow.reader();
+    const due = await this.notifications.due(em, new Date(), BATCH);
+    if (due.length === 0) return 0;
+    const recipients = await this.notifications.findRecipients(em, due.map((n) => n.userId));
     let sent = 0;
-    for (const notification of await this.notifications.due(em, new Date(), BATCH)) {
+    for (const notification of due) {
       if (!this.timer) break;
       if (!(await this.notifications.claim(em, notification, new Date(Date.now() + CLAIM_MS)))) continue;
-      if (await this.deliver(notification)) sent += 1;
+      if (await this.deliver(notification, recipients.get(notification.userId))) sent += 1;
     }
     return sent;
   }
 
-  private async deliver(n: Notification): Promise<boolean> {
+  private async deliver(n: Notification, recipient: Recipient | undefined): Promise<boolean> {
     const em = this.uow.reader();
     const attempts = n.attempts + 1;
     try {
-      const recipient = await this.notifications.findRecipient(em, n.userId);
       // The account event may not have arrived yet: that is worth waiting for.
       if (!recipient) throw new Error('recipient not known yet');
       await this.channel.send({ to: recipient.email, subject: n.subject, text: n.body, messageId: `<${n.id}@mercato>` });

@@ -10,13 +10,17 @@ export class OrmNotificationRepository implements NotificationRepository {
     await em.upsert(RecipientSchema, recipient);
   }
 
-  findRecipient(em: EntityManager, userId: string): Promise<Recipient | null> {
-    return em.findOne(RecipientSchema, { userId });
+  /** The known recipients among `userIds`, by user id (one query for a whole pass of the dispatcher). */
+  async findRecipients(em: EntityManager, userIds: readonly string[]): Promise<Map<string, Recipient>> {
+    const found = await em.find(RecipientSchema, { userId: { $in: [...new Set(userIds)] } });
+    return new Map(found.map((r) => [r.userId, r]));
   }
 
-  /** Records a notification to deliver; the event id keeps it to one per event. */
+  /**
+   * Records a notification to deliver. Called once per event: the consumer's inbox, in the same
+   * transaction, already turned away a second delivery, and the unique event id backs it up.
+   */
   async record(em: EntityManager, userId: string, eventId: string, rendered: Rendered): Promise<void> {
-    if (await em.findOne(NotificationSchema, { eventId })) return;
     const now = new Date();
     em.create(NotificationSchema, {
       id: uuidv7(),
