@@ -160,7 +160,7 @@ const ALLOWED_TREE: Tree = {
     "import { Order } from '../domain/order.js';",
     "import { OrderLine } from '../contracts/a.contracts.js';",
     "import { ProductId } from '../../b/contracts/b.contracts.js';",
-    "import { HttpError } from '../../../kernel/errors/http.errors.js';",
+    "import { HttpError } from '../../../kernel/http/http.errors.js';",
     'export const placeOrder = () => [padStart, new Order(), OrderLine, ProductId, HttpError];',
     '',
   ].join('\n'),
@@ -234,7 +234,7 @@ const VIOLATION_CASES: ViolationCase[] = [
     title: 'a contract imports kernel code outside src/kernel/events/',
     files: {
       'src/modules/a/contracts/errors.contracts.ts':
-        "import { HttpError } from '../../../kernel/errors/http.errors.js';\nexport const E = HttpError;\n",
+        "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport const E = HttpError;\n",
     },
     expected: ['contracts-are-pure'],
   },
@@ -305,7 +305,7 @@ const VIOLATION_CASES: ViolationCase[] = [
     title: 'a domain error extends an HTTP error',
     files: {
       'src/modules/a/domain/missing.ts':
-        "import { HttpError } from '../../../kernel/errors/http.errors.js';\nexport class OrderMissing extends HttpError {}\n",
+        "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport class OrderMissing extends HttpError {}\n",
     },
     expected: ['domain-is-pure'],
   },

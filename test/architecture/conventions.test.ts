@@ -11,7 +11,7 @@ const MODULES_DIR = fileURLToPath(new URL('../../src/modules/', import.meta.url)
 const MODULES = readdirSync(MODULES_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 
 /** What a file in application/ may be, by the role in its name. */
-const APPLICATION_ROLES = ['command', 'handler', 'queries', 'view', 'service', 'dispatcher', 'data'];
+const APPLICATION_ROLES = ['command', 'handler', 'queries', 'view', 'service', 'dispatcher', 'data', 'port'];
 
 interface SourceFile {
   module: string;
