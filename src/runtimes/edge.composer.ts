@@ -74,6 +74,8 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
     start: async () => {
       await Promise.all([...pools.values()].map((p) => p.start()));
     },
-    stop: () => pools.forEach((p) => p.stop()),
+    stop: () => {
+      for (const p of pools.values()) p.stop();
+    },
   };
 }

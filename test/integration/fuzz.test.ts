@@ -208,7 +208,9 @@ describe('fuzzing every route of the OpenAPI document', () => {
       const checked = fc.assert(
         fc.asyncProperty(caseArb(op, tokens), async (c) => {
           let path = op.path;
-          op.pathParams.forEach((name, i) => (path = path.replace(`{${name}}`, c.pathValues[i] ?? '')));
+          op.pathParams.forEach((name, i) => {
+            path = path.replace(`{${name}}`, c.pathValues[i] ?? '');
+          });
           const url = `${t.url}${path}${c.query ? `?${c.query}` : ''}`;
           const sendsBody = c.body !== undefined && c.method !== 'GET';
           let res: Response;

@@ -257,7 +257,7 @@ export class KafkaGroupConsumer {
         } catch (err) {
           results = batch.map(() => Promise.reject(err));
         }
-        results.forEach((result, i) => result.then(batch[i]!.resolve, batch[i]!.reject));
+        results.forEach((result, i) => void result.then(batch[i]!.resolve, batch[i]!.reject));
         void Promise.allSettled(results).then(release);
       }
     } finally {
@@ -305,7 +305,9 @@ export class KafkaGroupConsumer {
         if (due.length === 0) return;
         const values = due.map((p) => p.committable!);
         await this.consumer.commitOffsets(due.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: String(values[i]) })));
-        due.forEach((p, i) => (p.committed = Math.max(p.committed ?? -1, values[i]!)));
+        due.forEach((p, i) => {
+          p.committed = Math.max(p.committed ?? -1, values[i]!);
+        });
       } finally {
         this.committing = undefined;
       }
