@@ -244,7 +244,11 @@ async function rawSide(options: ChildOptions): Promise<SideResult> {
       if (waiter && received >= waiter.target) waiter.resolve();
     },
   });
-  const reached = (target: number) => new Promise<void>((resolve) => (received >= target ? resolve() : (waiter = { target, resolve })));
+  const reached = (target: number) =>
+    new Promise<void>((resolve) => {
+      if (received >= target) resolve();
+      else waiter = { target, resolve };
+    });
   const produce = async (first: number, count: number) => {
     for (let at = first; at < first + count; at += options.batch) {
       const messages = [];

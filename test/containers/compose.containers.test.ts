@@ -312,7 +312,11 @@ describe.skipIf(unavailable !== undefined)('split containers with docker-compose
       expect(dupes(pays.map((x) => x.orderId))).toEqual([]);
       expect(pays.filter((x) => x.status === 'captured').map((x) => x.orderId).sort()).toEqual([...confirmed].sort());
       expect(dupes(await ledgerKeys())).toEqual([]);
-      const reasons = cancelled.reduce<Record<string, number>>((acc, id) => ({ ...acc, [settled.get(id)!.reason]: (acc[settled.get(id)!.reason] ?? 0) + 1 }), {});
+      const reasons = cancelled.reduce<Record<string, number>>((acc, id) => {
+        const reason = settled.get(id)!.reason;
+        acc[reason] = (acc[reason] ?? 0) + 1;
+        return acc;
+      }, {});
       const [after] = await project.inspect([victim!.id]);
       report(
         `kill: ${ORDERS} orders (3 at a time, every 8th declined), docker kill ${victim!.name} after 10 answers; answers ${JSON.stringify(tally)}; ` +

@@ -30,7 +30,7 @@ export class MemoryTransport implements EventTransport {
     // In one process the consumer's dead-letter table is the whole story.
   }
 
-  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
+  async subscribe(_group: string, sources: readonly string[], deliver: DeliverFn): Promise<void> {
     const queue = new KeyedSerialQueue();
     this.queues.push(queue);
     const listener = (event: EventEnvelope) => queue.push(event.subject, () => deliver(event));
