@@ -1,5 +1,6 @@
-import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
+import type { MigrationObject } from '@mikro-orm/core';
 import type { DependencyContainer } from 'tsyringe';
+import type { AnyEntitySchema } from './db/entity-schema.js';
 import type { EventContract } from './events/event-contract.js';
 import type { Subscription } from './events/event-handler.js';
 import type { ApiOperation, ApiRoute } from './http/api-route.js';
@@ -13,7 +14,7 @@ export interface ModuleDefinition {
   readonly name: string;
   /** The module that signs access tokens: the process hosting it holds the signing keys. */
   readonly issuesTokens?: boolean;
-  readonly entities: readonly EntitySchema<any, any>[];
+  readonly entities: readonly AnyEntitySchema[];
   /**
    * The module's schema migrations, oldest first (its own tables and the kernel's event tables, in
    * the schema named after the module). Applied at start on PostgreSQL; SQLite derives its schema
@@ -26,8 +27,8 @@ export interface ModuleDefinition {
    * forwards to the processes that do. Checked against `routes` at start.
    */
   readonly routePrefixes?: readonly string[];
-  readonly publishes: readonly EventContract<any>[];
-  readonly subscriptions: readonly Subscription<any>[];
+  readonly publishes: readonly EventContract[];
+  readonly subscriptions: readonly Subscription[];
   /**
    * Every HTTP operation the module serves, as declarations (no handlers): what the API document
    * describes, in any process, whether it hosts the module or not. `routes` implements exactly these.

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { MikroORM, type EntitySchema, type MigrationObject, type Options } from '@mikro-orm/core';
+import { MikroORM, type MigrationObject, type Options } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { Logger } from 'pino';
+import type { AnyEntitySchema } from './entity-schema.js';
 import { DeadLetterSchema } from '../events/dead-letter.entity.js';
 import { InboxRecordSchema } from '../events/inbox.entity.js';
 import { OutboxRecordSchema } from '../events/outbox.entity.js';
@@ -60,7 +61,7 @@ export interface ModuleOrmOptions {
   migrations?: readonly MigrationObject[];
 }
 
-function commonOptions(module: string, entities: readonly EntitySchema<any, any>[], logger: Logger | undefined): Options {
+function commonOptions(module: string, entities: readonly AnyEntitySchema[], logger: Logger | undefined): Options {
   return {
     entities: [...entities, ...EVENT_TABLES],
     allowGlobalContext: false,
@@ -77,7 +78,7 @@ function commonOptions(module: string, entities: readonly EntitySchema<any, any>
  */
 export async function postgresOrmOptions(
   module: string,
-  entities: readonly EntitySchema<any, any>[],
+  entities: readonly AnyEntitySchema[],
   target: Extract<DatabaseTarget, { kind: 'postgres' }>,
   logger: Logger | undefined,
   migrations: readonly MigrationObject[],
@@ -200,7 +201,7 @@ function tuneSqliteConnection(connection: SqliteConnection, done: (err: Error | 
 
 export async function createModuleOrm(
   module: string,
-  entities: readonly EntitySchema<any, any>[],
+  entities: readonly AnyEntitySchema[],
   target: DatabaseTarget,
   logger: Logger,
   options: ModuleOrmOptions = {},
