@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { isKnownEnvVar } from '../../src/kernel/config/config.loader.js';
+import type { JsonObject as Obj } from '../support/json.js';
 
 /**
  * The deployment files, checked without a cluster or a Docker engine (fast, part of `npm test`):
@@ -25,7 +26,6 @@ const MODULES = ['user', 'catalog', 'inventory', 'order', 'payment', 'notificati
 const WORKLOADS = ['gateway', ...MODULES];
 const SCALED = ['gateway', 'order', 'payment'];
 
-type Obj = Record<string, any>;
 
 function exec(command: string, args: string[], env: Record<string, string> = {}): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((done) => {
