@@ -50,7 +50,7 @@ export function area(frame: CallFrame): string {
   if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const src = /\/(src\/(?:kernel|modules)\/[^/]+|src\/[^/]+|bench|test)\//.exec(url);
   if (src) return src[1]!;
   return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
@@ -120,4 +120,4 @@ function summarise(file: string): string {
   return MARKDOWN ? ['```', ...lines, '```'].join('\n') : lines.join('\n');
 }
 
-process.stdout.write(files.map(summarise).join('\n\n') + '\n');
+process.stdout.write(`${files.map(summarise).join('\n\n')}\n`);

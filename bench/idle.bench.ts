@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   const procs = TOPOLOGY.processes.filter((p) => !only || p.name === only);
   const ports = await Promise.all(procs.map(() => freePort()));
   const urls: Record<string, string> = {};
-  procs.forEach((p, i) => p.modules.split(',').forEach((m) => (urls[`SERVICE_URLS_${m.trim().toUpperCase()}`] = `http://127.0.0.1:${ports[i]}`)));
+  procs.forEach((p, i) => {
+    for (const m of p.modules.split(',')) urls[`SERVICE_URLS_${m.trim().toUpperCase()}`] = `http://127.0.0.1:${ports[i]}`;
+  });
   const prefix = `mercato-idle-${Date.now().toString(36)}`;
   const database = prefix.replace(/-/g, '_');
   const db = new URL(POSTGRES);
@@ -65,8 +67,12 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = procs.map((p, i) =>
     spawn(process.execPath, ['--import', 'tsx', 'src/runtimes/main.ts'], { cwd: ROOT, env: { ...env, MODULES: p.modules, PORT: String(ports[i]) }, stdio: ['ignore', 'ignore', 'inherit'] }),
   );
-  const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
-  process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  const stopAll = () => {
+    for (const c of children) c.kill('SIGTERM');
+  };
+  process.once('exit', () => {
+    for (const c of children) c.kill('SIGKILL');
+  });
   try {
     for (const port of ports) {
       const deadline = Date.now() + 60_000;

@@ -244,7 +244,11 @@ async function rawSide(options: ChildOptions): Promise<SideResult> {
       if (waiter && received >= waiter.target) waiter.resolve();
     },
   });
-  const reached = (target: number) => new Promise<void>((resolve) => (received >= target ? resolve() : (waiter = { target, resolve })));
+  const reached = (target: number) =>
+    new Promise<void>((resolve) => {
+      if (received >= target) resolve();
+      else waiter = { target, resolve };
+    });
   const produce = async (first: number, count: number) => {
     for (let at = first; at < first + count; at += options.batch) {
       const messages = [];
@@ -292,10 +296,13 @@ async function mercatoSide(options: ChildOptions): Promise<SideResult> {
   const { OutboxRelay } = await import('../src/kernel/events/outbox.relay.js');
   const { EventConsumer } = await import('../src/kernel/events/event.consumer.js');
   const stats = { passes: 0, rows: 0, batches: 0, batched: 0 };
-  const pb = (OutboxRelay.prototype as any).publishBatch;
-  (OutboxRelay.prototype as any).publishBatch = async function (this: unknown, em: unknown) { const n = await pb.call(this, em); stats.passes++; stats.rows += n; return n; };
-  const at = (EventConsumer.prototype as any).applyTogether;
-  (EventConsumer.prototype as any).applyTogether = function (this: unknown, items: unknown[]) { stats.batches++; stats.batched += items.length; return at.call(this, items); };
+  // Counts by wrapping two private methods on the prototypes: the shapes below are theirs.
+  const relay = OutboxRelay.prototype as unknown as { publishBatch: (this: unknown, em: unknown) => Promise<number> };
+  const consumer = EventConsumer.prototype as unknown as { applyTogether: (this: unknown, items: unknown[]) => unknown };
+  const pb = relay.publishBatch;
+  relay.publishBatch = async function (this: unknown, em: unknown) { const n = await pb.call(this, em); stats.passes++; stats.rows += n; return n; };
+  const at = consumer.applyTogether;
+  consumer.applyTogether = function (this: unknown, items: unknown[]) { stats.batches++; stats.batched += items.length; return at.call(this, items); };
   process.on('exit', () => console.error('STATS', JSON.stringify(stats)));
   const system = await createSystem(config, { available: [emitterModule, receiverModule] });
   try {

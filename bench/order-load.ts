@@ -6,7 +6,7 @@
  */
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { HttpClient, expectStatus, pool, sleep, summarize, type GroupUsage, type Summary } from './bench.kit.js';
+import { type HttpClient, expectStatus, pool, sleep, summarize, type GroupUsage, type Summary } from './bench.kit.js';
 
 export const CUSTOMER_PASSWORD = 'bench-customer-password';
 /** An order still pending after this long counts as a failure. */

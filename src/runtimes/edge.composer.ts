@@ -82,7 +82,9 @@ async function gatewayEdge(config: AppConfig, selection: ModuleSelection, availa
     start: async () => {
       await Promise.all([...pools.values()].map((p) => p.start()));
     },
-    stop: () => pools.forEach((p) => p.stop()),
+    stop: () => {
+      for (const p of pools.values()) p.stop();
+    },
     instances: () => [...pools.values()].flatMap((p) => p.instances().map((i) => ({ module: p.module, ...i }))),
   };
 }

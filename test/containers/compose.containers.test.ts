@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { ComposeProject, DOCKERFILE, dockerAvailable, freeLoopbackPort, imagePresent, imageSize, must, run } from './support/compose.js';
+import type { UncheckedJson } from '../support/json.js';
 
 /**
  * The container deployment for real, on a Docker engine: the image built from
@@ -40,7 +41,7 @@ if (unavailable) {
   console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING THE CONTAINER SUITE — ${message}\n${'!'.repeat(100)}\n`);
 }
 
-interface Answer<T = any> {
+interface Answer<T = UncheckedJson> {
   status: number;
   body: T;
 }
@@ -48,7 +49,7 @@ interface Answer<T = any> {
 /** JSON over HTTP to the gateway's published port, every request bounded. */
 function gateway(port: number) {
   const base = `http://127.0.0.1:${port}`;
-  async function request<T = any>(method: string, path: string, body?: unknown, token?: string): Promise<Answer<T>> {
+  async function request<T = UncheckedJson>(method: string, path: string, body?: unknown, token?: string): Promise<Answer<T>> {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -64,8 +65,8 @@ function gateway(port: number) {
   }
   return {
     base,
-    get: <T = any>(path: string, token?: string) => request<T>('GET', path, undefined, token),
-    post: <T = any>(path: string, body: unknown, token?: string) => request<T>('POST', path, body, token),
+    get: <T = UncheckedJson>(path: string, token?: string) => request<T>('GET', path, undefined, token),
+    post: <T = UncheckedJson>(path: string, body: unknown, token?: string) => request<T>('POST', path, body, token),
     async token(email: string, password: string): Promise<string> {
       const res = await request<{ access_token: string }>('POST', '/api/v1/auth/token', { email, password });
       if (res.status !== 200) throw new Error(`token for ${email}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -312,7 +313,11 @@ describe.skipIf(unavailable !== undefined)('split containers with docker-compose
       expect(dupes(pays.map((x) => x.orderId))).toEqual([]);
       expect(pays.filter((x) => x.status === 'captured').map((x) => x.orderId).sort()).toEqual([...confirmed].sort());
       expect(dupes(await ledgerKeys())).toEqual([]);
-      const reasons = cancelled.reduce<Record<string, number>>((acc, id) => ({ ...acc, [settled.get(id)!.reason]: (acc[settled.get(id)!.reason] ?? 0) + 1 }), {});
+      const reasons = cancelled.reduce<Record<string, number>>((acc, id) => {
+        const reason = settled.get(id)!.reason;
+        acc[reason] = (acc[reason] ?? 0) + 1;
+        return acc;
+      }, {});
       const [after] = await project.inspect([victim!.id]);
       report(
         `kill: ${ORDERS} orders (3 at a time, every 8th declined), docker kill ${victim!.name} after 10 answers; answers ${JSON.stringify(tally)}; ` +

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { diffContract, type ContractDocuments } from '../../scripts/api/contract-diff.js';
 import { committed } from '../support/contract.js';
+import type { JsonObject as Json } from '../support/json.js';
 
-type Json = Record<string, any>;
 
 /** The committed contract, changed by `edit` (on a deep copy). */
 function edited(edit: (doc: { openapi: Json; asyncapi: Json }) => void): ContractDocuments {

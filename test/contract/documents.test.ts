@@ -13,9 +13,9 @@ import { CONTRACT_FILES, renderContract, type ContractFile } from '../../scripts
 import { committed, pointer } from '../support/contract.js';
 import { httpClient } from '../support/http-client.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import type { JsonObject as Json } from '../support/json.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv | Ajv2020) => void;
-type Json = Record<string, any>;
 
 /** Every example under a media type of the document: where it is, and a pointer to the schema it must fit. */
 function mediaExamples(doc: Json): { where: string; schema: string; value: unknown }[] {

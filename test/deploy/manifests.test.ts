@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { isKnownEnvVar as isKnownTo } from '../../src/kernel/config/config.loader.js';
 import { ALL_MODULES } from '../../src/runtimes/module.registry.js';
+import type { JsonObject as Obj } from '../support/json.js';
 
 /**
  * The deployment files, checked without a cluster or a Docker engine (fast, part of `npm test`):
@@ -26,7 +27,6 @@ const MODULES = ['user', 'catalog', 'inventory', 'order', 'payment', 'notificati
 const WORKLOADS = ['gateway', ...MODULES];
 const SCALED = ['gateway', 'order', 'payment'];
 
-type Obj = Record<string, any>;
 
 /** Known to the kernel's configuration or to a module's slice. */
 const isKnownEnvVar = (name: string) => isKnownTo(name, ALL_MODULES);

@@ -101,7 +101,7 @@ function bodyArb(schema: JsonSchema | undefined): fc.Arbitrary<Uint8Array | unde
     { weight: 3, arbitrary: shapedBodyArb(schema).map(json) },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map(json) },
     // Deep nesting, beyond the 32-level limit and far beyond.
-    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 20, max: 20_000 }), fc.constantFrom('[', '{"a":')).map(([depth, open]) => encoder.encode(open.repeat(depth) + '1' + (open === '[' ? ']' : '}').repeat(depth))) },
+    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 20, max: 20_000 }), fc.constantFrom('[', '{"a":')).map(([depth, open]) => encoder.encode(`${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`)) },
     // Huge strings, under and over the body limit.
     { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 300_000 }).map((n) => encoder.encode(JSON.stringify({ name: 'x'.repeat(n), sku: 'y'.repeat(n % 1000) }))) },
     // Not JSON at all, or JSON with escapes databases dislike.
@@ -114,7 +114,7 @@ function bodyArb(schema: JsonSchema | undefined): fc.Arbitrary<Uint8Array | unde
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'application/json;charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/problem+json', 'application/merge-patch+json', '*/*', 'json', 'application/json, text/plain'];
 
 function headersArb(tokens: { customer: string; admin: string }) {
-  const tampered = tokens.customer.slice(0, -4) + 'AAAA';
+  const tampered = `${tokens.customer.slice(0, -4)}AAAA`;
   const [head, payload] = tokens.admin.split('.');
   const authorization = fc.oneof(
     fc.constant(undefined),
@@ -208,7 +208,9 @@ describe('fuzzing every route of the OpenAPI document', () => {
       const checked = fc.assert(
         fc.asyncProperty(caseArb(op, tokens), async (c) => {
           let path = op.path;
-          op.pathParams.forEach((name, i) => (path = path.replace(`{${name}}`, c.pathValues[i] ?? '')));
+          op.pathParams.forEach((name, i) => {
+            path = path.replace(`{${name}}`, c.pathValues[i] ?? '');
+          });
           const url = `${t.url}${path}${c.query ? `?${c.query}` : ''}`;
           const sendsBody = c.body !== undefined && c.method !== 'GET';
           let res: Response;

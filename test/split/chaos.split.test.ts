@@ -164,7 +164,11 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
       await Promise.all(workers);
     }
 
-    const finals = attempts.reduce<Record<string, number>>((acc, a) => ({ ...acc, [String(a.final ?? 'none')]: (acc[String(a.final ?? 'none')] ?? 0) + 1 }), {});
+    const finals = attempts.reduce<Record<string, number>>((acc, a) => {
+      const final = String(a.final ?? 'none');
+      acc[final] = (acc[final] ?? 0) + 1;
+      return acc;
+    }, {});
     const retried = attempts.filter((a) => a.answers.length > 1).length;
     const slowest = Math.max(...attempts.map((a) => a.ms));
     console.info(`[chaos] seed ${SEED}; faults: ${faults.join(', ')}`);
@@ -192,7 +196,8 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
     expect(duplicates(all.map((o) => o.idempotency_key))).toEqual([]);
     const outcomes = all.reduce<Record<string, number>>((acc, o) => {
       const key = o.status === 'cancelled' ? `cancelled:${o.cancel_reason}` : o.status;
-      return { ...acc, [key]: (acc[key] ?? 0) + 1 };
+      acc[key] = (acc[key] ?? 0) + 1;
+      return acc;
     }, {});
     console.info(`[chaos] outcomes ${JSON.stringify(outcomes)}`);
     expect(all.filter((o) => o.status === 'pending')).toEqual([]);

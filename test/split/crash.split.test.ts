@@ -64,7 +64,10 @@ describe.skipIf(!available)('faults in the middle of a burst of orders', () => {
   /** The invariants after a fault: terminal orders, conserved stock, one payment and one charge per order at most. */
   async function expectInvariants(product: Product, units: number, burstResult: BurstResult): Promise<void> {
     const { shop, db } = sys;
-    const tally = burstResult.statuses.reduce<Record<string, number>>((acc, s) => ({ ...acc, [String(s)]: (acc[String(s)] ?? 0) + 1 }), {});
+    const tally = burstResult.statuses.reduce<Record<string, number>>((acc, s) => {
+      acc[String(s)] = (acc[String(s)] ?? 0) + 1;
+      return acc;
+    }, {});
     console.info(`[crash] answers to the burst: ${JSON.stringify(tally)}`);
     expect(burstResult.accepted.length).toBeGreaterThan(0);
 
@@ -80,7 +83,8 @@ describe.skipIf(!available)('faults in the middle of a burst of orders', () => {
     expect(all.length).toBeLessThanOrEqual(ORDERS);
     const outcomes = all.reduce<Record<string, number>>((acc, o) => {
       const key = o.status === 'cancelled' ? `cancelled:${o.cancel_reason}` : o.status;
-      return { ...acc, [key]: (acc[key] ?? 0) + 1 };
+      acc[key] = (acc[key] ?? 0) + 1;
+      return acc;
     }, {});
     console.info(`[crash] ${burstResult.accepted.length} accepted, ${all.length} created, outcomes ${JSON.stringify(outcomes)}`);
     expect(Object.keys(outcomes).every((k) => ['confirmed', 'cancelled:out_of_stock', 'cancelled:payment_declined'].includes(k)), JSON.stringify(outcomes)).toBe(true);

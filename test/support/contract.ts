@@ -8,6 +8,7 @@ import { OutboxRecordSchema, type OutboxRecord } from '../../src/kernel/events/o
 import { toEnvelope } from '../../src/kernel/events/outbox.relay.js';
 import type { System } from '../../src/runtimes/system.factory.js';
 import type { ObservedResponse } from './contract-recorder.js';
+import type { JsonObject as Json, UncheckedJson } from './json.js';
 
 /**
  * Contract tests: the committed documents (api/openapi.json, api/asyncapi.json) are checked against
@@ -15,7 +16,6 @@ import type { ObservedResponse } from './contract-recorder.js';
  * OpenAPI document describes for that route and status (body, media type, headers), and every event
  * the modules publish must match its AsyncAPI message (payload and `ce_*` headers).
  */
-type Json = Record<string, any>;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv | Ajv2020) => void;
 
 /** One of the committed documents (`openapi.json`, `asyncapi.json`), as parsed JSON. */
@@ -80,10 +80,10 @@ class OpenApiContract {
 
   /** The node at `at` (a JSON pointer without `#/`), following `$ref`s: the node and where it really is. */
   private locate(at: string): { node: Json | undefined; at: string } {
-    let node = at.split('/').map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~')).reduce((n: any, k: string) => n?.[k], this.doc) as Json | undefined;
+    let node = at.split('/').map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~')).reduce((n: UncheckedJson, k: string) => n?.[k], this.doc) as Json | undefined;
     while (node && typeof node.$ref === 'string') {
       at = node.$ref.slice(2);
-      node = at.split('/').map((p: string) => p.replaceAll('~1', '/').replaceAll('~0', '~')).reduce((n: any, k: string) => n?.[k], this.doc);
+      node = at.split('/').map((p: string) => p.replaceAll('~1', '/').replaceAll('~0', '~')).reduce((n: UncheckedJson, k: string) => n?.[k], this.doc);
     }
     return { node, at };
   }

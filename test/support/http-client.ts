@@ -1,8 +1,9 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 import { recordResponse } from './contract-recorder.js';
+import type { UncheckedJson } from './json.js';
 
 /** A thin fetch wrapper for tests: JSON in, parsed JSON (or text) out, with status and headers. */
-export interface HttpResponse<T = any> {
+export interface HttpResponse<T = UncheckedJson> {
   status: number;
   headers: Headers;
   body: T;
@@ -32,7 +33,7 @@ export function httpClient(baseUrl: string, { localAddress, contract = true }: H
   const dispatcher = localAddress ? new Agent({ localAddress }) : undefined;
   const send = (url: string, init: { method: string; headers: Record<string, string>; body: string | undefined }) =>
     dispatcher ? (undiciFetch(url, { ...init, dispatcher }) as unknown as Promise<Response>) : fetch(url, init);
-  async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
+  async function request<T = UncheckedJson>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
     let body: string | undefined;
@@ -53,9 +54,9 @@ export function httpClient(baseUrl: string, { localAddress, contract = true }: H
   }
   return {
     request,
-    get: <T = any>(path: string, options?: RequestOptions) => request<T>('GET', path, options),
-    post: <T = any>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, { ...options, body }),
-    patch: <T = any>(path: string, body?: unknown, options?: RequestOptions) => request<T>('PATCH', path, { ...options, body }),
+    get: <T = UncheckedJson>(path: string, options?: RequestOptions) => request<T>('GET', path, options),
+    post: <T = UncheckedJson>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, { ...options, body }),
+    patch: <T = UncheckedJson>(path: string, body?: unknown, options?: RequestOptions) => request<T>('PATCH', path, { ...options, body }),
     /** Signs up (if needed) and returns a bearer token. */
     async token(email: string, password: string): Promise<string> {
       const res = await request<{ access_token: string }>('POST', '/api/v1/auth/token', { body: { email, password } });

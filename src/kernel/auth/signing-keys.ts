@@ -42,7 +42,7 @@ export async function loadOrCreateSigningKeySet(dir: string): Promise<SigningKey
   // non-extractable.
   const { privateKey } = await generateKeyPair(ALG, { extractable: true });
   const privateJwk = await exportJWK(privateKey);
-  const json = JSON.stringify([{ ...privateJwk, alg: ALG, use: 'sig' }], null, 2) + '\n';
+  const json = `${JSON.stringify([{ ...privateJwk, alg: ALG, use: 'sig' }], null, 2)}\n`;
 
   // Write aside and hard-link into place: creation is atomic and exclusive, so two processes
   // starting together never read a half-written file nor end up with different keys.

@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configSchema, type AppConfig } from './config.schema.js';
 import type { ConfiguredModule } from './module-config.js';
 

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/core';
+import { MikroORM, type Options } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import type { AnyEntitySchema } from './entity-schema.js';
 import { applyMigrations, hasMigrationsTable, quoteIdent, recordMigrations } from './migration.runner.js';
 import type { SchemaMigration } from './schema-migration.js';
 import { BoundSqliteDriver } from './bound-sqlite.driver.js';
@@ -53,7 +54,7 @@ export interface ModuleOrmOptions {
   migrations?: readonly SchemaMigration[];
 }
 
-function commonOptions(module: string, entities: readonly EntitySchema<any, any>[], logger: Logger | undefined): Options {
+function commonOptions(module: string, entities: readonly AnyEntitySchema[], logger: Logger | undefined): Options {
   return {
     entities: [...entities],
     allowGlobalContext: false,
@@ -70,7 +71,7 @@ function commonOptions(module: string, entities: readonly EntitySchema<any, any>
  */
 export async function postgresOrmOptions(
   module: string,
-  entities: readonly EntitySchema<any, any>[],
+  entities: readonly AnyEntitySchema[],
   target: Extract<DatabaseTarget, { kind: 'postgres' }>,
   logger: Logger | undefined,
   pool?: PoolSettings,
@@ -194,7 +195,7 @@ function tuneSqliteConnection(connection: SqliteConnection, done: (err: Error | 
 
 export async function createModuleOrm(
   module: string,
-  entities: readonly EntitySchema<any, any>[],
+  entities: readonly AnyEntitySchema[],
   target: DatabaseTarget,
   logger: Logger,
   options: ModuleOrmOptions = {},

@@ -253,7 +253,9 @@ export class KafkaGroupConsumer {
         if (due.length === 0) return;
         const values = due.map((p) => p.committable!);
         await this.consumer.commitOffsets(due.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: String(values[i]) })));
-        due.forEach((p, i) => (p.committed = Math.max(p.committed ?? -1, values[i]!)));
+        due.forEach((p, i) => {
+          p.committed = Math.max(p.committed ?? -1, values[i]!);
+        });
       } finally {
         this.committing = undefined;
       }

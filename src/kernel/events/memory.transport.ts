@@ -38,7 +38,7 @@ export class MemoryTransport implements EventTransport {
     // In one process the consumer's dead-letter table is the whole story.
   }
 
-  async subscribe(group: string, sources: readonly string[], deliver: DeliverFn, deliverBatch?: DeliverBatchFn): Promise<void> {
+  async subscribe(_group: string, sources: readonly string[], deliver: DeliverFn, deliverBatch?: DeliverBatchFn): Promise<void> {
     const queue = new KeyedSerialQueue();
     this.queues.push(queue);
     const batcher = new DeliveryBatcher(deliverBatch ?? ((events) => events.map(deliver)), BATCHING);

@@ -1,4 +1,5 @@
-import type { EntitySchema, MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
+import type { AnyEntitySchema } from '../db/entity-schema.js';
 import { createModuleOrm, type DatabaseTarget, type ModuleOrmOptions } from '../db/module-orm.factory.js';
 import type { Logger } from '../observability/logger.factory.js';
 import { DeadLetterSchema } from './dead-letter.entity.js';
@@ -15,7 +16,7 @@ export const EVENT_TABLES = [OutboxRecordSchema, InboxRecordSchema, DeadLetterSc
  */
 export async function createModuleDatabase(
   module: string,
-  entities: readonly EntitySchema<any, any>[],
+  entities: readonly AnyEntitySchema[],
   target: DatabaseTarget,
   logger: Logger,
   options: ModuleOrmOptions = {},

@@ -49,7 +49,7 @@ export interface ResponseSpec {
  * Declarations are plain data, so a process can describe routes it does not serve (the gateway's
  * document lists every module's operations, hosted or not).
  */
-export interface ApiOperation<B = any, Q = any, P = any, A extends Access = Access> {
+export interface ApiOperation<B = unknown, Q = unknown, P = unknown, A extends Access = Access> {
   /** Unique over the whole API; the name a generated client calls the operation by. */
   operationId: string;
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -70,13 +70,13 @@ export interface ApiOperation<B = any, Q = any, P = any, A extends Access = Acce
   responses: Record<number, ResponseSpec>;
 }
 
-export type RouteHandler<B = any, Q = any, P = any, A extends Access = Access> = (input: RouteInput<B, Q, P, A>) => Promise<RouteResult>;
+export type RouteHandler<B = unknown, Q = unknown, P = unknown, A extends Access = Access> = (input: RouteInput<B, Q, P, A>) => Promise<RouteResult>;
 
 /**
  * One HTTP operation with its handler: the same zod schemas validate requests and produce the
  * OpenAPI document, so the two cannot drift apart.
  */
-export interface ApiRoute<B = any, Q = any, P = any, A extends Access = Access> extends ApiOperation<B, Q, P, A> {
+export interface ApiRoute<B = unknown, Q = unknown, P = unknown, A extends Access = Access> extends ApiOperation<B, Q, P, A> {
   handle: RouteHandler<B, Q, P, A>;
 }
 
@@ -90,7 +90,7 @@ export function defineOperation<B = undefined, Q = undefined, P = undefined, A e
 type HandlerFor<O> = O extends ApiOperation<infer B, infer Q, infer P, infer A> ? RouteHandler<B, Q, P, A> : never;
 
 /** A module's (or the kernel's) operations by name. */
-export type OperationSet = Record<string, ApiOperation<any, any, any, any>>;
+export type OperationSet = Record<string, ApiOperation<unknown, unknown, unknown, Access>>;
 
 /** Binds a handler to every declared operation; a missing or unknown handler does not type-check. */
 export function implement<S extends OperationSet>(operations: S, handlers: { [K in keyof S]: HandlerFor<S[K]> }): ApiRoute[] {

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { AccessTokenVerifier, Principal } from '../auth/access-token.verifier.js';
 import { bearerToken } from '../auth/bearer-token.js';
 import { AdminAllowList } from './admin-allowlist.middleware.js';

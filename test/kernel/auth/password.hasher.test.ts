@@ -43,11 +43,11 @@ describe('PasswordHasher', () => {
     'not-a-hash',
     'bcrypt$10$abc',
     'scrypt$1024$8$1$salt',
-    'scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(86),
-    'scrypt$1024$0$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(86),
-    'scrypt$1024$8$1$!!!invalid!!!$' + 'A'.repeat(86),
+    `scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA$${'A'.repeat(86)}`,
+    `scrypt$1024$0$1$AAAAAAAAAAAAAAAAAAAAAA$${'A'.repeat(86)}`,
+    `scrypt$1024$8$1$!!!invalid!!!$${'A'.repeat(86)}`,
     'scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA$',
-    'scrypt$4294967296$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(86),
+    `scrypt$4294967296$8$1$AAAAAAAAAAAAAAAAAAAAAA$${'A'.repeat(86)}`,
   ])('returns false for the malformed stored value %j', async (stored) => {
     expect(await hasher.verify('anything', stored)).toBe(false);
   });

@@ -54,7 +54,7 @@ describe('AccessTokenVerifier with a remote JWKS', () => {
   const sources: KeySource[] = [];
   const keySets: RemoteKeySet[] = [];
   afterEach(async () => {
-    keySets.splice(0).forEach((k) => k.stop());
+    for (const k of keySets.splice(0)) k.stop();
     await Promise.all(
       sources.splice(0).map((s) => {
         s.server.closeAllConnections();

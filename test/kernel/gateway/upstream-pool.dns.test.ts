@@ -27,7 +27,7 @@ const servers: Server[] = [];
 const pools: UpstreamPool[] = [];
 
 afterEach(async () => {
-  pools.splice(0).forEach((p) => p.stop());
+  for (const p of pools.splice(0)) p.stop();
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 

@@ -12,11 +12,11 @@ export interface ProbeOptions {
   /** The module name (also its bus source); `probe` by default. */
   name?: string;
   /** What the probe feeds the module under test (it is their publisher on this bus). */
-  publishes?: readonly EventContract<any>[];
+  publishes?: readonly EventContract[];
   /** What the probe listens to and records (the module under test's contracts). */
-  records?: readonly EventContract<any>[];
+  records?: readonly EventContract[];
   /** Called with each recorded envelope, inside the probe's handler. */
-  onEvent?: (event: EventEnvelope<any>) => void;
+  onEvent?: (event: EventEnvelope) => void;
 }
 
 /**
@@ -26,7 +26,7 @@ export interface ProbeOptions {
 export class Probe {
   readonly module: ModuleDefinition;
   /** Every envelope received, in arrival order (redeliveries included). */
-  readonly received: EventEnvelope<any>[] = [];
+  readonly received: EventEnvelope[] = [];
   private uow: UnitOfWork | undefined;
 
   constructor(options: ProbeOptions = {}) {

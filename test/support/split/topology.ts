@@ -74,7 +74,9 @@ export class Topology {
     readonly dataDir: string,
     private readonly options: TopologyOptions,
   ) {
-    specs.forEach((spec, i) => this.members.set(spec.name, { spec, port: ports[i]!, expectedExit: false, crashes: [] }));
+    specs.forEach((spec, i) => {
+      this.members.set(spec.name, { spec, port: ports[i]!, expectedExit: false, crashes: [] });
+    });
     this.nowhere = `http://127.0.0.1:${nowherePort}`;
   }
 
