@@ -17,7 +17,7 @@ module.exports = {
       comment:
         'A module may only use another module through its published contracts ' +
         '(src/modules/<other>/contracts/). Its domain, application, infrastructure and even its ' +
-        'index.ts are private to it. Move what you need into the other module\'s contracts/, or ' +
+        "index.ts are private to it. Move what you need into the other module's contracts/, or " +
         'talk to it through an event or a port.',
       from: { path: '^src/modules/([^/]+)/' },
       to: {
@@ -30,18 +30,13 @@ module.exports = {
       severity: 'error',
       comment:
         'Contracts are the published language between modules: plain types, zod schemas and ' +
-        'event payloads. They may import only other contracts (of any module), the kernel\'s ' +
+        "event payloads. They may import only other contracts (of any module), the kernel's " +
         'event types (src/kernel/events/), the shared value types (src/kernel/shared/) and the npm ' +
-        'package zod - no other npm packages, no node builtins, nothing from a module\'s ' +
+        "package zod - no other npm packages, no node builtins, nothing from a module's " +
         'domain/application/infrastructure, no other kernel code.',
       from: { path: '^src/modules/[^/]+/contracts/' },
       to: {
-        pathNot: [
-          '^src/modules/[^/]+/contracts/',
-          '^src/kernel/events/',
-          '^src/kernel/shared/',
-          '(^|/)node_modules/zod/',
-        ],
+        pathNot: ['^src/modules/[^/]+/contracts/', '^src/kernel/events/', '^src/kernel/shared/', '(^|/)node_modules/zod/'],
       },
     },
     {
@@ -68,7 +63,7 @@ module.exports = {
       name: 'module-index-only-from-runtimes',
       severity: 'error',
       comment:
-        'A module\'s index.ts (its wiring entry point) may only be imported by the composition ' +
+        "A module's index.ts (its wiring entry point) may only be imported by the composition " +
         'root (src/runtimes/), by tests (test/) and by benchmarks (bench/). Modules and the kernel ' +
         'must not import it - not even the module itself, which would create a cycle through its ' +
         'own wiring. Other modules use src/modules/<name>/contracts/ instead.',
@@ -80,7 +75,7 @@ module.exports = {
       severity: 'error',
       comment:
         'src/runtimes/ is the composition root: it imports the modules, never the other way round. ' +
-        'Receive configuration and collaborators through the module\'s index.ts / constructor instead.',
+        "Receive configuration and collaborators through the module's index.ts / constructor instead.",
       from: { path: '^src/modules/' },
       to: { path: '^src/runtimes/' },
     },
@@ -89,10 +84,10 @@ module.exports = {
       severity: 'error',
       scope: 'folder',
       comment:
-        'The kernel\'s folders are layered, inner first: errors (leaf: domain and HTTP errors); ' +
+        "The kernel's folders are layered, inner first: errors (leaf: domain and HTTP errors); " +
         'observability, config, db (each imports only errors); auth; http; events (the bus, its ' +
         'tables and the unit of work, on top of db and http); gateway; then module.ts and tokens.ts ' +
-        'at the kernel\'s root. A folder imports only folders before it, so no two folders import ' +
+        "at the kernel's root. A folder imports only folders before it, so no two folders import " +
         'each other, even through files that do not form a cycle. Move the shared part down a layer.',
       from: { path: '^src/kernel/' },
       to: { path: '^src/kernel/', circular: true },
@@ -101,8 +96,8 @@ module.exports = {
       name: 'domain-is-pure',
       severity: 'error',
       comment:
-        'A module\'s domain/ holds its business rules and nothing else: it imports its own domain, ' +
-        'published contracts, the kernel\'s DomainError base (src/kernel/errors/domain.error.ts), the ' +
+        "A module's domain/ holds its business rules and nothing else: it imports its own domain, " +
+        "published contracts, the kernel's DomainError base (src/kernel/errors/domain.error.ts), the " +
         'shared value types (src/kernel/shared/, e.g. Money) and ' +
         'node builtins - no npm packages (ORM, HTTP), no application/infrastructure, no other kernel ' +
         'code. Errors are DomainErrors with a code and kind; the HTTP layer maps them to problems.',
@@ -116,7 +111,7 @@ module.exports = {
       name: 'application-uses-ports',
       severity: 'error',
       comment:
-        'A module\'s application/ depends on ports (interfaces + injection tokens, e.g. ' +
+        "A module's application/ depends on ports (interfaces + injection tokens, e.g. " +
         'application/<name>-repository.port.ts) that infrastructure/ implements and index.ts ' +
         'registers - never on infrastructure/ itself or on the ORM and database driver packages. ' +
         'Ask the kernel (e.g. kernel/db/unique-violation.ts) instead of catching ORM exceptions.',

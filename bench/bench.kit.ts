@@ -54,26 +54,23 @@ export class HttpClient {
     }
     const started = performance.now();
     return new Promise<HttpResult<T>>((resolve, reject) => {
-      const req = request(
-        { agent: this.agent, host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            if (text && /json/.test(String(res.headers['content-type'] ?? ''))) {
-              try {
-                body = JSON.parse(text);
-              } catch {
-                body = text;
-              }
+      const req = request({ agent: this.agent, host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          if (text && /json/.test(String(res.headers['content-type'] ?? ''))) {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              body = text;
             }
-            resolve({ status: res.statusCode ?? 0, body: body as T, ms: performance.now() - started });
-          });
-        },
-      );
+          }
+          resolve({ status: res.statusCode ?? 0, body: body as T, ms: performance.now() - started });
+        });
+      });
       req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error(`${method} ${path}: timed out`)));
       req.on('error', reject);
       req.end(payload);
@@ -315,7 +312,9 @@ function procCmdline(pid: number): string {
 
 function allPids(): number[] {
   try {
-    return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     return [];
   }
@@ -458,7 +457,11 @@ export function intOption(flag: string, envName: string, fallback: number, min: 
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of Object.keys(env)) {
-    if (/^(NODE_ENV|NODE_OPTIONS|MODULES|HOST|PORT|DATA_DIR|CONFIG_DIR|DATABASE_URL|EVENT_BUS|KAFKA_|LOG_|AUTH_|ADMIN_|SMTP_URL|SERVICE_URLS_|SERVICE_TOKEN_|REDIS_URL|RATE_LIMIT_)/.test(name)) {
+    if (
+      /^(NODE_ENV|NODE_OPTIONS|MODULES|HOST|PORT|DATA_DIR|CONFIG_DIR|DATABASE_URL|EVENT_BUS|KAFKA_|LOG_|AUTH_|ADMIN_|SMTP_URL|SERVICE_URLS_|SERVICE_TOKEN_|REDIS_URL|RATE_LIMIT_)/.test(
+        name,
+      )
+    ) {
       delete env[name];
     }
   }

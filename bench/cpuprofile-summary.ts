@@ -53,7 +53,11 @@ export function area(frame: CallFrame): string {
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const src = /\/(src\/(?:kernel|modules)\/[^/]+|src\/[^/]+|bench|test)\//.exec(url);
   if (src) return src[1]!;
-  return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+  return url
+    .replace(/^file:\/\//, '')
+    .split('/')
+    .slice(-2)
+    .join('/');
 }
 
 function shortUrl(url: string): string {
@@ -112,7 +116,9 @@ function summarise(file: string): string {
   const pct = (us: number) => `${((us / busyUs) * 100).toFixed(1)}%`.padStart(6);
   const ms = (us: number) => `${(us / 1000).toFixed(0)} ms`.padStart(9);
   const lines: string[] = [];
-  lines.push(`${basename(file)}: ${(totalUs / 1e6).toFixed(1)} s sampled, ${(busyUs / 1e6).toFixed(1)} s busy (${((busyUs / Math.max(1, totalUs)) * 100).toFixed(0)}%); shares below are of the busy time`);
+  lines.push(
+    `${basename(file)}: ${(totalUs / 1e6).toFixed(1)} s sampled, ${(busyUs / 1e6).toFixed(1)} s busy (${((busyUs / Math.max(1, totalUs)) * 100).toFixed(0)}%); shares below are of the busy time`,
+  );
   lines.push('', `top ${TOP} functions by self time:`);
   for (const [key, v] of [...fns].sort((a, b) => b[1].us - a[1].us).slice(0, TOP)) lines.push(`${pct(v.us)} ${ms(v.us)}  ${key}  [${v.area}]`);
   lines.push('', 'self time by area:');

@@ -65,7 +65,11 @@ async function main(): Promise<void> {
     ADMIN_PASSWORD: 'idle-admin-password',
   };
   const children: ChildProcess[] = procs.map((p, i) =>
-    spawn(process.execPath, ['--import', 'tsx', 'src/runtimes/main.ts'], { cwd: ROOT, env: { ...env, MODULES: p.modules, PORT: String(ports[i]) }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, ['--import', 'tsx', 'src/runtimes/main.ts'], {
+      cwd: ROOT,
+      env: { ...env, MODULES: p.modules, PORT: String(ports[i]) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
   );
   const stopAll = () => {
     for (const c of children) c.kill('SIGTERM');
@@ -77,13 +81,18 @@ async function main(): Promise<void> {
     for (const port of ports) {
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false);
+        const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
         if (ready) break;
         if (Date.now() > deadline) throw new Error(`process on port ${port} not ready within 60 s`);
         await sleep(200);
       }
     }
-    console.log(`${procs.length} process(es) ready; settling ${SETTLE_MS / 1000} s, then measuring ${SECONDS} s with no traffic (load average ${loadavg()[0]!.toFixed(2)})`);
+    console.log(
+      `${procs.length} process(es) ready; settling ${SETTLE_MS / 1000} s, then measuring ${SECONDS} s with no traffic (load average ${loadavg()[0]!.toFixed(2)})`,
+    );
     await sleep(SETTLE_MS);
     const before = children.map((c) => ({ total: cpuMsOf(c.pid!)!, threads: threads(c.pid!) }));
     await sleep(SECONDS * 1000);
@@ -96,14 +105,21 @@ async function main(): Promise<void> {
         `${p.name.padEnd(10)} ${p.modules.padEnd(20)} ${used.toFixed(0).padStart(6)} ms CPU in ${SECONDS} s = ${((100 * used) / (SECONDS * 1000)).toFixed(2).padStart(5)} % of a core (event loop thread ${main.toFixed(0)} ms)`,
       );
     });
-    console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `\nload average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     stopAll();
     await sleep(3000);
     rmSync(data, { recursive: true, force: true });
     const { connectToServer } = await import('../src/kernel/db/module-orm.factory.js');
     const admin = await connectToServer(POSTGRES);
-    await admin.em.getConnection().execute(`drop database if exists "${database}" with (force)`).catch(() => undefined);
+    await admin.em
+      .getConnection()
+      .execute(`drop database if exists "${database}" with (force)`)
+      .catch(() => undefined);
     await admin.close(true);
     await deleteTopics(env.KAFKA_BROKERS, prefix);
   }

@@ -146,7 +146,11 @@ async function runSide(side: SideResult['side'], prefix: string, options: KafkaT
 /** The local broker's pid (deploy/kafka keeps it in its data dir, one per Kafka version), if it runs. */
 function brokerPid(): number | undefined {
   const base = join(homedir(), '.cache', 'mercato-kafka');
-  const dirs = process.env['MERCATO_KAFKA_DATA'] ? [process.env['MERCATO_KAFKA_DATA']] : safeList(base).filter((d) => d.startsWith('data')).map((d) => join(base, d));
+  const dirs = process.env['MERCATO_KAFKA_DATA']
+    ? [process.env['MERCATO_KAFKA_DATA']]
+    : safeList(base)
+        .filter((d) => d.startsWith('data'))
+        .map((d) => join(base, d));
   for (const dir of dirs) {
     try {
       const pid = Number(readFileSync(join(dir, 'kafka.pid'), 'utf8').trim());
@@ -300,9 +304,18 @@ async function mercatoSide(options: ChildOptions): Promise<SideResult> {
   const relay = OutboxRelay.prototype as unknown as { publishBatch: (this: unknown, em: unknown) => Promise<number> };
   const consumer = EventConsumer.prototype as unknown as { applyTogether: (this: unknown, items: unknown[]) => unknown };
   const pb = relay.publishBatch;
-  relay.publishBatch = async function (this: unknown, em: unknown) { const n = await pb.call(this, em); stats.passes++; stats.rows += n; return n; };
+  relay.publishBatch = async function (this: unknown, em: unknown) {
+    const n = await pb.call(this, em);
+    stats.passes++;
+    stats.rows += n;
+    return n;
+  };
   const at = consumer.applyTogether;
-  consumer.applyTogether = function (this: unknown, items: unknown[]) { stats.batches++; stats.batched += items.length; return at.call(this, items); };
+  consumer.applyTogether = function (this: unknown, items: unknown[]) {
+    stats.batches++;
+    stats.batched += items.length;
+    return at.call(this, items);
+  };
   process.on('exit', () => console.error('STATS', JSON.stringify(stats)));
   const system = await createSystem(config, { available: [emitterModule, receiverModule] });
   try {
@@ -402,15 +415,22 @@ async function main(): Promise<void> {
     nodeArgs: (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
   };
   const [l1, l5, l15] = loadavg();
-  console.log(`Kafka transport ceiling: ${fmt(options.events)} events per side after ${fmt(WARM_UP)} warm-up, ${options.partitions} partitions, brokers ${options.brokers}`);
-  console.log(`mercato: ${options.writers} writers x ${options.perTx} event(s) per unit of work, ${options.db} module databases; raw: sendBatch of ${options.batch}`);
+  console.log(
+    `Kafka transport ceiling: ${fmt(options.events)} events per side after ${fmt(WARM_UP)} warm-up, ${options.partitions} partitions, brokers ${options.brokers}`,
+  );
+  console.log(
+    `mercato: ${options.writers} writers x ${options.perTx} event(s) per unit of work, ${options.db} module databases; raw: sendBatch of ${options.batch}`,
+  );
   console.log(`machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`);
   console.log(`         Node ${process.version}, ${platform()} ${arch()}, load average ${l1!.toFixed(2)} ${l5!.toFixed(2)} ${l15!.toFixed(2)}`);
-  if (l1! > cpus().length / 2) console.log(`warning: the machine is busy (1-min load ${l1!.toFixed(2)} on ${cpus().length} cores); figures will be low and noisy`);
+  if (l1! > cpus().length / 2)
+    console.log(`warning: the machine is busy (1-min load ${l1!.toFixed(2)} on ${cpus().length} cores); figures will be low and noisy`);
   await ensureBroker();
   const result = await runKafkaTransportBench(options);
   console.log('');
-  console.log(`${'side'.padEnd(44)}${'events'.padStart(9)}${'seconds'.padStart(9)}${'events/s'.padStart(11)}${'CPU µs/ev'.padStart(11)}${'broker µs/ev'.padStart(14)}`);
+  console.log(
+    `${'side'.padEnd(44)}${'events'.padStart(9)}${'seconds'.padStart(9)}${'events/s'.padStart(11)}${'CPU µs/ev'.padStart(11)}${'broker µs/ev'.padStart(14)}`,
+  );
   console.log('-'.repeat(98));
   for (const r of [result.raw, result.mercato]) {
     const label = r.side === 'raw' ? 'raw kafkajs produce -> consume' : `mercato outbox -> relay -> kafka -> inbox (${options.db})`;

@@ -58,7 +58,11 @@ export async function setUp(
 ): Promise<{ productId: string; customers: Customer[]; adminAuth: Record<string, string> }> {
   const adminAuth = await token(api, admin.email, admin.password);
   const sku = `BENCH-${runId}`.toUpperCase();
-  const created = await api.post<{ id: string }>('/api/v1/products', { sku, name: 'Bench widget', price: { amount: 1000, currency: 'EUR' } }, { headers: adminAuth });
+  const created = await api.post<{ id: string }>(
+    '/api/v1/products',
+    { sku, name: 'Bench widget', price: { amount: 1000, currency: 'EUR' } },
+    { headers: adminAuth },
+  );
   const productId = expectStatus(created, 201, 'create product').body.id;
 
   // Inventory learns about the product from catalog's event; 404 until then.
@@ -103,7 +107,13 @@ export interface PollPolicy {
 }
 
 /** POST one order and poll it until it leaves `pending`. */
-export async function placeAndAwait(api: HttpClient, customer: Customer, productId: string, policy: PollPolicy, intendedAt = performance.now()): Promise<PlacedOrder> {
+export async function placeAndAwait(
+  api: HttpClient,
+  customer: Customer,
+  productId: string,
+  policy: PollPolicy,
+  intendedAt = performance.now(),
+): Promise<PlacedOrder> {
   const body = { items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa' };
   const placed = await api.post<OrderBody>('/api/v1/orders', body, { headers: customer.auth, timeoutMs: ORDER_TIMEOUT_MS });
   const postMs = performance.now() - intendedAt;
@@ -131,7 +141,11 @@ export async function placeAndAwait(api: HttpClient, customer: Customer, product
     const age = performance.now() - intendedAt;
     await sleep(policy.backoff ? Math.min(1_000, Math.max(policy.pollMs, age / 2)) : policy.pollMs);
     if (policy.abandoned?.()) return result('abandoned', undefined, polls);
-    const res = expectStatus(await api.get<OrderBody>(`/api/v1/orders/${order.id}`, { headers: customer.auth, timeoutMs: ORDER_TIMEOUT_MS }), 200, `GET order ${order.id}`);
+    const res = expectStatus(
+      await api.get<OrderBody>(`/api/v1/orders/${order.id}`, { headers: customer.auth, timeoutMs: ORDER_TIMEOUT_MS }),
+      200,
+      `GET order ${order.id}`,
+    );
     polls.push(res.ms);
     order = res.body;
   }
@@ -193,7 +207,14 @@ function record(run: OrderRun, r: PlacedOrder): void {
 }
 
 /** Closed loop: every customer places `ordersEach` orders one after the other (N in flight). Stops placing at `timeLimitMs`. */
-export async function closedLoop(api: HttpClient, customers: Customer[], productId: string, ordersEach: number, pollMs: number, timeLimitMs: number): Promise<OrderRun> {
+export async function closedLoop(
+  api: HttpClient,
+  customers: Customer[],
+  productId: string,
+  ordersEach: number,
+  pollMs: number,
+  timeLimitMs: number,
+): Promise<OrderRun> {
   const run = emptyRun(customers.length * ordersEach);
   const deadline = performance.now() + timeLimitMs;
   await Promise.all(
@@ -216,7 +237,14 @@ export async function closedLoop(api: HttpClient, customers: Customer[], product
 }
 
 /** Closed loop until `count` orders have been placed (or `timeLimitMs` passed): to grow the tables before a later measurement. */
-export async function fill(api: HttpClient, customers: Customer[], productId: string, count: number, pollMs: number, timeLimitMs: number): Promise<{ placed: number; confirmed: number }> {
+export async function fill(
+  api: HttpClient,
+  customers: Customer[],
+  productId: string,
+  count: number,
+  pollMs: number,
+  timeLimitMs: number,
+): Promise<{ placed: number; confirmed: number }> {
   const deadline = performance.now() + timeLimitMs;
   let placed = 0;
   let confirmed = 0;
@@ -316,7 +344,10 @@ export async function openLoop(api: HttpClient, customers: Customer[], productId
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : n === Infinity ? 'inf' : '-');
 export const mib = (bytes: number) => `${fmt(bytes / 2 ** 20, 0)} MiB`;
-export const loadLine = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+export const loadLine = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 export function machine(): string {
   const cpu = cpus();
@@ -328,17 +359,26 @@ export function machine(): string {
 
 export function busyWarning(): string | undefined {
   const load = loadavg()[0]!;
-  return load > cpus().length / 2 ? `warning: the machine is busy (1-min load ${load.toFixed(2)} on ${cpus().length} cores); wall-time figures will be low and noisy, read CPU per order` : undefined;
+  return load > cpus().length / 2
+    ? `warning: the machine is busy (1-min load ${load.toFixed(2)} on ${cpus().length} cores); wall-time figures will be low and noisy, read CPU per order`
+    : undefined;
 }
 
 const WIDTHS = [40, 6, 9, 9, 9, 9, 9];
 export function tableHeader(): string {
   const header = ['', 'count', 'per s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'];
-  return [header.map((c, i) => (i === 0 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i]!))).join(' '), '-'.repeat(WIDTHS.reduce((a, b) => a + b + 1, -1))].join('\n');
+  return [header.map((c, i) => (i === 0 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i]!))).join(' '), '-'.repeat(WIDTHS.reduce((a, b) => a + b + 1, -1))].join(
+    '\n',
+  );
 }
 
 export function row(label: string, s: Summary, rate = ''): string {
-  return [label.padEnd(WIDTHS[0]!), String(s.count).padStart(WIDTHS[1]!), rate.padStart(WIDTHS[2]!), ...[s.p50, s.p95, s.p99, s.max].map((v, i) => fmt(v).padStart(WIDTHS[i + 3]!))].join(' ');
+  return [
+    label.padEnd(WIDTHS[0]!),
+    String(s.count).padStart(WIDTHS[1]!),
+    rate.padStart(WIDTHS[2]!),
+    ...[s.p50, s.p95, s.p99, s.max].map((v, i) => fmt(v).padStart(WIDTHS[i + 3]!)),
+  ].join(' ');
 }
 
 /** Orders per second: confirmed ÷ (last confirmation − first intended send). */
@@ -374,14 +414,24 @@ export function cpuRows(usage: { elapsedMs: number; groups: GroupUsage[] }, conf
     `  ${name.padEnd(44)} ${fmt(cpuMs, 0).padStart(9)} ${fmt(confirmed > 0 ? cpuMs / confirmed : NaN, 2).padStart(9)} ${fmt((cpuMs / usage.elapsedMs) * 100).padStart(7)} ${(rss > 0 ? mib(rss) : '-').padStart(9)}`;
   const mercato = usage.groups.filter((g) => g.mercato);
   for (const g of mercato) lines.push(line(g.name, g.cpuMs, g.peakRss));
-  if (mercato.length > 1) lines.push(line('Mercato total', mercato.reduce((a, g) => a + g.cpuMs, 0), mercato.reduce((a, g) => a + g.peakRss, 0)));
+  if (mercato.length > 1)
+    lines.push(
+      line(
+        'Mercato total',
+        mercato.reduce((a, g) => a + g.cpuMs, 0),
+        mercato.reduce((a, g) => a + g.peakRss, 0),
+      ),
+    );
   for (const g of usage.groups.filter((x) => !x.mercato)) lines.push(line(`${g.name}${g.processes > 1 ? ` (${g.processes} procs)` : ''}`, g.cpuMs, g.peakRss));
   return lines;
 }
 
 /** Idle: % of one core per group over the window. */
 export function idleRows(usage: { elapsedMs: number; groups: GroupUsage[] }): string[] {
-  return usage.groups.map((g) => `  ${g.name.padEnd(44)} ${fmt((g.cpuMs / usage.elapsedMs) * 100, 2).padStart(7)} % of a core  (${fmt(g.cpuMs, 0)} ms in ${fmt(usage.elapsedMs / 1000, 1)} s)`);
+  return usage.groups.map(
+    (g) =>
+      `  ${g.name.padEnd(44)} ${fmt((g.cpuMs / usage.elapsedMs) * 100, 2).padStart(7)} % of a core  (${fmt(g.cpuMs, 0)} ms in ${fmt(usage.elapsedMs / 1000, 1)} s)`,
+  );
 }
 
 /** The load generator's own CPU over a window (it shares the machine with the servers). */

@@ -17,7 +17,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ChildServer, HttpClient, ProcessMeter, cleanEnv, freePort, intOption, measureHello, procRss, sleep, summarize, type MeteredGroup } from './bench.kit.js';
+import {
+  ChildServer,
+  HttpClient,
+  ProcessMeter,
+  cleanEnv,
+  freePort,
+  intOption,
+  measureHello,
+  procRss,
+  sleep,
+  summarize,
+  type MeteredGroup,
+} from './bench.kit.js';
 import {
   busyWarning,
   clientCpu,
@@ -114,7 +126,9 @@ async function main(): Promise<number> {
   watchdog.unref();
 
   try {
-    out(`Mercato all-in-one: closed loop ${CUSTOMERS} customers x ${ORDERS} orders; open loop ${RATE}/s for ${DURATION_S} s; idle ${IDLE_S} s; soak to ${SOAK} orders`);
+    out(
+      `Mercato all-in-one: closed loop ${CUSTOMERS} customers x ${ORDERS} orders; open loop ${RATE}/s for ${DURATION_S} s; idle ${IDLE_S} s; soak to ${SOAK} orders`,
+    );
     out(machine());
     const busy = busyWarning();
     if (busy) out(busy);
@@ -155,7 +169,13 @@ async function main(): Promise<number> {
     const closed = await closedLoop(api, customers, productId, ORDERS, POLL_MS, CLOSED_LIMIT_MS);
     const closedUsage = meter.stop();
     placed += closed.intended;
-    for (const l of phaseReport(`closed loop: ${CUSTOMERS} customers x ${ORDERS} orders, poll every ${POLL_MS} ms, after ${placed - closed.intended} orders`, closed, closedUsage, client())) out(l);
+    for (const l of phaseReport(
+      `closed loop: ${CUSTOMERS} customers x ${ORDERS} orders, poll every ${POLL_MS} ms, after ${placed - closed.intended} orders`,
+      closed,
+      closedUsage,
+      client(),
+    ))
+      out(l);
     ok &&= closed.failures.length === 0;
     const closedCpuPerOrder = closedUsage.groups[0]!.cpuMs / Math.max(1, closed.confirmed);
 
@@ -163,7 +183,13 @@ async function main(): Promise<number> {
     if (RATE > 0) {
       meter = new ProcessMeter(groups).start();
       client = clientCpu();
-      const open = await openLoop(api, customers, productId, { ratePerSec: RATE, durationMs: DURATION_S * 1000, maxOutstanding: MAX_OUTSTANDING, drainMs: DRAIN_S * 1000, pollMs: POLL_MS });
+      const open = await openLoop(api, customers, productId, {
+        ratePerSec: RATE,
+        durationMs: DURATION_S * 1000,
+        maxOutstanding: MAX_OUTSTANDING,
+        drainMs: DRAIN_S * 1000,
+        pollMs: POLL_MS,
+      });
       const usage = meter.stop();
       placed += open.intended - open.dropped;
       for (const l of phaseReport(
@@ -175,11 +201,14 @@ async function main(): Promise<number> {
       ))
         out(l);
       out(`  dropped (too many pending) ${open.dropped}, unfinished after the drain ${open.unfinished}: both count as infinitely late in the percentiles`);
-      out(`  targets: POST p99 <= 50 ms, POST -> confirmed p99 <= 100 ms: POST p99 ${fmt(summarize(open.postMs).p99)} ms, confirmed p99 ${fmt(summarize(open.confirmMs).p99)} ms`);
+      out(
+        `  targets: POST p99 <= 50 ms, POST -> confirmed p99 <= 100 ms: POST p99 ${fmt(summarize(open.postMs).p99)} ms, confirmed p99 ${fmt(summarize(open.confirmMs).p99)} ms`,
+      );
       if (open.unfinished > 0) await sleep(3_000); // let abandoned orders settle before the next phase
     }
     toggleProfile();
-    if (PROFILE_DIR) out(`\nCPU profile of the closed and open loops written to ${PROFILE_DIR} (npx tsx bench/cpuprofile-summary.ts ${PROFILE_DIR}/*.cpuprofile)`);
+    if (PROFILE_DIR)
+      out(`\nCPU profile of the closed and open loops written to ${PROFILE_DIR} (npx tsx bench/cpuprofile-summary.ts ${PROFILE_DIR}/*.cpuprofile)`);
 
     // ---- after N orders
     if (SOAK > 0) {
@@ -188,7 +217,9 @@ async function main(): Promise<number> {
         const fillStart = performance.now();
         const filled = await fill(api, customers, productId, need, POLL_MS, FILL_LIMIT_S * 1000);
         placed += filled.placed;
-        out(`\nfill: ${filled.placed} more orders (${filled.confirmed} confirmed) in ${fmt((performance.now() - fillStart) / 1000, 1)} s, ${placed} placed in all`);
+        out(
+          `\nfill: ${filled.placed} more orders (${filled.confirmed} confirmed) in ${fmt((performance.now() - fillStart) / 1000, 1)} s, ${placed} placed in all`,
+        );
       }
       meter = new ProcessMeter(groups).start();
       client = clientCpu();
@@ -196,7 +227,9 @@ async function main(): Promise<number> {
       const lateUsage = meter.stop();
       for (const l of phaseReport(`closed loop again, after ${placed} orders`, late, lateUsage, client())) out(l);
       const lateCpuPerOrder = lateUsage.groups[0]!.cpuMs / Math.max(1, late.confirmed);
-      out(`  CPU per order after ${placed} orders / in the first closed loop (orders ${CUSTOMERS * WARMUP}-${CUSTOMERS * WARMUP + TOTAL}): ${fmt(lateCpuPerOrder, 2)} / ${fmt(closedCpuPerOrder, 2)} ms = ${fmt(lateCpuPerOrder / closedCpuPerOrder, 2)}x (target: <= 4 ms both)`);
+      out(
+        `  CPU per order after ${placed} orders / in the first closed loop (orders ${CUSTOMERS * WARMUP}-${CUSTOMERS * WARMUP + TOTAL}): ${fmt(lateCpuPerOrder, 2)} / ${fmt(closedCpuPerOrder, 2)} ms = ${fmt(lateCpuPerOrder / closedCpuPerOrder, 2)}x (target: <= 4 ms both)`,
+      );
       placed += late.intended;
       ok &&= late.failures.length === 0;
     }
@@ -219,7 +252,9 @@ async function main(): Promise<number> {
     out(`\nbaseline: bare koa GET / {ok:true}, ${CUSTOMERS} concurrent, median of 5 rounds of ${TOTAL} requests (load average ${loadLine()})`);
     out(tableHeader());
     out(row('hello koa GET /', h, fmt(hello.reqPerSec)));
-    out(`  rounds ${hello.rates.map((r) => fmt(r, 0)).join(', ')} req/s; failures ${hello.failures}; server CPU ${fmt(hello.cpuMsPerRequest, 3)} ms per request`);
+    out(
+      `  rounds ${hello.rates.map((r) => fmt(r, 0)).join(', ')} req/s; failures ${hello.failures}; server CPU ${fmt(hello.cpuMsPerRequest, 3)} ms per request`,
+    );
     out('');
     out(`ratio  closed-loop orders/s / hello req/s     = ${fmt(rps / hello.reqPerSec, 4)}  (1 : ${fmt(hello.reqPerSec / rps, 0)})`);
     out(`ratio  CPU per order / hello CPU per request  = ${fmt(closedCpuPerOrder / hello.cpuMsPerRequest, 0)}x`);
@@ -236,7 +271,10 @@ async function main(): Promise<number> {
     const ended = mercato && (await mercato.waitExit(3_000)) ? mercato.exitDescription : undefined;
     if (ended && mercato) {
       const tail = mercato.tail();
-      throw new Error(`${err instanceof Error ? err.message : String(err)} (the Mercato process ${ended} during the run${tail ? `; its last output:\n${tail}` : ''})`, { cause: err });
+      throw new Error(
+        `${err instanceof Error ? err.message : String(err)} (the Mercato process ${ended} during the run${tail ? `; its last output:\n${tail}` : ''})`,
+        { cause: err },
+      );
     }
     throw err;
   } finally {

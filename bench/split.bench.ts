@@ -28,7 +28,19 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, POSTGRES_ADMIN_URL, startKafka, TestDatabase } from '../test/support/split/infrastructure.js';
 import { ADMIN, Topology, type ProcessSpec } from '../test/support/split/topology.js';
-import { HttpClient, ProcessMeter, childPids, intOption, kafkaBrokerPid, measureHello, postgresPids, procRss, sleep, summarize, type MeteredGroup } from './bench.kit.js';
+import {
+  HttpClient,
+  ProcessMeter,
+  childPids,
+  intOption,
+  kafkaBrokerPid,
+  measureHello,
+  postgresPids,
+  procRss,
+  sleep,
+  summarize,
+  type MeteredGroup,
+} from './bench.kit.js';
 import {
   busyWarning,
   clientCpu,
@@ -184,9 +196,13 @@ PostgreSQL activity over the whole run (${placed} orders placed; idle polling an
       `  transactions ${per(d?.xact_commit)} committed + ${per(d?.xact_rollback)} rolled back; rows returned ${per(d?.tup_returned)}, fetched ${per(d?.tup_fetched)}, ` +
         `inserted ${per(d?.tup_inserted)}, updated ${per(d?.tup_updated)}, deleted ${per(d?.tup_deleted)}`,
     );
-    out(`  ${'table'.padEnd(36)} ${'seq scans'.padStart(10)} ${'idx scans'.padStart(10)} ${'ins'.padStart(7)} ${'upd'.padStart(7)} ${'del'.padStart(7)} ${'rows'.padStart(7)}`);
+    out(
+      `  ${'table'.padEnd(36)} ${'seq scans'.padStart(10)} ${'idx scans'.padStart(10)} ${'ins'.padStart(7)} ${'upd'.padStart(7)} ${'del'.padStart(7)} ${'rows'.padStart(7)}`,
+    );
     for (const t of tables) {
-      out(`  ${String(t.name).padEnd(36)} ${String(t.seq_scan).padStart(10)} ${String(t.idx_scan).padStart(10)} ${String(t.n_tup_ins).padStart(7)} ${String(t.n_tup_upd).padStart(7)} ${String(t.n_tup_del).padStart(7)} ${String(t.n_live_tup).padStart(7)}`);
+      out(
+        `  ${String(t.name).padEnd(36)} ${String(t.seq_scan).padStart(10)} ${String(t.idx_scan).padStart(10)} ${String(t.n_tup_ins).padStart(7)} ${String(t.n_tup_upd).padStart(7)} ${String(t.n_tup_del).padStart(7)} ${String(t.n_live_tup).padStart(7)}`,
+      );
     }
   } catch (err) {
     out(`
@@ -265,13 +281,27 @@ async function main(): Promise<number> {
     const http = api;
     // The gateway probes its upstreams every few seconds: wait until it routes to each.
     const adminAuth = await eventually('the gateway to route to the user process', 30_000, () => token(http, ADMIN.email, ADMIN.password), 250);
-    await eventually('the gateway to route to the catalog process', 30_000, async () => ((await http.get('/api/v1/products')).status === 200 ? true : undefined), 250);
-    await eventually('the gateway to route to the order processes', 30_000, async () => ((await http.get('/api/v1/orders', { headers: adminAuth })).status === 200 ? true : undefined), 250);
+    await eventually(
+      'the gateway to route to the catalog process',
+      30_000,
+      async () => ((await http.get('/api/v1/products')).status === 200 ? true : undefined),
+      250,
+    );
+    await eventually(
+      'the gateway to route to the order processes',
+      30_000,
+      async () => ((await http.get('/api/v1/orders', { headers: adminAuth })).status === 200 ? true : undefined),
+      250,
+    );
 
     const kafkaPid = kafkaBrokerPid();
     const dbName = state.db.name;
     const groups: MeteredGroup[] = [
-      ...SPECS.map((s) => ({ name: `${s.name} (${s.modules})`, pids: () => [topology.pid(s.name)].filter((p): p is number => p !== undefined), mercato: true })),
+      ...SPECS.map((s) => ({
+        name: `${s.name} (${s.modules})`,
+        pids: () => [topology.pid(s.name)].filter((p): p is number => p !== undefined),
+        mercato: true,
+      })),
       { name: `kafka broker${kafkaPid ? ` (pid ${kafkaPid})` : ' (not found)'}`, pids: () => (kafkaPid ? [kafkaPid] : []), mercato: false },
       { name: `postgres backends of ${dbName}`, pids: () => postgresPids(dbName), mercato: false },
       { name: 'postgres, all processes (any database)', pids: () => postgresPids(), mercato: false },
@@ -312,11 +342,19 @@ async function main(): Promise<number> {
     const closed = await closedLoop(api, customers, productId, ORDERS, POLL_MS, CLOSED_LIMIT_MS);
     const closedUsage = meter.stop();
     placed += closed.intended;
-    for (const l of phaseReport(`closed loop: ${CUSTOMERS} customers x ${ORDERS} orders through the gateway, poll every ${POLL_MS} ms`, closed, closedUsage, client())) out(l);
+    for (const l of phaseReport(
+      `closed loop: ${CUSTOMERS} customers x ${ORDERS} orders through the gateway, poll every ${POLL_MS} ms`,
+      closed,
+      closedUsage,
+      client(),
+    ))
+      out(l);
     ok &&= closed.failures.length === 0;
     const mercatoCpu = (u: typeof closedUsage) => u.groups.filter((g) => g.mercato).reduce((a, g) => a + g.cpuMs, 0);
     const closedCpuPerOrder = mercatoCpu(closedUsage) / Math.max(1, closed.confirmed);
-    out(`  Mercato processes summed: ${fmt(closedCpuPerOrder, 2)} ms CPU per confirmed order (target <= 15 ms); ${fmt(ordersPerSec(closed))} orders/s (target >= 60)`);
+    out(
+      `  Mercato processes summed: ${fmt(closedCpuPerOrder, 2)} ms CPU per confirmed order (target <= 15 ms); ${fmt(ordersPerSec(closed))} orders/s (target >= 60)`,
+    );
     const gatewayCpu = closedUsage.groups.find((g) => g.name.startsWith('gateway'))?.cpuMs ?? NaN;
     out(`  gateway: ${fmt(gatewayCpu / Math.max(1, closed.postMs.length + closed.pollMs.length), 2)} ms CPU per proxied request (POST or poll)`);
 
@@ -324,7 +362,13 @@ async function main(): Promise<number> {
     if (RATE > 0) {
       meter = new ProcessMeter(groups, 500).start();
       client = clientCpu();
-      const open = await openLoop(api, customers, productId, { ratePerSec: RATE, durationMs: DURATION_S * 1000, maxOutstanding: MAX_OUTSTANDING, drainMs: DRAIN_S * 1000, pollMs: POLL_MS });
+      const open = await openLoop(api, customers, productId, {
+        ratePerSec: RATE,
+        durationMs: DURATION_S * 1000,
+        maxOutstanding: MAX_OUTSTANDING,
+        drainMs: DRAIN_S * 1000,
+        pollMs: POLL_MS,
+      });
       const usage = meter.stop();
       placed += open.intended - open.dropped;
       for (const l of phaseReport(
@@ -336,10 +380,15 @@ async function main(): Promise<number> {
       ))
         out(l);
       out(`  dropped (too many pending) ${open.dropped}, unfinished after the drain ${open.unfinished}: both count as infinitely late in the percentiles`);
-      out(`  target: POST -> confirmed p99 <= 250 ms: ${fmt(summarize(open.confirmMs).p99)} ms; Mercato ${fmt(mercatoCpu(usage) / Math.max(1, open.confirmed), 2)} ms CPU per order`);
+      out(
+        `  target: POST -> confirmed p99 <= 250 ms: ${fmt(summarize(open.confirmMs).p99)} ms; Mercato ${fmt(mercatoCpu(usage) / Math.max(1, open.confirmed), 2)} ms CPU per order`,
+      );
     }
     if (PROFILE_PHASE === 'load') toggleProfiles();
-    if (PROFILE_DIR) out(`\nCPU profiles of the ${PROFILE_PHASE === 'idle' ? 'idle phase' : 'closed and open loops'} written to ${PROFILE_DIR} (npx tsx bench/cpuprofile-summary.ts ${PROFILE_DIR}/*.cpuprofile)`);
+    if (PROFILE_DIR)
+      out(
+        `\nCPU profiles of the ${PROFILE_PHASE === 'idle' ? 'idle phase' : 'closed and open loops'} written to ${PROFILE_DIR} (npx tsx bench/cpuprofile-summary.ts ${PROFILE_DIR}/*.cpuprofile)`,
+      );
 
     // ---- after N orders
     if (SOAK > 0) {
@@ -355,7 +404,9 @@ async function main(): Promise<number> {
       const lateUsage = meter.stop();
       for (const l of phaseReport(`closed loop again, after ${placed} orders`, late, lateUsage, client())) out(l);
       const lateCpu = mercatoCpu(lateUsage) / Math.max(1, late.confirmed);
-      out(`  CPU per order (Mercato summed) after ${placed} orders / in the first closed loop: ${fmt(lateCpu, 2)} / ${fmt(closedCpuPerOrder, 2)} ms = ${fmt(lateCpu / closedCpuPerOrder, 2)}x`);
+      out(
+        `  CPU per order (Mercato summed) after ${placed} orders / in the first closed loop: ${fmt(lateCpu, 2)} / ${fmt(closedCpuPerOrder, 2)} ms = ${fmt(lateCpu / closedCpuPerOrder, 2)}x`,
+      );
       ok &&= late.failures.length === 0;
     }
 
@@ -366,7 +417,10 @@ async function main(): Promise<number> {
       out(`  ${s.name.padEnd(12)} ${rss ? `${mib(rss.rss)} / ${mib(rss.peak)}` : '-'}`);
     }
     await databaseActivity(state.db, placed);
-    const warnLines = topology.logs(4_000).split('\n').filter((l) => /"level":(40|50|60)|\bWARN\b|\bERROR\b|!/.test(l) && !/--- (started|exited)/.test(l));
+    const warnLines = topology
+      .logs(4_000)
+      .split('\n')
+      .filter((l) => /"level":(40|50|60)|\bWARN\b|\bERROR\b|!/.test(l) && !/--- (started|exited)/.test(l));
     const crashes = topology.crashes();
     api.close();
     api = undefined;
@@ -383,7 +437,9 @@ async function main(): Promise<number> {
     out(`\nbaseline: bare koa GET / {ok:true}, ${CUSTOMERS} concurrent, median of 5 rounds of ${TOTAL} requests (load average ${loadLine()})`);
     out(tableHeader());
     out(row('hello koa GET /', h, fmt(hello.reqPerSec)));
-    out(`  rounds ${hello.rates.map((r) => fmt(r, 0)).join(', ')} req/s; failures ${hello.failures}; server CPU ${fmt(hello.cpuMsPerRequest, 3)} ms per request`);
+    out(
+      `  rounds ${hello.rates.map((r) => fmt(r, 0)).join(', ')} req/s; failures ${hello.failures}; server CPU ${fmt(hello.cpuMsPerRequest, 3)} ms per request`,
+    );
     out('');
     out(`ratio  closed-loop orders/s / hello req/s           = ${fmt(rps / hello.reqPerSec, 4)}  (1 : ${fmt(hello.reqPerSec / rps, 0)})`);
     out(`ratio  Mercato CPU per order / hello CPU per request = ${fmt(closedCpuPerOrder / hello.cpuMsPerRequest, 0)}x`);

@@ -85,7 +85,9 @@ async function run(build: Build, round: number): Promise<number> {
     await server.waitReady(`${base}/health/ready`, 180_000, 50);
     const { productId, customers } = await setUp(api, `${build.name}${round}${Date.now().toString(36)}`, ADMIN, CUSTOMERS, CUSTOMERS * (WARMUP + ORDERS) + 100);
     // A loaded machine can make a first order miss its 20 s: the warm-up is not measured, so go on.
-    await warmUp(api, customers, productId, POLL_MS, WARMUP).catch((err: unknown) => out(`  ${build.name}: warm-up incomplete: ${(err as Error).message.split('\n')[0]}`));
+    await warmUp(api, customers, productId, POLL_MS, WARMUP).catch((err: unknown) =>
+      out(`  ${build.name}: warm-up incomplete: ${(err as Error).message.split('\n')[0]}`),
+    );
     const meter = new ProcessMeter([{ name: build.name, pids: () => (server.pid ? [server.pid] : []), mercato: true }]).start();
     const loop = await closedLoop(api, customers, productId, ORDERS, POLL_MS, 90_000);
     const usage = meter.stop();
@@ -110,10 +112,16 @@ async function main(): Promise<void> {
       [
         { name: 'baseline', root: baselineRoot, env: {} },
         { name: 'off', root: ROOT, env: {} },
-        { name: 'otlp', root: ROOT, env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
+        {
+          name: 'otlp',
+          root: ROOT,
+          env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url },
+        },
       ] satisfies Build[]
     ).filter((b) => BUILDS.includes(b.name)) as Build[];
-    out(`Tracing overhead, all-in-one: ${ROUNDS} rounds x (baseline ${BASELINE_REF.slice(0, 10)}, off, otlp); closed loop ${CUSTOMERS} customers x ${ORDERS} orders after ${WARMUP} each to warm up`);
+    out(
+      `Tracing overhead, all-in-one: ${ROUNDS} rounds x (baseline ${BASELINE_REF.slice(0, 10)}, off, otlp); closed loop ${CUSTOMERS} customers x ${ORDERS} orders after ${WARMUP} each to warm up`,
+    );
     out(machine());
     const cpu: Record<Build['name'], number[]> = { baseline: [], off: [], otlp: [] };
     for (let round = 1; round <= ROUNDS; round++) {
@@ -131,7 +139,9 @@ async function main(): Promise<void> {
     out(`build      median ms CPU/order   vs ${reference}`);
     for (const { name } of builds) {
       const m = median(cpu[name]);
-      out(`${name.padEnd(10)} ${fmt(m, 2).padStart(10)}            ${name === reference ? '' : `${m >= base ? '+' : ''}${fmt(((m - base) / base) * 100, 1)} %`}`);
+      out(
+        `${name.padEnd(10)} ${fmt(m, 2).padStart(10)}            ${name === reference ? '' : `${m >= base ? '+' : ''}${fmt(((m - base) / base) * 100, 1)} %`}`,
+      );
     }
     out(`OTLP receiver: ${sink.requests()} exports, ${fmt(sink.bytes() / 2 ** 20, 2)} MiB`);
     out('targets: off <= +2 %, otlp <= +15 %');

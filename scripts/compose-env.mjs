@@ -20,7 +20,9 @@ const file = outIndex > 0 && process.argv[outIndex + 1] ? process.argv[outIndex 
 const force = process.argv.includes('--force');
 
 if (existsSync(file) && !force) {
-  console.log(`compose:env: ${relative(process.cwd(), file) || file} exists; kept (npm run compose:env -- --force writes new keys and passwords; then also \`docker-compose -f deploy/compose/compose.yaml down -v\`, the database was initialised with the old password)`);
+  console.log(
+    `compose:env: ${relative(process.cwd(), file) || file} exists; kept (npm run compose:env -- --force writes new keys and passwords; then also \`docker-compose -f deploy/compose/compose.yaml down -v\`, the database was initialised with the old password)`,
+  );
   process.exit(0);
 }
 

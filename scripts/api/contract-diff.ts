@@ -180,7 +180,9 @@ function compareOpenApi(before: Json, after: Json, changes: ContractChange[]): v
     if (op.operationId !== next.operationId) changes.push({ breaking: true, where: key, what: `operationId renamed ${op.operationId} → ${next.operationId}` });
 
     const params = (o: Json, resolve: (n: JsonNode) => JsonNode) =>
-      new Map<string, Json>([...o.pathParameters, ...(o.parameters ?? [])].map((p: Json) => resolve(p)).map((p: Json) => [`${p.in} ${p.name}`.toLowerCase(), p]));
+      new Map<string, Json>(
+        [...o.pathParameters, ...(o.parameters ?? [])].map((p: Json) => resolve(p)).map((p: Json) => [`${p.in} ${p.name}`.toLowerCase(), p]),
+      );
     const [pb, pa] = [params(op, rb), params(next, ra)];
     for (const [name, p] of pb) {
       const q = pa.get(name);
@@ -214,7 +216,8 @@ function compareOpenApi(before: Json, after: Json, changes: ContractChange[]): v
         else schemas.compare(media.schema, s.content[type].schema, 'response', `${key} ${status}`);
       }
       for (const [name, header] of Object.entries<Json>(r.headers ?? {})) {
-        if (rb(header).required && !ra(s.headers?.[name])?.required) changes.push({ breaking: true, where: key, what: `response ${status} may now lack header ${name}` });
+        if (rb(header).required && !ra(s.headers?.[name])?.required)
+          changes.push({ breaking: true, where: key, what: `response ${status} may now lack header ${name}` });
       }
     }
     for (const status of Object.keys(next.responses ?? {})) {
@@ -231,13 +234,15 @@ function compareAsyncApi(before: Json, after: Json, changes: ContractChange[]): 
     const next = after.channels?.[name];
     if (!next) changes.push({ breaking: true, where: `channel ${name}`, what: `topic ${channel.address} removed` });
     else {
-      if (next.address !== channel.address) changes.push({ breaking: true, where: `channel ${name}`, what: `topic renamed ${channel.address} → ${next.address}` });
+      if (next.address !== channel.address)
+        changes.push({ breaking: true, where: `channel ${name}`, what: `topic renamed ${channel.address} → ${next.address}` });
       for (const message of Object.keys(channel.messages ?? {})) {
         if (!next.messages?.[message]) changes.push({ breaking: true, where: `channel ${name}`, what: `no longer carries ${message}` });
       }
     }
   }
-  for (const name of Object.keys(after.channels ?? {})) if (!before.channels?.[name]) changes.push({ breaking: false, where: `channel ${name}`, what: 'channel added' });
+  for (const name of Object.keys(after.channels ?? {}))
+    if (!before.channels?.[name]) changes.push({ breaking: false, where: `channel ${name}`, what: 'channel added' });
   const messagesBefore: Json = before.components?.messages ?? {};
   const messagesAfter: Json = after.components?.messages ?? {};
   for (const [type, message] of Object.entries<Json>(messagesBefore)) {

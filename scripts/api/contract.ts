@@ -57,7 +57,10 @@ async function check(base: string | undefined): Promise<number> {
   if (stale.length > 0) {
     failed = true;
     console.log(`api:check: the code no longer matches the committed contract (${stale.map((f) => CONTRACT_FILES[f]).join(', ')}).`);
-    report(diffContract(documents(committed('openapi'), committed('asyncapi')), documents(rendered.openapi, rendered.asyncapi)), 'changes from the committed contract');
+    report(
+      diffContract(documents(committed('openapi'), committed('asyncapi')), documents(rendered.openapi, rendered.asyncapi)),
+      'changes from the committed contract',
+    );
     console.log('If the change is intended: `npm run gen:client`, review the diff and commit it. A breaking change needs a new');
     console.log('version instead (a /api/v2 route, a .v2 event type) or an agreed migration of every client.');
   } else {

@@ -48,20 +48,29 @@ export async function composeEdge(
   if (selection.gateway) return gatewayEdge(config, selection, available, logger, tracing);
   // Behind a gateway (a split deployment over a broker), nobody is trusted for reaching the port.
   if (!distributed) return NO_EDGE;
-  const services = new ServiceTokenVerifier(await serviceTokenSource(config), selection.modules.map((m) => m.name));
+  const services = new ServiceTokenVerifier(
+    await serviceTokenSource(config),
+    selection.modules.map((m) => m.name),
+  );
   return { ...NO_EDGE, guards: [zeroTrustMiddleware(services)] };
 }
 
-async function gatewayEdge(config: AppConfig, selection: ModuleSelection, available: readonly ModuleDefinition[], logger: Logger, tracing: Tracing): Promise<Edge> {
+async function gatewayEdge(
+  config: AppConfig,
+  selection: ModuleSelection,
+  available: readonly ModuleDefinition[],
+  logger: Logger,
+  tracing: Tracing,
+): Promise<Edge> {
   const hosted = new Set(selection.modules.map((m) => m.name));
   const remote = available.filter((m) => !hosted.has(m.name));
   const missing = remote.filter((m) => !config.serviceUrls[m.name]?.length);
   if (missing.length > 0) {
-    throw new StartupError(`the gateway needs the address of every module it does not host: set ${missing.map((m) => `SERVICE_URLS_${m.name.toUpperCase()}`).join(', ')}`);
+    throw new StartupError(
+      `the gateway needs the address of every module it does not host: set ${missing.map((m) => `SERVICE_URLS_${m.name.toUpperCase()}`).join(', ')}`,
+    );
   }
-  const pools = new Map(
-    remote.map((m) => [m.name, new UpstreamPool(m.name, config.serviceUrls[m.name]!, config.gateway, logger.child({ upstream: m.name }))]),
-  );
+  const pools = new Map(remote.map((m) => [m.name, new UpstreamPool(m.name, config.serviceUrls[m.name]!, config.gateway, logger.child({ upstream: m.name }))]));
   const keys = await loadServiceSigningKeys(config);
   const proxy = proxyMiddleware({
     routes: new RouteTable(available),

@@ -61,7 +61,9 @@ function assertImplements(module: string, api: readonly ApiOperation[], routes: 
   const undeclared = [...served].filter((id) => !declared.has(id));
   const unserved = [...declared].filter((id) => !served.has(id));
   if (undeclared.length > 0 || unserved.length > 0) {
-    throw new Error(`Module ${module}: routes and api differ (served, not declared: ${undeclared.join(', ') || '-'}; declared, not served: ${unserved.join(', ') || '-'})`);
+    throw new Error(
+      `Module ${module}: routes and api differ (served, not declared: ${undeclared.join(', ') || '-'}; declared, not served: ${unserved.join(', ') || '-'})`,
+    );
   }
 }
 
@@ -133,6 +135,9 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const own = definition.routes(container);
   assertImplements(name, definition.api, own);
   const routes = [...own, ...deadLetterRoutes(name, new DeadLetterService(orm, consumer))];
-  ctx.routeTable.assertCovers(name, routes.map((r) => r.path));
+  ctx.routeTable.assertCovers(
+    name,
+    routes.map((r) => r.path),
+  );
   return { definition, container, orm, routes, health: { name: `db:${name}`, check: () => orm.isConnected() } };
 }

@@ -39,7 +39,12 @@ function fieldsOf(schema: unknown): string[] {
 function edges(available: readonly ModuleDefinition[]): Edge[] {
   const publisher = new Map(available.flatMap((m) => m.publishes.map((c) => [c.type, m.name] as const)));
   return available.flatMap((m) =>
-    m.subscriptions.map((s) => ({ type: s.contract.type, publisher: publisher.get(s.contract.type) ?? '?', subscriber: m.name, handler: handlerName(s.handler) })),
+    m.subscriptions.map((s) => ({
+      type: s.contract.type,
+      publisher: publisher.get(s.contract.type) ?? '?',
+      subscriber: m.name,
+      handler: handlerName(s.handler),
+    })),
   );
 }
 
@@ -89,7 +94,7 @@ export function renderModuleMap(available: readonly ModuleDefinition[]): string 
     '',
     ...moduleTable(available),
     '',
-    'Every module also has the kernel\'s dead-letter routes, `GET /api/v1/admin/<module>/dead-letters` and',
+    "Every module also has the kernel's dead-letter routes, `GET /api/v1/admin/<module>/dead-letters` and",
     '`POST /api/v1/admin/<module>/dead-letters/:id/replay` (admin), and its own configuration slice under `<module>.*`',
     'in `config/*.json`.',
     '',

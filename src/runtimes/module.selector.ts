@@ -17,7 +17,10 @@ export class ModuleSelectionError extends Error {
 
 /** Parses `MODULES` (comma list; unset, empty or `all` means every module plus the gateway). */
 export function selectModules(raw: string | undefined, available: readonly ModuleDefinition[]): ModuleSelection {
-  const names = (raw ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const known = new Set([...available.map((m) => m.name), GATEWAY]);
   const unknown = names.filter((n) => n !== ALL && !known.has(n));
   if (unknown.length > 0) {

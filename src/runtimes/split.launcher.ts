@@ -44,14 +44,20 @@ function readTopology(): Topology {
   }
   const parsed = TopologySchema.safeParse(json);
   if (!parsed.success) fail(`invalid ${TOPOLOGY_FILE}: ${z.prettifyError(parsed.error)}`);
-  return withUnhostedModules(parsed.data, ALL_MODULES.map((m) => m.name));
+  return withUnhostedModules(
+    parsed.data,
+    ALL_MODULES.map((m) => m.name),
+  );
 }
 
 /** SERVICE_URLS_<MODULE>: every process hosting the module, in topology order. */
 function serviceUrls(topology: Topology): Record<string, string> {
   const urls = new Map<string, string[]>();
   for (const p of topology.processes) {
-    for (const module of p.modules.split(',').map((m) => m.trim()).filter(Boolean)) {
+    for (const module of p.modules
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean)) {
       urls.set(module, [...(urls.get(module) ?? []), `http://${topology.host}:${p.port}`]);
     }
   }

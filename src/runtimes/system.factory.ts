@@ -110,7 +110,18 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const health: HealthCheck[] = [{ name: `bus:${transport.name}`, check: () => bus.healthy() }];
   try {
     for (const definition of selection.modules) {
-      const module = await hostModule(definition, { config, root, bus, metrics, logger, publishers, routeTable, requests, committed: business.observe, ...(signing ? { signing } : {}) });
+      const module = await hostModule(definition, {
+        config,
+        root,
+        bus,
+        metrics,
+        logger,
+        publishers,
+        routeTable,
+        requests,
+        committed: business.observe,
+        ...(signing ? { signing } : {}),
+      });
       hosted.set(definition.name, module);
       routes.push(...module.routes);
       health.push(module.health);
@@ -125,7 +136,10 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
     throw err;
   }
 
-  registerOutboxBacklog(metrics.registry, [...hosted.entries()].map(([name, m]) => ({ name, orm: m.orm })));
+  registerOutboxBacklog(
+    metrics.registry,
+    [...hosted.entries()].map(([name, m]) => ({ name, orm: m.orm })),
+  );
   // Registered in every process (empty where there is no gateway or broker), so every process
   // describes the same metric names.
   registerUpstreams(metrics.registry, edge.instances ?? (() => []));

@@ -56,18 +56,14 @@ async function cruiseWithProjectRules(baseDir: string, roots: string[]): Promise
 }
 
 function describeViolation(violation: IViolation, comments: Map<string, string>): string {
-  const path = violation.cycle?.length
-    ? [violation.from, ...violation.cycle.map((step) => step.name)].join(' → ')
-    : `${violation.from} → ${violation.to}`;
+  const path = violation.cycle?.length ? [violation.from, ...violation.cycle.map((step) => step.name)].join(' → ') : `${violation.from} → ${violation.to}`;
   const why = comments.get(violation.rule.name);
   return `[${violation.rule.severity}] ${violation.rule.name}: ${path}${why ? `\n    ${why}` : ''}`;
 }
 
 async function ruleComments(): Promise<Map<string, string>> {
   const options = await loadOptions();
-  return new Map(
-    (options.ruleSet?.forbidden ?? []).map((rule) => [rule.name ?? '(unnamed)', rule.comment ?? '']),
-  );
+  return new Map((options.ruleSet?.forbidden ?? []).map((rule) => [rule.name ?? '(unnamed)', rule.comment ?? '']));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,24 +198,21 @@ const VIOLATION_CASES: ViolationCase[] = [
   {
     title: "module a type-imports module b's domain (type-only imports count too)",
     files: {
-      'src/modules/a/infrastructure/peek.ts':
-        "import type { Product } from '../../b/domain/product.js';\nexport type P = Product;\n",
+      'src/modules/a/infrastructure/peek.ts': "import type { Product } from '../../b/domain/product.js';\nexport type P = Product;\n",
     },
     expected: ['no-cross-module-internals'],
   },
   {
     title: "a contract imports its own module's domain",
     files: {
-      'src/modules/a/contracts/leaky.contracts.ts':
-        "import { Order } from '../domain/order.js';\nexport const o = Order;\n",
+      'src/modules/a/contracts/leaky.contracts.ts': "import { Order } from '../domain/order.js';\nexport const o = Order;\n",
     },
     expected: ['contracts-are-pure'],
   },
   {
     title: 'a contract imports a node builtin',
     files: {
-      'src/modules/a/contracts/ids.contracts.ts':
-        "import { randomUUID } from 'node:crypto';\nexport const newId = randomUUID;\n",
+      'src/modules/a/contracts/ids.contracts.ts': "import { randomUUID } from 'node:crypto';\nexport const newId = randomUUID;\n",
     },
     expected: ['contracts-are-pure'],
   },
@@ -233,16 +226,14 @@ const VIOLATION_CASES: ViolationCase[] = [
   {
     title: 'a contract imports kernel code outside src/kernel/events/',
     files: {
-      'src/modules/a/contracts/errors.contracts.ts':
-        "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport const E = HttpError;\n",
+      'src/modules/a/contracts/errors.contracts.ts': "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport const E = HttpError;\n",
     },
     expected: ['contracts-are-pure'],
   },
   {
     title: 'the shared kernel imports other kernel code',
     files: {
-      'src/kernel/shared/failure.ts':
-        "import { HttpError } from '../http/http.errors.js';\nexport const F = HttpError;\n",
+      'src/kernel/shared/failure.ts': "import { HttpError } from '../http/http.errors.js';\nexport const F = HttpError;\n",
     },
     expected: ['shared-kernel-is-pure'],
   },
@@ -256,8 +247,7 @@ const VIOLATION_CASES: ViolationCase[] = [
   {
     title: 'the kernel imports a module',
     files: {
-      'src/kernel/http/orders.ts':
-        "import { OrderLine } from '../../modules/a/contracts/a.contracts.js';\nexport const l = OrderLine;\n",
+      'src/kernel/http/orders.ts': "import { OrderLine } from '../../modules/a/contracts/a.contracts.js';\nexport const l = OrderLine;\n",
     },
     expected: ['kernel-imports-no-module'],
   },
@@ -278,8 +268,7 @@ const VIOLATION_CASES: ViolationCase[] = [
   {
     title: "a module imports another module's index.ts (also a cross-module internal)",
     files: {
-      'src/modules/a/application/catalog.ts':
-        "import { catalogModule } from '../../b/index.js';\nexport const c = catalogModule;\n",
+      'src/modules/a/application/catalog.ts': "import { catalogModule } from '../../b/index.js';\nexport const c = catalogModule;\n",
     },
     expected: ['module-index-only-from-runtimes', 'no-cross-module-internals'],
   },
@@ -287,8 +276,7 @@ const VIOLATION_CASES: ViolationCase[] = [
     title: 'a module imports the runtimes',
     files: {
       'src/runtimes/settings.ts': 'export const settings = { port: 3000 };\n',
-      'src/modules/a/infrastructure/port.ts':
-        "import { settings } from '../../../runtimes/settings.js';\nexport const port = settings.port;\n",
+      'src/modules/a/infrastructure/port.ts': "import { settings } from '../../../runtimes/settings.js';\nexport const port = settings.port;\n",
     },
     expected: ['modules-do-not-import-runtimes'],
   },
@@ -304,8 +292,7 @@ const VIOLATION_CASES: ViolationCase[] = [
   {
     title: 'a domain error extends an HTTP error',
     files: {
-      'src/modules/a/domain/missing.ts':
-        "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport class OrderMissing extends HttpError {}\n",
+      'src/modules/a/domain/missing.ts': "import { HttpError } from '../../../kernel/http/http.errors.js';\nexport class OrderMissing extends HttpError {}\n",
     },
     expected: ['domain-is-pure'],
   },
@@ -319,8 +306,7 @@ const VIOLATION_CASES: ViolationCase[] = [
   {
     title: 'a domain imports its own application layer',
     files: {
-      'src/modules/a/domain/up.ts':
-        "import type { OrderRepository } from '../application/order-repository.port.js';\nexport type R = OrderRepository;\n",
+      'src/modules/a/domain/up.ts': "import type { OrderRepository } from '../application/order-repository.port.js';\nexport type R = OrderRepository;\n",
     },
     expected: ['domain-is-pure'],
   },
@@ -395,10 +381,7 @@ describe('architecture (dependency-cruiser)', () => {
     expect(result.summary.totalCruised, 'dependency-cruiser found no files to check').toBeGreaterThan(0);
 
     const violations = result.summary.violations.map((violation) => describeViolation(violation, comments));
-    expect(
-      violations,
-      `Architecture violations (see .dependency-cruiser.cjs; run \`npm run lint:architecture\`):\n${violations.join('\n')}\n`,
-    ).toEqual([]);
+    expect(violations, `Architecture violations (see .dependency-cruiser.cjs; run \`npm run lint:architecture\`):\n${violations.join('\n')}\n`).toEqual([]);
   }, 60_000);
 
   it('the rule set is the documented one: every rule is an error and explains itself', async () => {
@@ -444,10 +427,7 @@ describe('architecture (dependency-cruiser)', () => {
         const comments = await ruleComments();
         const reported = result.summary.violations.map((v) => v.rule.name).sort();
 
-        expect(
-          reported,
-          `reported:\n${result.summary.violations.map((v) => describeViolation(v, comments)).join('\n')}`,
-        ).toEqual([...expected].sort());
+        expect(reported, `reported:\n${result.summary.violations.map((v) => describeViolation(v, comments)).join('\n')}`).toEqual([...expected].sort());
         // Every reported violation involves one of the files added for this case.
         for (const violation of result.summary.violations) {
           // (a folder rule reports the folder a file is in)

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const MODULES_DIR = fileURLToPath(new URL('../../src/modules/', import.meta.url));
-const MODULES = readdirSync(MODULES_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+const MODULES = readdirSync(MODULES_DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 
 /** What a file in application/ may be, by the role in its name. */
 const APPLICATION_ROLES = ['command', 'handler', 'queries', 'view', 'service', 'dispatcher', 'data', 'port'];
@@ -31,7 +33,11 @@ function filesOf(layer: string): SourceFile[] {
   });
 }
 
-const pascal = (kebab: string) => kebab.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+const pascal = (kebab: string) =>
+  kebab
+    .split('-')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
 const exportedClasses = (text: string) => [...text.matchAll(/^export class (\w+)/gm)].map((m) => m[1]!);
 const role = (name: string) => /\.([a-z]+)\.ts$/.exec(name)?.[1];
 const stem = (name: string) => name.replace(/\.[a-z]+\.ts$/, '');
@@ -55,7 +61,8 @@ describe('module conventions', () => {
       .flatMap((f) => {
         const expected = `${pascal(stem(f.name))}Command`;
         const classes = exportedClasses(f.text);
-        if (classes.length !== 1 || classes[0] !== expected) return [`${f.module}/${f.name}: exports ${classes.join(', ') || 'no class'}, expected ${expected}`];
+        if (classes.length !== 1 || classes[0] !== expected)
+          return [`${f.module}/${f.name}: exports ${classes.join(', ') || 'no class'}, expected ${expected}`];
         return /\n\s+(async )?execute\(/.test(f.text) ? [] : [`${f.module}/${f.name}: ${expected} has no execute()`];
       });
     expect(problems).toEqual([]);
@@ -68,7 +75,9 @@ describe('module conventions', () => {
       const expected = `${pascal(stem(f.name))}Handler`;
       const classes = exportedClasses(f.text);
       if (classes.length !== 1 || classes[0] !== expected) return [`${f.module}/${f.name}: exports ${classes.join(', ') || 'no class'}, expected ${expected}`];
-      return /implements EventHandler</.test(f.text) && /\n\s+(async )?handle\(/.test(f.text) ? [] : [`${f.module}/${f.name}: ${expected} is not an EventHandler with handle()`];
+      return /implements EventHandler</.test(f.text) && /\n\s+(async )?handle\(/.test(f.text)
+        ? []
+        : [`${f.module}/${f.name}: ${expected} is not an EventHandler with handle()`];
     });
     expect(problems).toEqual([]);
   });
@@ -78,7 +87,9 @@ describe('module conventions', () => {
       .filter((f) => role(f.name) === 'view')
       .flatMap((f) => {
         const view = `${pascal(stem(f.name))}View`;
-        return f.text.includes(`export const ${view} = z.`) && f.text.includes(`export function to${view}(`) ? [] : [`${f.module}/${f.name}: expected ${view} and to${view}`];
+        return f.text.includes(`export const ${view} = z.`) && f.text.includes(`export function to${view}(`)
+          ? []
+          : [`${f.module}/${f.name}: expected ${view} and to${view}`];
       });
     const inlineViews = filesOf('infrastructure')
       .filter((f) => f.name.endsWith('.routes.ts') && /\.meta\(\{ id:/.test(f.text))
@@ -89,7 +100,8 @@ describe('module conventions', () => {
   it('gives every class of every module a name of its own', () => {
     const owners = new Map<string, string[]>();
     for (const layer of ['domain', 'application', 'infrastructure', 'contracts']) {
-      for (const f of filesOf(layer)) for (const name of exportedClasses(f.text)) owners.set(name, [...(owners.get(name) ?? []), `${f.module}/${layer}/${f.name}`]);
+      for (const f of filesOf(layer))
+        for (const name of exportedClasses(f.text)) owners.set(name, [...(owners.get(name) ?? []), `${f.module}/${layer}/${f.name}`]);
     }
     expect([...owners.entries()].filter(([, files]) => files.length > 1)).toEqual([]);
   });

@@ -53,7 +53,12 @@ function gateway(port: number) {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -102,35 +107,51 @@ describe.skipIf(unavailable !== undefined)('split containers with docker-compose
     console.error(`[containers] docker-compose ps:\n${ps?.stdout ?? ''}\n--- logs ---\n${(await project?.logs(60)) ?? ''}`);
   }
 
-  beforeAll(async () => {
-    const missing = [];
-    for (const image of BASE_IMAGES) if (!(await imagePresent(image))) missing.push(image);
-    if (missing.length > 0) throw new Error(`missing images ${missing.join(', ')}: pull them, or run \`npm run images:offline\` where no registry is reachable`);
+  beforeAll(
+    async () => {
+      const missing = [];
+      for (const image of BASE_IMAGES) if (!(await imagePresent(image))) missing.push(image);
+      if (missing.length > 0)
+        throw new Error(`missing images ${missing.join(', ')}: pull them, or run \`npm run images:offline\` where no registry is reachable`);
 
-    const build = await must('docker', ['build', '-f', DOCKERFILE, '-t', IMAGE, '.'], { timeoutMs: BUILD_TIMEOUT_MS, env: { DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '0' } });
-    report(`image ${IMAGE} built in ${seconds(build.ms)}: ${(await imageSize(IMAGE) / 1e6).toFixed(0)} MB`);
+      const build = await must('docker', ['build', '-f', DOCKERFILE, '-t', IMAGE, '.'], {
+        timeoutMs: BUILD_TIMEOUT_MS,
+        env: { DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? '0' },
+      });
+      report(`image ${IMAGE} built in ${seconds(build.ms)}: ${((await imageSize(IMAGE)) / 1e6).toFixed(0)} MB`);
 
-    workDir = await mkdtemp(join(tmpdir(), 'mercato-containers-'));
-    const envFile = join(workDir, 'compose.env');
-    await must('node', ['scripts/compose-env.mjs', '--out', envFile], { timeoutMs: 30_000, env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
-    const port = await freeLoopbackPort();
-    project = new ComposeProject(`mercato-it-${process.pid}`, envFile, { MERCATO_IMAGE: IMAGE, MERCATO_HTTP_PORT: String(port), COMPOSE_PROJECT_NAME: `mercato-it-${process.pid}` });
-    http = gateway(port);
+      workDir = await mkdtemp(join(tmpdir(), 'mercato-containers-'));
+      const envFile = join(workDir, 'compose.env');
+      await must('node', ['scripts/compose-env.mjs', '--out', envFile], {
+        timeoutMs: 30_000,
+        env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+      });
+      const port = await freeLoopbackPort();
+      project = new ComposeProject(`mercato-it-${process.pid}`, envFile, {
+        MERCATO_IMAGE: IMAGE,
+        MERCATO_HTTP_PORT: String(port),
+        COMPOSE_PROJECT_NAME: `mercato-it-${process.pid}`,
+      });
+      http = gateway(port);
 
-    const started = Date.now();
-    try {
-      const up = await project.up(SCALES, UP_TIMEOUT_MS);
-      // Ready: the gateway answers, and routes to user, catalog and order.
-      await waitFor(async () => (await http.get('/health/ready')).status === 200, READY_TIMEOUT_MS, 'the gateway to be ready');
-      await waitFor(async () => (await http.get('/api/v1/products')).status === 200, READY_TIMEOUT_MS, 'the gateway to route to catalog');
-      admin = await waitFor(() => http.token(ADMIN.email, ADMIN.password), READY_TIMEOUT_MS, 'the admin to sign in through the gateway');
-      await waitFor(async () => (await http.get('/api/v1/orders', admin)).status === 200, READY_TIMEOUT_MS, 'the gateway to route to order');
-      report(`docker-compose up -d --scale order=2 --scale payment=2: returned after ${seconds(up.ms)} (all healthchecks passed), ready through the gateway ${seconds(Date.now() - started)} after up started`);
-    } catch (err) {
-      await diagnostics();
-      throw err;
-    }
-  }, BUILD_TIMEOUT_MS + UP_TIMEOUT_MS + 4 * READY_TIMEOUT_MS);
+      const started = Date.now();
+      try {
+        const up = await project.up(SCALES, UP_TIMEOUT_MS);
+        // Ready: the gateway answers, and routes to user, catalog and order.
+        await waitFor(async () => (await http.get('/health/ready')).status === 200, READY_TIMEOUT_MS, 'the gateway to be ready');
+        await waitFor(async () => (await http.get('/api/v1/products')).status === 200, READY_TIMEOUT_MS, 'the gateway to route to catalog');
+        admin = await waitFor(() => http.token(ADMIN.email, ADMIN.password), READY_TIMEOUT_MS, 'the admin to sign in through the gateway');
+        await waitFor(async () => (await http.get('/api/v1/orders', admin)).status === 200, READY_TIMEOUT_MS, 'the gateway to route to order');
+        report(
+          `docker-compose up -d --scale order=2 --scale payment=2: returned after ${seconds(up.ms)} (all healthchecks passed), ready through the gateway ${seconds(Date.now() - started)} after up started`,
+        );
+      } catch (err) {
+        await diagnostics();
+        throw err;
+      }
+    },
+    BUILD_TIMEOUT_MS + UP_TIMEOUT_MS + 4 * READY_TIMEOUT_MS,
+  );
 
   afterAll(async () => {
     if (project) {
@@ -158,19 +179,33 @@ describe.skipIf(unavailable !== undefined)('split containers with docker-compose
   /** A product through the gateway, known to inventory and order, with `units` in stock. */
   async function product(units: number): Promise<{ id: string; sku: string }> {
     const requested = `ct-${randomBytes(4).toString('hex')}`;
-    const created = await http.post('/api/v1/products', { sku: requested, name: `Container test ${requested}`, price: { amount: 1250, currency: 'EUR' } }, admin);
+    const created = await http.post(
+      '/api/v1/products',
+      { sku: requested, name: `Container test ${requested}`, price: { amount: 1250, currency: 'EUR' } },
+      admin,
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     // The catalog normalises SKUs: use the one it answered with.
     const sku = created.body.sku as string;
     // product.created crossed Kafka to inventory (stock record) and to order (its price list).
-    await waitFor(async () => (await http.post(`/api/v1/inventory/${sku}/restock`, { quantity: units }, admin)).status === 200, 60_000, `inventory to know ${sku}`);
-    await waitFor(async () => (await project.sql(`SELECT 1 FROM "order".known_product WHERE product_id = '${created.body.id}'`)).length === 1, 60_000, `order to know ${sku}`);
+    await waitFor(
+      async () => (await http.post(`/api/v1/inventory/${sku}/restock`, { quantity: units }, admin)).status === 200,
+      60_000,
+      `inventory to know ${sku}`,
+    );
+    await waitFor(
+      async () => (await project.sql(`SELECT 1 FROM "order".known_product WHERE product_id = '${created.body.id}'`)).length === 1,
+      60_000,
+      `order to know ${sku}`,
+    );
     return { id: created.body.id, sku };
   }
 
   async function statuses(ids: readonly string[]): Promise<Map<string, { status: string; reason: string }>> {
     if (ids.length === 0) return new Map();
-    const rows = await project.sql(`SELECT id, status, coalesce(cancel_reason, '') FROM "order".customer_order WHERE id IN (${ids.map((id) => `'${id}'`).join(',')})`);
+    const rows = await project.sql(
+      `SELECT id, status, coalesce(cancel_reason, '') FROM "order".customer_order WHERE id IN (${ids.map((id) => `'${id}'`).join(',')})`,
+    );
     return new Map(rows.map(([id, status, reason]) => [id!, { status: status!, reason: reason! }]));
   }
 
@@ -221,11 +256,19 @@ describe.skipIf(unavailable !== undefined)('split containers with docker-compose
   it('publishes nothing but the gateway, and only on 127.0.0.1', async () => {
     const ids = await project.containerIds();
     const result = await must('docker', ['inspect', '--format', '{{.Name}} {{json .HostConfig.PortBindings}}', ...ids], { timeoutMs: 60_000 });
-    const bindings = result.stdout.split('\n').filter(Boolean).map((line) => {
-      const [name, json] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
-      const ports = (JSON.parse(json) ?? {}) as Record<string, { HostIp: string; HostPort: string }[]>;
-      return { name, hosts: Object.values(ports).flat().map((b) => `${b.HostIp}:${b.HostPort}`) };
-    });
+    const bindings = result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [name, json] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
+        const ports = (JSON.parse(json) ?? {}) as Record<string, { HostIp: string; HostPort: string }[]>;
+        return {
+          name,
+          hosts: Object.values(ports)
+            .flat()
+            .map((b) => `${b.HostIp}:${b.HostPort}`),
+        };
+      });
     const published = bindings.filter((b) => b.hosts.length > 0);
     expect(published.map((b) => b.name)).toEqual([expect.stringMatching(/_gateway_1$/)]);
     expect(published[0]!.hosts).toEqual([`127.0.0.1:${new URL(http.base).port}`]);
@@ -233,164 +276,198 @@ describe.skipIf(unavailable !== undefined)('split containers with docker-compose
     expect((await project.containers('payment')).length).toBe(2);
   });
 
-  it('runs the saga through the gateway: 10 concurrent orders for 5 units -> 5 confirmed, 5 cancelled out_of_stock, one capture per confirmed order', async () => {
-    await withDiagnostics(async () => {
-      const p = await product(5);
-      const customer = await http.signUp('saga');
-      const started = Date.now();
-      const answers = await Promise.all(Array.from({ length: 10 }, () => http.post('/api/v1/orders', { items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_visa' }, customer)));
-      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
-      const ids = answers.map((a) => a.body.id as string);
-      const settled = await allSettled(ids);
-      const confirmed = ids.filter((id) => settled.get(id)!.status === 'confirmed');
-      const cancelled = ids.filter((id) => settled.get(id)!.status === 'cancelled');
-      expect(confirmed).toHaveLength(5);
-      expect(cancelled).toHaveLength(5);
-      expect(cancelled.map((id) => settled.get(id)!.reason)).toEqual(Array(5).fill('out_of_stock'));
-      // Through the gateway too, as the customer sees it.
-      const seen = await Promise.all(ids.map((id) => http.get(`/api/v1/orders/${id}`, customer)));
-      expect(seen.filter((r) => r.body.status === 'confirmed')).toHaveLength(5);
-      const pays = await payments(ids);
-      expect(pays.filter((x) => x.status === 'captured').map((x) => x.orderId).sort()).toEqual([...confirmed].sort());
-      expect(pays.filter((x) => cancelled.includes(x.orderId) && x.status === 'captured')).toEqual([]);
-      expect(await stock(p.sku)).toEqual({ available: 0, reserved: 0, sold: 5 });
-      expect(dupes(await ledgerKeys())).toEqual([]);
-      report(`saga: 10 concurrent orders for 5 units settled in ${seconds(Date.now() - started)}: 5 confirmed (5 captured payments), 5 cancelled out_of_stock`);
-    });
-  }, 5 * 60_000);
+  it(
+    'runs the saga through the gateway: 10 concurrent orders for 5 units -> 5 confirmed, 5 cancelled out_of_stock, one capture per confirmed order',
+    async () => {
+      await withDiagnostics(async () => {
+        const p = await product(5);
+        const customer = await http.signUp('saga');
+        const started = Date.now();
+        const answers = await Promise.all(
+          Array.from({ length: 10 }, () => http.post('/api/v1/orders', { items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_visa' }, customer)),
+        );
+        expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
+        const ids = answers.map((a) => a.body.id as string);
+        const settled = await allSettled(ids);
+        const confirmed = ids.filter((id) => settled.get(id)!.status === 'confirmed');
+        const cancelled = ids.filter((id) => settled.get(id)!.status === 'cancelled');
+        expect(confirmed).toHaveLength(5);
+        expect(cancelled).toHaveLength(5);
+        expect(cancelled.map((id) => settled.get(id)!.reason)).toEqual(Array(5).fill('out_of_stock'));
+        // Through the gateway too, as the customer sees it.
+        const seen = await Promise.all(ids.map((id) => http.get(`/api/v1/orders/${id}`, customer)));
+        expect(seen.filter((r) => r.body.status === 'confirmed')).toHaveLength(5);
+        const pays = await payments(ids);
+        expect(
+          pays
+            .filter((x) => x.status === 'captured')
+            .map((x) => x.orderId)
+            .sort(),
+        ).toEqual([...confirmed].sort());
+        expect(pays.filter((x) => cancelled.includes(x.orderId) && x.status === 'captured')).toEqual([]);
+        expect(await stock(p.sku)).toEqual({ available: 0, reserved: 0, sold: 5 });
+        expect(dupes(await ledgerKeys())).toEqual([]);
+        report(
+          `saga: 10 concurrent orders for 5 units settled in ${seconds(Date.now() - started)}: 5 confirmed (5 captured payments), 5 cancelled out_of_stock`,
+        );
+      });
+    },
+    5 * 60_000,
+  );
 
-  it('docker kill of one order container in the middle of a burst: every accepted order settles, stock is conserved, nobody is charged twice', async () => {
-    await withDiagnostics(async () => {
-      const ORDERS = 40;
-      const UNITS = 30;
-      const p = await product(UNITS);
-      const customers = [await http.signUp('burst-a'), await http.signUp('burst-b')];
-      const [victim] = await project.containers('order');
-      const accepted: string[] = [];
-      const tally: Record<string, number> = {};
-      let next = 0;
-      let answered = 0;
-      let killed: Promise<unknown> | undefined;
-      let killedAt = 0;
-      const worker = async () => {
-        while (next < ORDERS) {
-          const i = next++;
-          const method = i % 8 === 7 ? 'pm_card_chargeDeclined' : 'pm_card_visa';
-          let key: string;
-          try {
-            const res = await http.post('/api/v1/orders', { items: [{ productId: p.id, quantity: 1 }], paymentMethod: method }, customers[i % 2]);
-            key = String(res.status);
-            if (res.status === 202) accepted.push(res.body.id);
-          } catch (err) {
-            key = `error: ${(err as Error).message}`;
+  it(
+    'docker kill of one order container in the middle of a burst: every accepted order settles, stock is conserved, nobody is charged twice',
+    async () => {
+      await withDiagnostics(async () => {
+        const ORDERS = 40;
+        const UNITS = 30;
+        const p = await product(UNITS);
+        const customers = [await http.signUp('burst-a'), await http.signUp('burst-b')];
+        const [victim] = await project.containers('order');
+        const accepted: string[] = [];
+        const tally: Record<string, number> = {};
+        let next = 0;
+        let answered = 0;
+        let killed: Promise<unknown> | undefined;
+        let killedAt = 0;
+        const worker = async () => {
+          while (next < ORDERS) {
+            const i = next++;
+            const method = i % 8 === 7 ? 'pm_card_chargeDeclined' : 'pm_card_visa';
+            let key: string;
+            try {
+              const res = await http.post('/api/v1/orders', { items: [{ productId: p.id, quantity: 1 }], paymentMethod: method }, customers[i % 2]);
+              key = String(res.status);
+              if (res.status === 202) accepted.push(res.body.id);
+            } catch (err) {
+              key = `error: ${(err as Error).message}`;
+            }
+            tally[key] = (tally[key] ?? 0) + 1;
+            answered += 1;
+            if (answered === 10) {
+              killedAt = Date.now();
+              killed = must('docker', ['kill', victim!.id], { timeoutMs: 30_000 });
+            }
+            await new Promise((r) => setTimeout(r, 100));
           }
-          tally[key] = (tally[key] ?? 0) + 1;
-          answered += 1;
-          if (answered === 10) {
-            killedAt = Date.now();
-            killed = must('docker', ['kill', victim!.id], { timeoutMs: 30_000 });
-          }
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      };
-      const burstStarted = Date.now();
-      await Promise.all([worker(), worker(), worker()]);
-      await killed;
-      const burstMs = Date.now() - burstStarted;
-      expect(killed, 'the kill was triggered').toBeDefined();
+        };
+        const burstStarted = Date.now();
+        await Promise.all([worker(), worker(), worker()]);
+        await killed;
+        const burstMs = Date.now() - burstStarted;
+        expect(killed, 'the kill was triggered').toBeDefined();
 
-      const settled = await allSettled(accepted);
-      const settledMs = Date.now() - killedAt;
-      const confirmed = accepted.filter((id) => settled.get(id)!.status === 'confirmed');
-      const cancelled = accepted.filter((id) => settled.get(id)!.status === 'cancelled');
-      expect(confirmed.length + cancelled.length).toBe(accepted.length);
-      expect(accepted.length).toBeGreaterThan(0);
-      // Stock conserved: nothing reserved any more, one unit sold per confirmed order, the rest back on the shelf.
-      const s = await stock(p.sku);
-      expect(s).toEqual({ available: UNITS - confirmed.length, reserved: 0, sold: confirmed.length });
-      // Nobody charged twice: at most one payment per order, a capture exactly for the confirmed ones, one ledger line per charge.
-      const pays = await payments(accepted);
-      expect(dupes(pays.map((x) => x.orderId))).toEqual([]);
-      expect(pays.filter((x) => x.status === 'captured').map((x) => x.orderId).sort()).toEqual([...confirmed].sort());
-      expect(dupes(await ledgerKeys())).toEqual([]);
-      const reasons = cancelled.reduce<Record<string, number>>((acc, id) => {
-        const reason = settled.get(id)!.reason;
-        acc[reason] = (acc[reason] ?? 0) + 1;
-        return acc;
-      }, {});
-      const [after] = await project.inspect([victim!.id]);
-      report(
-        `kill: ${ORDERS} orders (3 at a time, every 8th declined), docker kill ${victim!.name} after 10 answers; answers ${JSON.stringify(tally)}; ` +
-          `${accepted.length} accepted -> ${confirmed.length} confirmed, ${cancelled.length} cancelled ${JSON.stringify(reasons)}, all settled ${seconds(settledMs)} after the kill (burst ${seconds(burstMs)}); ` +
-          `stock ${JSON.stringify(s)} of ${UNITS}; ${pays.length} payments, no order twice; killed container afterwards: ${after?.running ? `running again (restart policy, ${after.restartCount} restart(s))` : 'stopped'}`,
-      );
-    });
-  }, 8 * 60_000);
+        const settled = await allSettled(accepted);
+        const settledMs = Date.now() - killedAt;
+        const confirmed = accepted.filter((id) => settled.get(id)!.status === 'confirmed');
+        const cancelled = accepted.filter((id) => settled.get(id)!.status === 'cancelled');
+        expect(confirmed.length + cancelled.length).toBe(accepted.length);
+        expect(accepted.length).toBeGreaterThan(0);
+        // Stock conserved: nothing reserved any more, one unit sold per confirmed order, the rest back on the shelf.
+        const s = await stock(p.sku);
+        expect(s).toEqual({ available: UNITS - confirmed.length, reserved: 0, sold: confirmed.length });
+        // Nobody charged twice: at most one payment per order, a capture exactly for the confirmed ones, one ledger line per charge.
+        const pays = await payments(accepted);
+        expect(dupes(pays.map((x) => x.orderId))).toEqual([]);
+        expect(
+          pays
+            .filter((x) => x.status === 'captured')
+            .map((x) => x.orderId)
+            .sort(),
+        ).toEqual([...confirmed].sort());
+        expect(dupes(await ledgerKeys())).toEqual([]);
+        const reasons = cancelled.reduce<Record<string, number>>((acc, id) => {
+          const reason = settled.get(id)!.reason;
+          acc[reason] = (acc[reason] ?? 0) + 1;
+          return acc;
+        }, {});
+        const [after] = await project.inspect([victim!.id]);
+        report(
+          `kill: ${ORDERS} orders (3 at a time, every 8th declined), docker kill ${victim!.name} after 10 answers; answers ${JSON.stringify(tally)}; ` +
+            `${accepted.length} accepted -> ${confirmed.length} confirmed, ${cancelled.length} cancelled ${JSON.stringify(reasons)}, all settled ${seconds(settledMs)} after the kill (burst ${seconds(burstMs)}); ` +
+            `stock ${JSON.stringify(s)} of ${UNITS}; ${pays.length} payments, no order twice; killed container afterwards: ${after?.running ? `running again (restart policy, ${after.restartCount} restart(s))` : 'stopped'}`,
+        );
+      });
+    },
+    8 * 60_000,
+  );
 
-  it('scales payment from 2 to 3: the new replica takes events and requests, nothing else restarts; back to 2, the gateway drops it', async () => {
-    await withDiagnostics(async () => {
-      const before = await project.containers('payment');
-      const others = [...(await project.containers('gateway')), ...(await project.containers('order'))].filter((c) => c.running);
-      const started = Date.now();
-      // Only the payment service is touched (--no-deps): compose neither recreates nor waits on anything else.
-      const scaled = await project.mustCompose(['up', '-d', '--no-deps', '--no-recreate', '--scale', 'payment=3', 'payment'], UP_TIMEOUT_MS);
-      const after = await project.containers('payment');
-      expect(after).toHaveLength(3);
-      const fresh = after.find((c) => !before.some((b) => b.id === c.id));
-      expect(fresh, 'a new payment container').toBeDefined();
-      await waitFor(async () => (await project.inspect([fresh!.id]))[0]?.health === 'healthy', READY_TIMEOUT_MS, 'the new payment replica to be healthy');
-      const healthyMs = Date.now() - started;
+  it(
+    'scales payment from 2 to 3: the new replica takes events and requests, nothing else restarts; back to 2, the gateway drops it',
+    async () => {
+      await withDiagnostics(async () => {
+        const before = await project.containers('payment');
+        const others = [...(await project.containers('gateway')), ...(await project.containers('order'))].filter((c) => c.running);
+        const started = Date.now();
+        // Only the payment service is touched (--no-deps): compose neither recreates nor waits on anything else.
+        const scaled = await project.mustCompose(['up', '-d', '--no-deps', '--no-recreate', '--scale', 'payment=3', 'payment'], UP_TIMEOUT_MS);
+        const after = await project.containers('payment');
+        expect(after).toHaveLength(3);
+        const fresh = after.find((c) => !before.some((b) => b.id === c.id));
+        expect(fresh, 'a new payment container').toBeDefined();
+        await waitFor(async () => (await project.inspect([fresh!.id]))[0]?.health === 'healthy', READY_TIMEOUT_MS, 'the new payment replica to be healthy');
+        const healthyMs = Date.now() - started;
 
-      // Orders until the new replica has consumed some of their events (its share of the partitions).
-      const p = await product(200);
-      const customer = await http.signUp('scale');
-      const ids: string[] = [];
-      let handled = 0;
-      await waitFor(
-        async () => {
-          const batch = await Promise.all(Array.from({ length: 5 }, () => http.post('/api/v1/orders', { items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_visa' }, customer)));
-          ids.push(...batch.filter((b) => b.status === 202).map((b) => b.body.id as string));
-          await allSettled(ids);
-          const consumed = await project.consumedEvents(fresh!.id);
-          handled = [...consumed].filter(([k]) => k.startsWith('payment|')).reduce((n, [, v]) => n + v, 0);
-          return handled > 0;
-        },
-        3 * 60_000,
-        'the new payment replica to handle events',
-      );
-      const eventsMs = Date.now() - started;
-      // And requests: the gateway resolved the service name again and spreads GET /api/v1/payments over 3 replicas.
-      const servedBefore = await project.requestsServed(fresh!.id, '/api/v1/payments');
-      for (let i = 0; i < 9; i++) expect((await http.get(`/api/v1/payments?orderId=${ids[0]}`, customer)).status).toBe(200);
-      const served = (await project.requestsServed(fresh!.id, '/api/v1/payments')) - servedBefore;
-      expect(served).toBeGreaterThan(0);
-      // Nothing else was restarted or recreated.
-      const othersAfter = await project.inspect(others.map((o) => o.id));
-      expect(othersAfter.map((o) => `${o.name} ${o.running} ${o.startedAt}`)).toEqual(others.map((o) => `${o.name} ${o.running} ${o.startedAt}`));
-      const captured = (await payments(ids)).filter((x) => x.status === 'captured').length;
-      expect(captured).toBe(ids.length);
+        // Orders until the new replica has consumed some of their events (its share of the partitions).
+        const p = await product(200);
+        const customer = await http.signUp('scale');
+        const ids: string[] = [];
+        let handled = 0;
+        await waitFor(
+          async () => {
+            const batch = await Promise.all(
+              Array.from({ length: 5 }, () =>
+                http.post('/api/v1/orders', { items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_visa' }, customer),
+              ),
+            );
+            ids.push(...batch.filter((b) => b.status === 202).map((b) => b.body.id as string));
+            await allSettled(ids);
+            const consumed = await project.consumedEvents(fresh!.id);
+            handled = [...consumed].filter(([k]) => k.startsWith('payment|')).reduce((n, [, v]) => n + v, 0);
+            return handled > 0;
+          },
+          3 * 60_000,
+          'the new payment replica to handle events',
+        );
+        const eventsMs = Date.now() - started;
+        // And requests: the gateway resolved the service name again and spreads GET /api/v1/payments over 3 replicas.
+        const servedBefore = await project.requestsServed(fresh!.id, '/api/v1/payments');
+        for (let i = 0; i < 9; i++) expect((await http.get(`/api/v1/payments?orderId=${ids[0]}`, customer)).status).toBe(200);
+        const served = (await project.requestsServed(fresh!.id, '/api/v1/payments')) - servedBefore;
+        expect(served).toBeGreaterThan(0);
+        // Nothing else was restarted or recreated.
+        const othersAfter = await project.inspect(others.map((o) => o.id));
+        expect(othersAfter.map((o) => `${o.name} ${o.running} ${o.startedAt}`)).toEqual(others.map((o) => `${o.name} ${o.running} ${o.startedAt}`));
+        const captured = (await payments(ids)).filter((x) => x.status === 'captured').length;
+        expect(captured).toBe(ids.length);
 
-      // Back to 2: the gateway drops the address of the removed replica (its name no longer resolves to it).
-      const shrinkStarted = Date.now();
-      await project.mustCompose(['up', '-d', '--no-deps', '--no-recreate', '--scale', 'payment=2', 'payment'], UP_TIMEOUT_MS);
-      const remaining = await project.containers('payment');
-      const removed = after.find((c) => !remaining.some((r) => r.id === c.id))!;
-      expect(removed, 'a payment container was removed').toBeDefined();
-      await waitFor(
-        async () => {
-          const logs = (await project.compose(['logs', '--no-color', '--tail=400', 'gateway'], 60_000)).stdout;
-          return logs.split('\n').some((line) => line.includes('upstream instances changed') && line.includes('"payment"') && line.includes(`"removed":["http://${removed.ip}:3000"]`));
-        },
-        60_000,
-        `the gateway to drop ${removed.name} (${removed.ip})`,
-      );
-      const droppedMs = Date.now() - shrinkStarted;
-      for (let i = 0; i < 6; i++) expect((await http.get(`/api/v1/payments?orderId=${ids[0]}`, customer)).status).toBe(200);
-      report(
-        `scale payment 2 -> 3 (docker-compose up -d --no-deps --scale payment=3 payment, ${seconds(scaled.ms)}): new replica ${fresh!.name} healthy ${seconds(healthyMs)} after the command, handled its first events ${seconds(eventsMs)} after it ` +
-          `(${handled} payment events of ${ids.length} orders, all captured once); it served ${served} of 9 GET /api/v1/payments through the gateway; ` +
-          `scaled back to 2, the gateway dropped ${removed.ip} ${seconds(droppedMs)} after the command`,
-      );
-    });
-  }, 8 * 60_000);
+        // Back to 2: the gateway drops the address of the removed replica (its name no longer resolves to it).
+        const shrinkStarted = Date.now();
+        await project.mustCompose(['up', '-d', '--no-deps', '--no-recreate', '--scale', 'payment=2', 'payment'], UP_TIMEOUT_MS);
+        const remaining = await project.containers('payment');
+        const removed = after.find((c) => !remaining.some((r) => r.id === c.id))!;
+        expect(removed, 'a payment container was removed').toBeDefined();
+        await waitFor(
+          async () => {
+            const logs = (await project.compose(['logs', '--no-color', '--tail=400', 'gateway'], 60_000)).stdout;
+            return logs
+              .split('\n')
+              .some(
+                (line) => line.includes('upstream instances changed') && line.includes('"payment"') && line.includes(`"removed":["http://${removed.ip}:3000"]`),
+              );
+          },
+          60_000,
+          `the gateway to drop ${removed.name} (${removed.ip})`,
+        );
+        const droppedMs = Date.now() - shrinkStarted;
+        for (let i = 0; i < 6; i++) expect((await http.get(`/api/v1/payments?orderId=${ids[0]}`, customer)).status).toBe(200);
+        report(
+          `scale payment 2 -> 3 (docker-compose up -d --no-deps --scale payment=3 payment, ${seconds(scaled.ms)}): new replica ${fresh!.name} healthy ${seconds(healthyMs)} after the command, handled its first events ${seconds(eventsMs)} after it ` +
+            `(${handled} payment events of ${ids.length} orders, all captured once); it served ${served} of 9 GET /api/v1/payments through the gateway; ` +
+            `scaled back to 2, the gateway dropped ${removed.ip} ${seconds(droppedMs)} after the command`,
+        );
+      });
+    },
+    8 * 60_000,
+  );
 });

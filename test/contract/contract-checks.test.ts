@@ -59,7 +59,15 @@ describe('the HTTP contract check', () => {
 
 describe('the event contract check', () => {
   const row = (type: string, data: Record<string, unknown>): OutboxRecord =>
-    ({ seq: 1, id: '0199a1b3-1f2e-7d3c-9b4a-5e6f7a8b9c0e', type, subject: ORDER.id, time: '2026-11-26T09:05:00.000Z', data, traceparent: null }) as OutboxRecord;
+    ({
+      seq: 1,
+      id: '0199a1b3-1f2e-7d3c-9b4a-5e6f7a8b9c0e',
+      type,
+      subject: ORDER.id,
+      time: '2026-11-26T09:05:00.000Z',
+      data,
+      traceparent: null,
+    }) as OutboxRecord;
   const placed = { orderId: ORDER.id, userId: ORDER.items[0]!.productId, items: ORDER.items, total: ORDER.total, paymentMethod: 'pm_card_visa' };
 
   it('accepts an event as its catalogue message describes it', () => {

@@ -19,7 +19,15 @@ if (!available) {
   console.warn(`\n*** SKIPPING the /docs browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium) ***\n`);
 }
 
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe.skipIf(!available)('the API reference page in headless Chromium', () => {
   let sys: TestSystem;

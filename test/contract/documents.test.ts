@@ -23,13 +23,18 @@ function mediaExamples(doc: Json): { where: string; schema: string; value: unkno
   for (const [path, item] of Object.entries<Json>(doc.paths)) {
     for (const [method, op] of Object.entries<Json>(item)) {
       const media = [
-        ...Object.entries<Json>(op.requestBody?.content ?? {}).map(([type, m]) => [`request ${type}`, m, pointer('paths', path, method, 'requestBody', 'content', type, 'schema')] as const),
+        ...Object.entries<Json>(op.requestBody?.content ?? {}).map(
+          ([type, m]) => [`request ${type}`, m, pointer('paths', path, method, 'requestBody', 'content', type, 'schema')] as const,
+        ),
         ...Object.entries<Json>(op.responses ?? {}).flatMap(([status, r]) =>
-          Object.entries<Json>(r.content ?? {}).map(([type, m]) => [`${status} ${type}`, m, pointer('paths', path, method, 'responses', status, 'content', type, 'schema')] as const),
+          Object.entries<Json>(r.content ?? {}).map(
+            ([type, m]) => [`${status} ${type}`, m, pointer('paths', path, method, 'responses', status, 'content', type, 'schema')] as const,
+          ),
         ),
       ];
       for (const [where, m, schema] of media) {
-        for (const [name, example] of Object.entries<Json>(m.examples ?? {})) found.push({ where: `${method.toUpperCase()} ${path} ${where} ${name}`, schema, value: example.value });
+        for (const [name, example] of Object.entries<Json>(m.examples ?? {}))
+          found.push({ where: `${method.toUpperCase()} ${path} ${where} ${name}`, schema, value: example.value });
       }
     }
   }
@@ -97,8 +102,17 @@ describe('the committed contract (api/, client/)', () => {
   it('gives examples for the main operations, and every example fits its schema', () => {
     const doc = committed('openapi.json');
     const examples = mediaExamples(doc);
-    for (const main of ['POST /api/v1/users request', 'POST /api/v1/auth/token request', 'POST /api/v1/orders request', 'POST /api/v1/orders 202', 'GET /api/v1/products 200']) {
-      expect(examples.some((e) => e.where.startsWith(main)), main).toBe(true);
+    for (const main of [
+      'POST /api/v1/users request',
+      'POST /api/v1/auth/token request',
+      'POST /api/v1/orders request',
+      'POST /api/v1/orders 202',
+      'GET /api/v1/products 200',
+    ]) {
+      expect(
+        examples.some((e) => e.where.startsWith(main)),
+        main,
+      ).toBe(true);
     }
     const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
     addFormats(ajv);
@@ -123,7 +137,9 @@ describe('the committed contract (api/, client/)', () => {
         expect(doc.operations[`${module.name}.publish`].messages).toContainEqual({ $ref: `#/channels/${module.name}/messages/${contract.type}` });
       }
       for (const { contract } of module.subscriptions) {
-        const receive = Object.entries<Json>(doc.operations).find(([id, op]) => id.startsWith(`${module.name}.receive.`) && op.messages.some((m: Json) => m.$ref.endsWith(`/messages/${contract.type}`)));
+        const receive = Object.entries<Json>(doc.operations).find(
+          ([id, op]) => id.startsWith(`${module.name}.receive.`) && op.messages.some((m: Json) => m.$ref.endsWith(`/messages/${contract.type}`)),
+        );
         expect(receive, `${module.name} receives ${contract.type}`).toBeDefined();
       }
     }
@@ -172,7 +188,8 @@ describe('the documents served by a process', () => {
     });
     const doc = (await http.get('/api/openapi.json')).body;
     expect(doc).toEqual(committed('openapi.json'));
-    for (const module of ALL_MODULES) for (const op of module.api) expect(doc.paths[op.path.replace(/:(\w+)/g, '{$1}')]?.[op.method]?.operationId).toBe(op.operationId);
+    for (const module of ALL_MODULES)
+      for (const op of module.api) expect(doc.paths[op.path.replace(/:(\w+)/g, '{$1}')]?.[op.method]?.operationId).toBe(op.operationId);
     expect((await http.get('/api/asyncapi.json')).body).toEqual(committed('asyncapi.json'));
     // And it serves its own service-token keys, as the document says.
     expect((await http.get('/.well-known/service-jwks.json')).status).toBe(200);

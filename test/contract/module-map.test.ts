@@ -14,7 +14,8 @@ describe('the module map (docs/MODULES.md)', () => {
   it('lists every published event once, with its publisher and each subscriber', () => {
     const map = renderModuleMap(ALL_MODULES);
     for (const module of ALL_MODULES) {
-      for (const contract of module.publishes) expect(map.match(new RegExp(`^\\| \`${contract.type.replace(/\./g, '\\.')}\` \\| \\d+ \\| ${module.name} \\|`, 'gm'))).toHaveLength(1);
+      for (const contract of module.publishes)
+        expect(map.match(new RegExp(`^\\| \`${contract.type.replace(/\./g, '\\.')}\` \\| \\d+ \\| ${module.name} \\|`, 'gm'))).toHaveLength(1);
       for (const s of module.subscriptions) expect(map).toContain(`-- "${s.contract.type}" --> ${module.name}`);
     }
   });
@@ -23,6 +24,8 @@ describe('the module map (docs/MODULES.md)', () => {
     const map = renderModuleMap(MODULES_WITH_WISHLIST);
     expect(map).toContain('catalog -- "product.created.v1" --> wishlist');
     expect(map).toContain('| `wishlist.item-added.v1` | 1 | wishlist | — |');
-    expect(map).toMatch(/\| wishlist \| `POST \/api\/v1\/wishlist` \(authenticated\)<br>`GET \/api\/v1\/wishlist` \(authenticated\) \|.*\| `WISHLIST_MAX_ITEMS` \|/);
+    expect(map).toMatch(
+      /\| wishlist \| `POST \/api\/v1\/wishlist` \(authenticated\)<br>`GET \/api\/v1\/wishlist` \(authenticated\) \|.*\| `WISHLIST_MAX_ITEMS` \|/,
+    );
   });
 });

@@ -27,14 +27,16 @@ const MODULES = ['user', 'catalog', 'inventory', 'order', 'payment', 'notificati
 const WORKLOADS = ['gateway', ...MODULES];
 const SCALED = ['gateway', 'order', 'payment'];
 
-
 /** Known to the kernel's configuration or to a module's slice. */
 const isKnownEnvVar = (name: string) => isKnownTo(name, ALL_MODULES);
 
 function exec(command: string, args: string[], env: Record<string, string> = {}): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(command, args, { cwd: REPO, timeout: 60_000, killSignal: 'SIGKILL', maxBuffer: 32 * 1024 * 1024, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
-      done({ ok: !err, stdout, stderr: `${stderr}${err && !stderr ? err.message : ''}` }),
+    execFile(
+      command,
+      args,
+      { cwd: REPO, timeout: 60_000, killSignal: 'SIGKILL', maxBuffer: 32 * 1024 * 1024, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => done({ ok: !err, stdout, stderr: `${stderr}${err && !stderr ? err.message : ''}` }),
     );
   });
 }
@@ -75,7 +77,12 @@ describe.skipIf(kubectlMissing !== undefined)('Kubernetes manifests (kubectl kus
     for (const overlay of OVERLAYS) {
       const result = await exec('kubectl', ['kustomize', `deploy/k8s/overlays/${overlay}`]);
       if (!result.ok) throw new Error(`kubectl kustomize deploy/k8s/overlays/${overlay} failed:\n${result.stderr}`);
-      rendered.set(overlay, parseAllDocuments(result.stdout).map((d) => d.toJS() as Obj).filter(Boolean));
+      rendered.set(
+        overlay,
+        parseAllDocuments(result.stdout)
+          .map((d) => d.toJS() as Obj)
+          .filter(Boolean),
+      );
     }
   });
 
@@ -129,7 +136,8 @@ describe.skipIf(kubectlMissing !== undefined)('Kubernetes manifests (kubectl kus
         for (const c of pod.containers as Obj[]) {
           const where = `${name}/${c.name}`;
           for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) if (!c[probe]) problems.push(`${where}: no ${probe}`);
-          for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) if (!c.resources?.[kind]?.[r]) problems.push(`${where}: no resources.${kind}.${r}`);
+          for (const kind of ['requests', 'limits'])
+            for (const r of ['cpu', 'memory']) if (!c.resources?.[kind]?.[r]) problems.push(`${where}: no resources.${kind}.${r}`);
           const sc = c.securityContext ?? {};
           if (!(podNonRoot || sc.runAsNonRoot === true)) problems.push(`${where}: not runAsNonRoot`);
           if (sc.readOnlyRootFilesystem !== true) problems.push(`${where}: root filesystem not read-only`);
@@ -168,7 +176,11 @@ describe.skipIf(kubectlMissing !== undefined)('Kubernetes manifests (kubectl kus
         const pods = workloadsOf(objects()).filter((w) => labelsMatch(service.spec.selector, w.spec.template.metadata.labels));
         if (pods.length === 0) problems.push(`Service ${service.metadata.name} selects no pods`);
         for (const port of service.spec.ports as Obj[]) {
-          const named = pods.some((w) => (w.spec.template.spec.containers as Obj[]).some((c) => (c.ports ?? []).some((p: Obj) => p.name === port.targetPort || p.containerPort === port.targetPort)));
+          const named = pods.some((w) =>
+            (w.spec.template.spec.containers as Obj[]).some((c) =>
+              (c.ports ?? []).some((p: Obj) => p.name === port.targetPort || p.containerPort === port.targetPort),
+            ),
+          );
           if (!named) problems.push(`Service ${service.metadata.name}: targetPort ${port.targetPort} is no container port`);
         }
       }
@@ -183,18 +195,31 @@ describe.skipIf(kubectlMissing !== undefined)('Kubernetes manifests (kubectl kus
       const pdbs = objects().filter((o) => o.kind === 'PodDisruptionBudget');
       for (const name of WORKLOADS) {
         const deployment = find('Deployment', `mercato-${name}`)!;
-        expect(pdbs.some((p) => labelsMatch(p.spec.selector.matchLabels, deployment.spec.template.metadata.labels)), `a PDB for mercato-${name}`).toBe(true);
+        expect(
+          pdbs.some((p) => labelsMatch(p.spec.selector.matchLabels, deployment.spec.template.metadata.labels)),
+          `a PDB for mercato-${name}`,
+        ).toBe(true);
       }
       const pods = workloadsOf(objects()).map((w) => w.spec.template.metadata.labels as Record<string, string>);
       for (const policy of objects().filter((o) => o.kind === 'NetworkPolicy')) {
         const selector = policy.spec.podSelector.matchLabels;
-        if (selector) expect(pods.some((labels) => labelsMatch(selector, labels)), `NetworkPolicy ${policy.metadata.name} selects pods`).toBe(true);
+        if (selector)
+          expect(
+            pods.some((labels) => labelsMatch(selector, labels)),
+            `NetworkPolicy ${policy.metadata.name} selects pods`,
+          ).toBe(true);
       }
-      const names = objects().filter((o) => o.kind === 'NetworkPolicy').map((p) => p.metadata.name);
-      expect(names).toEqual(expect.arrayContaining(['default-deny', 'allow-dns', 'modules-ingress-from-gateway', 'modules-egress', 'gateway-ingress', 'gateway-egress']));
+      const names = objects()
+        .filter((o) => o.kind === 'NetworkPolicy')
+        .map((p) => p.metadata.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['default-deny', 'allow-dns', 'modules-ingress-from-gateway', 'modules-egress', 'gateway-ingress', 'gateway-egress']),
+      );
       // Module pods: ingress only from the gateway.
       const ingress = find('NetworkPolicy', 'modules-ingress-from-gateway')!;
-      expect(ingress.spec.ingress.flatMap((r: Obj) => r.from)).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mercato', 'app.kubernetes.io/component': 'gateway' } } }]);
+      expect(ingress.spec.ingress.flatMap((r: Obj) => r.from)).toEqual([
+        { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mercato', 'app.kubernetes.io/component': 'gateway' } } },
+      ]);
       for (const rule of find('NetworkPolicy', 'modules-egress')!.spec.egress as Obj[]) expect(rule.ports.map((p: Obj) => p.port)).not.toContain(undefined);
       const ing = objects().find((o) => o.kind === 'Ingress')!;
       for (const path of ing.spec.rules.flatMap((r: Obj) => r.http.paths)) {
@@ -226,7 +251,8 @@ describe.skipIf(kubectlMissing !== undefined)('Kubernetes manifests (kubectl kus
               problems.push(`${where}: envFrom refers to missing ${kind}`);
               continue;
             }
-            for (const key of Object.keys(source.data ?? {})) if (!isKnownEnvVar(key)) problems.push(`${where}: ${kind} ${source.metadata.name} sets ${key}, unknown to the config schema`);
+            for (const key of Object.keys(source.data ?? {}))
+              if (!isKnownEnvVar(key)) problems.push(`${where}: ${kind} ${source.metadata.name} sets ${key}, unknown to the config schema`);
           }
         }
       }
@@ -244,7 +270,9 @@ describe.skipIf(composeMissing !== undefined)('deploy/compose/compose.yaml (dock
     const envFile = join(dir, 'compose.env');
     const written = await exec('node', ['scripts/compose-env.mjs', '--out', envFile]);
     if (!written.ok) throw new Error(written.stderr);
-    const result = await exec('docker-compose', ['-p', 'mercato-config-check', '--env-file', envFile, '-f', 'deploy/compose/compose.yaml', 'config'], { MERCATO_HTTP_PORT: '18080' });
+    const result = await exec('docker-compose', ['-p', 'mercato-config-check', '--env-file', envFile, '-f', 'deploy/compose/compose.yaml', 'config'], {
+      MERCATO_HTTP_PORT: '18080',
+    });
     if (!result.ok) throw new Error(`docker-compose config failed:\n${result.stderr}`);
     config = parseYaml(result.stdout) as Obj;
   });
@@ -254,7 +282,18 @@ describe.skipIf(composeMissing !== undefined)('deploy/compose/compose.yaml (dock
 
   it('has Kafka, PostgreSQL, Redis, the gateway and one service per module, each with its MODULES', () => {
     const always = Object.entries(config.services as Record<string, Obj>).filter(([, s]) => !s.profiles);
-    expect(always.map(([name]) => name).sort()).toEqual(['catalog', 'gateway', 'inventory', 'kafka', 'notification', 'order', 'payment', 'postgres', 'redis', 'user']);
+    expect(always.map(([name]) => name).sort()).toEqual([
+      'catalog',
+      'gateway',
+      'inventory',
+      'kafka',
+      'notification',
+      'order',
+      'payment',
+      'postgres',
+      'redis',
+      'user',
+    ]);
     // Only with `--profile observability`: a collector, a trace viewer and Prometheus.
     const optional = Object.entries(config.services as Record<string, Obj>).filter(([, s]) => s.profiles);
     expect(Object.fromEntries(optional.map(([name, s]) => [name, s.profiles]))).toEqual({
@@ -287,12 +326,18 @@ describe.skipIf(composeMissing !== undefined)('deploy/compose/compose.yaml (dock
       for (const p of s.ports as (string | Obj)[]) expect(typeof p === 'string' ? p : p.host_ip, name).toMatch(/^127\.0\.0\.1/);
     }
     // docker-compose 1.29 prints the short form, later versions the long one.
-    const ports = (service('gateway').ports as (string | Obj)[]).map((p) => (typeof p === 'string' ? p : `${p.host_ip}:${p.published}:${p.target}/${p.protocol ?? 'tcp'}`));
+    const ports = (service('gateway').ports as (string | Obj)[]).map((p) =>
+      typeof p === 'string' ? p : `${p.host_ip}:${p.published}:${p.target}/${p.protocol ?? 'tcp'}`,
+    );
     expect(ports).toEqual(['127.0.0.1:18080:3000/tcp']);
   });
 
   it('sets only environment variables the config schema knows on the mercato services', () => {
-    const unknown = WORKLOADS.flatMap((name) => Object.keys(service(name).environment).filter((key) => !isKnownEnvVar(key)).map((key) => `${name}: ${key}`));
+    const unknown = WORKLOADS.flatMap((name) =>
+      Object.keys(service(name).environment)
+        .filter((key) => !isKnownEnvVar(key))
+        .map((key) => `${name}: ${key}`),
+    );
     expect(unknown).toEqual([]);
   });
 });

@@ -17,7 +17,9 @@ const DIR = join(REPO, 'deploy/observability');
 
 function promtool(args: string[], cwd = DIR): Promise<{ ok: boolean; output: string }> {
   return new Promise((done) => {
-    execFile('promtool', args, { cwd, timeout: 60_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => done({ ok: !err, output: `${stdout}${stderr}${err && !stderr ? err.message : ''}` }));
+    execFile('promtool', args, { cwd, timeout: 60_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) =>
+      done({ ok: !err, output: `${stdout}${stderr}${err && !stderr ? err.message : ''}` }),
+    );
   });
 }
 
@@ -38,7 +40,7 @@ describe.skipIf(promtoolMissing !== undefined)('deploy/observability with promto
   });
 
   it('the Kubernetes scrape configuration is valid and discovers the pods of namespace mercato', async () => {
-    const config = parse(readFileSync(join(DIR, 'prometheus.k8s.yml'), 'utf8')) as { scrape_configs: Record<string, any>[] };
+    const config = parse(readFileSync(join(DIR, 'prometheus.k8s.yml'), 'utf8')) as { scrape_configs: Record<string, unknown>[] };
     const [job] = config.scrape_configs;
     expect(job!['kubernetes_sd_configs']).toEqual([{ role: 'pod', namespaces: { names: ['mercato'] } }]);
     let result = await promtool(['check', 'config', 'prometheus.k8s.yml']);
@@ -48,7 +50,10 @@ describe.skipIf(promtoolMissing !== undefined)('deploy/observability with promto
       const dir = mkdtempSync(join(tmpdir(), 'mercato-prom-'));
       try {
         const { kubernetes_sd_configs: _sd, ...rest } = job!;
-        writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify({ ...config, scrape_configs: [{ ...rest, static_configs: [{ targets: ['mercato-gateway:3000'] }] }] }));
+        writeFileSync(
+          join(dir, 'prometheus.yml'),
+          JSON.stringify({ ...config, scrape_configs: [{ ...rest, static_configs: [{ targets: ['mercato-gateway:3000'] }] }] }),
+        );
         copyFileSync(join(DIR, 'alerts.rules.yml'), join(dir, 'alerts.rules.yml'));
         result = await promtool(['check', 'config', 'prometheus.yml'], dir);
       } finally {
@@ -71,8 +76,31 @@ describe.skipIf(promtoolMissing !== undefined)('deploy/observability with promto
 });
 
 const PROMQL_WORDS = new Set([
-  'sum', 'min', 'max', 'avg', 'count', 'rate', 'irate', 'increase', 'histogram_quantile', 'by', 'without', 'on', 'ignoring',
-  'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'topk', 'bottomk', 'abs', 'clamp_min', 'clamp_max',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'count',
+  'rate',
+  'irate',
+  'increase',
+  'histogram_quantile',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'topk',
+  'bottomk',
+  'abs',
+  'clamp_min',
+  'clamp_max',
 ]);
 
 /** The metric names a PromQL expression reads (label matchers, grouping labels, strings and ranges left out). */

@@ -277,7 +277,13 @@ describe('authorization matrix', () => {
       for (const token of garbage) {
         expectProblem(await world.http.request(method.toUpperCase(), target, { body: built.body, token }), 401);
       }
-      expectProblem(await world.http.request(method.toUpperCase(), target, { body: built.body, headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } }), 401);
+      expectProblem(
+        await world.http.request(method.toUpperCase(), target, {
+          body: built.body,
+          headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+        }),
+        401,
+      );
     }
   });
 
@@ -319,7 +325,11 @@ describe('authorization matrix', () => {
 
     it('ignores identity fields a customer slips into bodies and queries', async () => {
       const { http, tokens, productId, ids } = world;
-      const res = await http.post('/api/v1/orders', { items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa', userId: ids.customerA }, { token: tokens.customerB });
+      const res = await http.post(
+        '/api/v1/orders',
+        { items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa', userId: ids.customerA },
+        { token: tokens.customerB },
+      );
       expectProblem(res, 400);
       const mine = await http.get(`/api/v1/orders?userId=${ids.customerA}`, { token: tokens.customerB });
       if (mine.status === 200) expect((mine.body.items as { id: string }[]).map((o) => o.id)).not.toContain(world.orderOfA);

@@ -44,7 +44,35 @@ interface FuzzCase {
 const printableAscii = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
 
 /** Pieces that trip decoders: traversal, NUL, bad and overlong percent-encodings, unicode. */
-const NASTY = ['%', '%%', '%00', '%2f', '%2F', '..', '../', '%2e%2e%2f', '%E0%A4%A', '%C0%AE', '%ff', '%ED%A0%80', '%F0%9F%98%80', '😀', '\u202E', 'ä', '%u0041', '+', ';', '=', '&', '\\', 'null', '-1', '1e309', '0x10', ' '];
+const NASTY = [
+  '%',
+  '%%',
+  '%00',
+  '%2f',
+  '%2F',
+  '..',
+  '../',
+  '%2e%2e%2f',
+  '%E0%A4%A',
+  '%C0%AE',
+  '%ff',
+  '%ED%A0%80',
+  '%F0%9F%98%80',
+  '😀',
+  '\u202E',
+  'ä',
+  '%u0041',
+  '+',
+  ';',
+  '=',
+  '&',
+  '\\',
+  'null',
+  '-1',
+  '1e309',
+  '0x10',
+  ' ',
+];
 
 /** A path segment or query value: unicode (percent-encoded as a browser would), raw nasties, uuids. */
 const textValue = fc.oneof(
@@ -60,15 +88,27 @@ const textValue = fc.oneof(
 const inPath = (value: string) => value.replace(/\?/g, '%3F').replace(/#/g, '%23');
 
 function queryArb(names: string[]) {
-  const key = fc.oneof(names.length > 0 ? fc.constantFrom(...names) : fc.constant('limit'), textValue, fc.constantFrom('limit', 'cursor', 'orderId', 'status', 'userId', '__proto__', 'constructor'));
+  const key = fc.oneof(
+    names.length > 0 ? fc.constantFrom(...names) : fc.constant('limit'),
+    textValue,
+    fc.constantFrom('limit', 'cursor', 'orderId', 'status', 'userId', '__proto__', 'constructor'),
+  );
   const pair = fc.tuple(key, textValue, fc.boolean()).map(([k, v, brackets]) => `${inPath(k)}${brackets ? '[]' : ''}=${inPath(v)}`);
-  return fc.oneof(fc.constant(''), fc.array(pair, { maxLength: 5 }).map((pairs) => pairs.join('&')), textValue.map(inPath));
+  return fc.oneof(
+    fc.constant(''),
+    fc.array(pair, { maxLength: 5 }).map((pairs) => pairs.join('&')),
+    textValue.map(inPath),
+  );
 }
 
 /** A value that is never of the schema's type (or out of its range). */
 function wrongFor(schema: JsonSchema | undefined): fc.Arbitrary<unknown> {
   const types = [schema?.type ?? []].flat();
-  const others: fc.Arbitrary<unknown>[] = [fc.constant(null), fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }), fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 })];
+  const others: fc.Arbitrary<unknown>[] = [
+    fc.constant(null),
+    fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+    fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
+  ];
   if (!types.includes('string')) others.push(fc.string({ maxLength: 30 }), fc.constantFrom('NaN', '1e309', '\u0000', '\ud800'));
   if (!types.includes('number') && !types.includes('integer')) others.push(fc.double(), fc.integer());
   else others.push(fc.constantFrom(-1, -0.5, 1e21, 2 ** 53 + 1, -(2 ** 53) - 1, 1.5));
@@ -83,12 +123,14 @@ function shapedBodyArb(schema: JsonSchema | undefined): fc.Arbitrary<unknown> {
   return fc.constantFrom(...variants).chain((variant) => {
     const fields = Object.entries(variant.properties ?? {});
     const record = fc.record(Object.fromEntries(fields.map(([name, prop]) => [name, wrongFor(prop)])), { requiredKeys: [] });
-    return fc.tuple(record, fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 10 }), fc.jsonValue({ maxDepth: 1 })), { nil: undefined })).map(([obj, extra]) => {
-      const result = { ...(obj as Record<string, unknown>) };
-      // Never valid: at least one field is wrong (all generated fields are), or an unknown field is added.
-      if (Object.keys(result).length === 0 || extra) result[extra && !(extra[0] in (variant.properties ?? {})) ? extra[0] : '__unknown__'] = extra?.[1] ?? 1;
-      return result;
-    });
+    return fc
+      .tuple(record, fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 10 }), fc.jsonValue({ maxDepth: 1 })), { nil: undefined }))
+      .map(([obj, extra]) => {
+        const result = { ...(obj as Record<string, unknown>) };
+        // Never valid: at least one field is wrong (all generated fields are), or an unknown field is added.
+        if (Object.keys(result).length === 0 || extra) result[extra && !(extra[0] in (variant.properties ?? {})) ? extra[0] : '__unknown__'] = extra?.[1] ?? 1;
+        return result;
+      });
   });
 }
 
@@ -101,17 +143,43 @@ function bodyArb(schema: JsonSchema | undefined): fc.Arbitrary<Uint8Array | unde
     { weight: 3, arbitrary: shapedBodyArb(schema).map(json) },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map(json) },
     // Deep nesting, beyond the 32-level limit and far beyond.
-    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 20, max: 20_000 }), fc.constantFrom('[', '{"a":')).map(([depth, open]) => encoder.encode(`${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.integer({ min: 20, max: 20_000 }), fc.constantFrom('[', '{"a":'))
+        .map(([depth, open]) => encoder.encode(`${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`)),
+    },
     // Huge strings, under and over the body limit.
-    { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 300_000 }).map((n) => encoder.encode(JSON.stringify({ name: 'x'.repeat(n), sku: 'y'.repeat(n % 1000) }))) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 1_000, max: 300_000 }).map((n) => encoder.encode(JSON.stringify({ name: 'x'.repeat(n), sku: 'y'.repeat(n % 1000) }))),
+    },
     // Not JSON at all, or JSON with escapes databases dislike.
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((s) => encoder.encode(s)) },
-    { weight: 1, arbitrary: fc.constantFrom('{"name":"\\ud800"}', '{"\\u0000":1}', '{"a":1,"a":2}', '{"__proto__":{"admin":true}}', '[]', 'null', '"x"', '1e309', '{', '\uFEFF{}').map((s) => encoder.encode(s)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom('{"name":"\\ud800"}', '{"\\u0000":1}', '{"a":1,"a":2}', '{"__proto__":{"admin":true}}', '[]', 'null', '"x"', '1e309', '{', '\uFEFF{}')
+        .map((s) => encoder.encode(s)),
+    },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
   );
 }
 
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'application/json;charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/problem+json', 'application/merge-patch+json', '*/*', 'json', 'application/json, text/plain'];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=utf-16',
+  'application/json;charset=latin1',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/problem+json',
+  'application/merge-patch+json',
+  '*/*',
+  'json',
+  'application/json, text/plain',
+];
 
 function headersArb(tokens: { customer: string; admin: string }) {
   const tampered = `${tokens.customer.slice(0, -4)}AAAA`;
@@ -143,7 +211,10 @@ function headersArb(tokens: { customer: string; admin: string }) {
 
 function caseArb(op: Operation, tokens: { customer: string; admin: string }): fc.Arbitrary<FuzzCase> {
   return fc.record({
-    method: fc.oneof({ weight: 9, arbitrary: fc.constant(op.method.toUpperCase()) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE') }),
+    method: fc.oneof(
+      { weight: 9, arbitrary: fc.constant(op.method.toUpperCase()) },
+      { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE') },
+    ),
     pathValues: fc.tuple(...op.pathParams.map(() => textValue.map(inPath))).map((v) => v as string[]),
     query: queryArb(op.queryParams),
     body: bodyArb(op.body),
@@ -166,7 +237,10 @@ describe('fuzzing every route of the OpenAPI document', () => {
     const product = await http.post('/api/v1/products', { sku: 'FUZZ-1', name: 'Fuzz', price: { amount: 100, currency: 'EUR' } }, { token: tokens.admin });
     expect(product.status).toBe(201);
     const doc = (await http.get('/api/openapi.json')).body as {
-      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content: { 'application/json': { schema: JsonSchema } } } }>>;
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content: { 'application/json': { schema: JsonSchema } } } }>
+      >;
     };
     operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({
@@ -215,7 +289,12 @@ describe('fuzzing every route of the OpenAPI document', () => {
           const sendsBody = c.body !== undefined && c.method !== 'GET';
           let res: Response;
           try {
-            res = await fetch(url, { method: c.method, headers: c.headers, ...(sendsBody && c.body ? { body: new Uint8Array(c.body) } : {}), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+            res = await fetch(url, {
+              method: c.method,
+              headers: c.headers,
+              ...(sendsBody && c.body ? { body: new Uint8Array(c.body) } : {}),
+              signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+            });
           } catch (err) {
             if ((err as Error).name === 'TimeoutError') throw new Error(`${label}: no answer within ${REQUEST_TIMEOUT_MS} ms for ${c.method} ${url}`);
             // The client refused to send it (e.g. a URL it cannot parse): not the server's doing.

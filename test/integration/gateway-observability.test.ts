@@ -33,7 +33,12 @@ describe('gateway: traces and metrics of forwarded requests', () => {
     upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
     dataDir = mkdtempSync(join(tmpdir(), 'mercato-gateway-obs-'));
     sys = await startTestSystem({
-      env: { MODULES: 'gateway', EVENT_BUS: 'memory', DATA_DIR: dataDir, ...Object.fromEntries(MODULES.map((m) => [`SERVICE_URLS_${m.toUpperCase()}`, upstreamUrl])) },
+      env: {
+        MODULES: 'gateway',
+        EVENT_BUS: 'memory',
+        DATA_DIR: dataDir,
+        ...Object.fromEntries(MODULES.map((m) => [`SERVICE_URLS_${m.toUpperCase()}`, upstreamUrl])),
+      },
       spanExporter: spans,
     });
     http = httpClient(sys.url, { contract: false });

@@ -69,7 +69,12 @@ describe('hostile input', () => {
     await t.stop();
   });
 
-  const product = (extra: Record<string, unknown> = {}) => ({ sku: `S-${Math.random().toString(36).slice(2, 10)}`, name: 'Widget', price: { amount: 100, currency: 'EUR' }, ...extra });
+  const product = (extra: Record<string, unknown> = {}) => ({
+    sku: `S-${Math.random().toString(36).slice(2, 10)}`,
+    name: 'Widget',
+    price: { amount: 100, currency: 'EUR' },
+    ...extra,
+  });
 
   describe('body size and shape', () => {
     it('refuses a body over the limit with 413', async () => {
@@ -104,9 +109,13 @@ describe('hostile input', () => {
       const tooDeep = await http.post('/api/v1/products', product({ description: nest(32) }), { token: admin });
       expectProblem(tooDeep, 400);
       expect(tooDeep.body.detail).toMatch(/nested deeper than 32/);
-      const arrays = await http.post('/api/v1/products', `{"sku":"DEEP-1","name":"x","price":{"amount":1,"currency":"EUR"},"description":${'['.repeat(5000)}${']'.repeat(5000)}}`, {
-        token: admin,
-      });
+      const arrays = await http.post(
+        '/api/v1/products',
+        `{"sku":"DEEP-1","name":"x","price":{"amount":1,"currency":"EUR"},"description":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+        {
+          token: admin,
+        },
+      );
       expectProblem(arrays, 400);
       // At the limit the body is parsed and validated as usual (a wrong type, not a depth error).
       const atLimit = await http.post('/api/v1/products', product({ description: nest(31) }), { token: admin });
@@ -146,10 +155,20 @@ describe('hostile input', () => {
   describe('content types', () => {
     it('answers 415 to text/plain, forms, multipart, and a body without a type', async () => {
       const body = JSON.stringify(product());
-      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/json-patch+json']) {
+      for (const type of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+        'application/json-patch+json',
+      ]) {
         expectProblem(await http.request('POST', '/api/v1/products', { body, token: admin, headers: { 'content-type': type } }), 415);
       }
-      const untyped = await observedFetch(`${t.url}/api/v1/products`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: new Uint8Array(Buffer.from(body)) });
+      const untyped = await observedFetch(`${t.url}/api/v1/products`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+        body: new Uint8Array(Buffer.from(body)),
+      });
       expect(untyped.status).toBe(415);
       expect(untyped.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     });
@@ -158,7 +177,11 @@ describe('hostile input', () => {
       expectProblem(await http.request('POST', '/api/v1/products', { body: '{"sku":', token: admin }), 400);
       expectProblem(await http.request('POST', '/api/v1/products', { body: 'null', token: admin }), 400);
       expectProblem(await http.request('POST', '/api/v1/products', { body: '"a string"', token: admin }), 400);
-      const charset = await http.request('POST', '/api/v1/products', { body: JSON.stringify(product()), token: admin, headers: { 'content-type': 'application/json; charset=x-no-such-charset' } });
+      const charset = await http.request('POST', '/api/v1/products', {
+        body: JSON.stringify(product()),
+        token: admin,
+        headers: { 'content-type': 'application/json; charset=x-no-such-charset' },
+      });
       expect([400, 415]).toContain(charset.status);
       expectProblem(charset, charset.status);
     });
@@ -170,7 +193,9 @@ describe('hostile input', () => {
       expect(res.status).toBe(431);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await res.json()).toMatchObject({ status: 431 });
-      const many = await rawExchange(t.url, [`GET /api/v1/products HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 2_000 }, (_, i) => `X-H${i}: ${'v'.repeat(10)}\r\n`).join('')}\r\n`]);
+      const many = await rawExchange(t.url, [
+        `GET /api/v1/products HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 2_000 }, (_, i) => `X-H${i}: ${'v'.repeat(10)}\r\n`).join('')}\r\n`,
+      ]);
       expect(statusOf(many.text)).toBe(431);
       expect((await http.get('/health/ready')).status).toBe(200);
     });
@@ -270,21 +295,30 @@ describe('hostile input', () => {
         }
         expectProblem(res, 400);
         expect((await http.get('/api/v1/inventory/HOSTILE-1', { token: admin })).body.available).toBe(before);
-        const order = await http.request('POST', '/api/v1/orders', { body: `{"items":[{"productId":"${productId}","quantity":${literal}}],"paymentMethod":"pm_card_visa"}`, token: customer });
+        const order = await http.request('POST', '/api/v1/orders', {
+          body: `{"items":[{"productId":"${productId}","quantity":${literal}}],"paymentMethod":"pm_card_visa"}`,
+          token: customer,
+        });
         expectProblem(order, 400);
       });
     }
 
     it('refuses out-of-range prices and limits', async () => {
       for (const amount of ['1e309', String(2 ** 53 + 1), '-1', '0.5', '"NaN"', '1000000001']) {
-        const res = await http.request('POST', '/api/v1/products', { body: `{"sku":"NUM-${Math.random().toString(36).slice(2, 8)}","name":"n","price":{"amount":${amount},"currency":"EUR"}}`, token: admin });
+        const res = await http.request('POST', '/api/v1/products', {
+          body: `{"sku":"NUM-${Math.random().toString(36).slice(2, 8)}","name":"n","price":{"amount":${amount},"currency":"EUR"}}`,
+          token: admin,
+        });
         expectProblem(res, 400);
       }
       for (const limit of ['1e309', '-0', '0', '-1', String(2 ** 53 + 1), 'NaN', 'Infinity', '1.5', '', '101', '1e3']) {
         expectProblem(await http.get(`/api/v1/products?limit=${encodeURIComponent(limit)}`), 400);
       }
       // A negative zero price is zero: taken, and read back as 0.
-      const res = await http.request('POST', '/api/v1/products', { body: '{"sku":"NEG-ZERO","name":"n","price":{"amount":-0,"currency":"EUR"}}', token: admin });
+      const res = await http.request('POST', '/api/v1/products', {
+        body: '{"sku":"NEG-ZERO","name":"n","price":{"amount":-0,"currency":"EUR"}}',
+        token: admin,
+      });
       if (res.status === 201) expect(Object.is((await http.get(`/api/v1/products/${res.body.id}`)).body.price.amount, 0)).toBe(true);
       else expectProblem(res, 400);
     });
@@ -321,7 +355,10 @@ describe('hostile input', () => {
       ['reversed surrogates', '"\\udc00\\ud800"'],
     ] as const) {
       it(`refuses ${what} in a name with 400`, async () => {
-        const res = await http.request('POST', '/api/v1/products', { body: `{"sku":"SUR-${Math.random().toString(36).slice(2, 8)}","name":${literal},"price":{"amount":1,"currency":"EUR"}}`, token: admin });
+        const res = await http.request('POST', '/api/v1/products', {
+          body: `{"sku":"SUR-${Math.random().toString(36).slice(2, 8)}","name":${literal},"price":{"amount":1,"currency":"EUR"}}`,
+          token: admin,
+        });
         expectProblem(res, 400);
         const signUp = await http.request('POST', '/api/v1/users', { body: `{"email":"sur@example.test","password":"long-enough-1","name":${literal}}` });
         expectProblem(signUp, 400);
@@ -331,7 +368,10 @@ describe('hostile input', () => {
     }
 
     it('keeps a valid surrogate pair written as escapes', async () => {
-      const res = await http.request('POST', '/api/v1/products', { body: `{"sku":"PAIR-1","name":"smile \\ud83d\\ude00","price":{"amount":1,"currency":"EUR"}}`, token: admin });
+      const res = await http.request('POST', '/api/v1/products', {
+        body: `{"sku":"PAIR-1","name":"smile \\ud83d\\ude00","price":{"amount":1,"currency":"EUR"}}`,
+        token: admin,
+      });
       expect(res.status).toBe(201);
       expect((await http.get(`/api/v1/products/${res.body.id}`)).body.name).toBe('smile 😀');
     });

@@ -104,11 +104,13 @@ describe('login abuse: a parallel burst', () => {
   });
 
   it('lets no more than N guesses of a parallel burst reach the password check', async () => {
-        const statuses = (await Promise.all(Array.from({ length: 12 }, () => signIn(http, 'burst@example.com', WRONG)))).map((r) => r.status);
-    expect(statuses.every((s) => s === 401 || s === 429), JSON.stringify(statuses)).toBe(true);
+    const statuses = (await Promise.all(Array.from({ length: 12 }, () => signIn(http, 'burst@example.com', WRONG)))).map((r) => r.status);
+    expect(
+      statuses.every((s) => s === 401 || s === 429),
+      JSON.stringify(statuses),
+    ).toBe(true);
     expect(statuses.filter((s) => s === 401).length, JSON.stringify(statuses)).toBeLessThanOrEqual(3);
   });
-
 });
 
 describe('login abuse: per client IP', () => {

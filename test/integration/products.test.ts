@@ -87,18 +87,26 @@ describe('POST /api/v1/products', () => {
 
   it('answers 400 with price.amount for a negative, fractional, too large or non-numeric amount', async () => {
     for (const amount of [-1, 12.5, 1_000_000_001, '1999', null]) {
-      expectFieldErrors(await s.http.post('/api/v1/products', product('bad-amount', { price: { amount, currency: 'EUR' } }), { token: s.admin }), ['price.amount']);
+      expectFieldErrors(await s.http.post('/api/v1/products', product('bad-amount', { price: { amount, currency: 'EUR' } }), { token: s.admin }), [
+        'price.amount',
+      ]);
     }
   });
 
   it('answers 400 with price.currency for a currency that is not an ISO 4217 code', async () => {
     for (const currency of ['eur', 'EURO', 'E1', '', 978]) {
-      expectFieldErrors(await s.http.post('/api/v1/products', product('bad-currency', { price: { amount: 100, currency } }), { token: s.admin }), ['price.currency']);
+      expectFieldErrors(await s.http.post('/api/v1/products', product('bad-currency', { price: { amount: 100, currency } }), { token: s.admin }), [
+        'price.currency',
+      ]);
     }
   });
 
   it('answers 400 naming every invalid field at once', async () => {
-    const res = await s.http.post('/api/v1/products', { sku: 'has space', name: '', price: { amount: -5.5, currency: 'eur', tax: 1 }, colour: 'red' }, { token: s.admin });
+    const res = await s.http.post(
+      '/api/v1/products',
+      { sku: 'has space', name: '', price: { amount: -5.5, currency: 'eur', tax: 1 }, colour: 'red' },
+      { token: s.admin },
+    );
     expectFieldErrors(res, ['sku', 'name', 'price.amount', 'price.currency', 'price.tax', 'colour']);
   });
 
@@ -153,7 +161,13 @@ describe('GET /api/v1/products', () => {
 
   it('lists full products', async () => {
     const res = await s.http.get('/api/v1/products?limit=1');
-    expect(res.body.items[0]).toMatchObject({ id: created[0]!.id, sku: 'PAGE-1', name: 'Product page-1', description: 'About page-1', price: { amount: 1999, currency: 'EUR' } });
+    expect(res.body.items[0]).toMatchObject({
+      id: created[0]!.id,
+      sku: 'PAGE-1',
+      name: 'Product page-1',
+      description: 'About page-1',
+      price: { amount: 1999, currency: 'EUR' },
+    });
     expect(typeof res.body.nextCursor).toBe('string');
   });
 
@@ -262,9 +276,18 @@ describe('PATCH /api/v1/products/:id', () => {
     const price = await s.http.patch(`/api/v1/products/${id}`, { price: { amount: 2500, currency: 'USD' } }, { token: s.admin });
     expect(price.status).toBe(200);
     expect((await s.http.get(`/api/v1/products/${id}`)).body.price).toEqual({ amount: 2500, currency: 'USD' });
-    const all = await s.http.patch(`/api/v1/products/${id}`, { name: 'Final', description: 'Final text', price: { amount: 100, currency: 'EUR' } }, { token: s.admin });
+    const all = await s.http.patch(
+      `/api/v1/products/${id}`,
+      { name: 'Final', description: 'Final text', price: { amount: 100, currency: 'EUR' } },
+      { token: s.admin },
+    );
     expect(all.status).toBe(200);
-    expect((await s.http.get(`/api/v1/products/${id}`)).body).toMatchObject({ name: 'Final', description: 'Final text', price: { amount: 100, currency: 'EUR' }, sku: 'PATCH-1' });
+    expect((await s.http.get(`/api/v1/products/${id}`)).body).toMatchObject({
+      name: 'Final',
+      description: 'Final text',
+      price: { amount: 100, currency: 'EUR' },
+      sku: 'PATCH-1',
+    });
   });
 
   it('answers 200 and keeps updatedAt for a change to the same values', async () => {
@@ -307,7 +330,10 @@ describe('PATCH /api/v1/products/:id', () => {
 
   it('answers 400 for malformed JSON and 415 for another content type', async () => {
     expectProblem(await s.http.patch(`/api/v1/products/${id}`, '{"name":', { token: s.admin }), 400);
-    expectProblem(await s.http.patch(`/api/v1/products/${id}`, 'name=X', { token: s.admin, headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415);
+    expectProblem(
+      await s.http.patch(`/api/v1/products/${id}`, 'name=X', { token: s.admin, headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+    );
   });
 
   it('answered every request without a 5xx', async () => {
@@ -379,10 +405,14 @@ describe('routing and the OpenAPI document', () => {
     expect(create.properties.price.properties.amount).toMatchObject({ type: 'integer', minimum: 0 });
     // Pagination parameters are shared components.
     const parameter = (p: { $ref?: string; name?: string; in?: string }) => (p.$ref ? doc.components.parameters[p.$ref.split('/').pop()!] : p);
-    const listParams = op('/api/v1/products', 'get').parameters.map(parameter).map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+    const listParams = op('/api/v1/products', 'get')
+      .parameters.map(parameter)
+      .map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
     expect(listParams).toEqual(expect.arrayContaining(['query:limit', 'query:cursor']));
     for (const method of ['get', 'patch']) {
-      expect(op('/api/v1/products/{id}', method).parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true })]));
+      expect(op('/api/v1/products/{id}', method).parameters).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true })]),
+      );
     }
     const update = bodySchema('/api/v1/products/{id}', 'patch');
     expect(Object.keys(update.properties).sort()).toEqual(['description', 'name', 'price']);

@@ -15,7 +15,11 @@ function limits(token: { points: number; durationSeconds: number }, extra: Recor
       enabled: true,
       // Unique per test: counters in a shared Redis never leak between tests or runs.
       keyPrefix: `mercato-test:${randomUUID()}`,
-      groups: [{ name: 'token', method: 'POST', pathPrefix: TOKEN, ...token }, ...extra, { name: 'default', pathPrefix: '/', points: 10_000, durationSeconds: 60 }],
+      groups: [
+        { name: 'token', method: 'POST', pathPrefix: TOKEN, ...token },
+        ...extra,
+        { name: 'default', pathPrefix: '/', points: 10_000, durationSeconds: 60 },
+      ],
     },
   };
 }
@@ -76,7 +80,7 @@ describe('rate limiting, in memory', () => {
     const first = await http.post(TOKEN, BAD_LOGIN);
     expect(first.status).toBe(401);
     expectLimitHeaders(first, 3, 5, 2);
-    expect((await burst([http], 2))).toEqual([401, 401]);
+    expect(await burst([http], 2)).toEqual([401, 401]);
 
     const over = await http.post(TOKEN, BAD_LOGIN);
     expectProblem(over, 429);
@@ -225,7 +229,10 @@ describe('rate limiting through Redis', () => {
 
   it('keeps serving on the in-memory fallback when Redis is down, and counts the failures', async () => {
     const started = performance.now();
-    const down = await startTestSystem({ env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` }, overrides: limits({ points: 3, durationSeconds: 10 }) });
+    const down = await startTestSystem({
+      env: { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` },
+      overrides: limits({ points: 3, durationSeconds: 10 }),
+    });
     systems.push(down);
     const startMs = performance.now() - started;
     const http = httpClient(down.url);

@@ -47,7 +47,9 @@ describe('logs carry no credentials', () => {
     expect((await http.post('/api/v1/auth/token', { email: 'logs@example.com', password: WRONG_PASSWORD })).status).toBe(401);
     expect((await http.get('/api/v1/users/me', { token: FORGED_TOKEN })).status).toBe(401);
     await http.post('/api/v1/auth/token', `{"email":"logs@example.com","password":"${WRONG_PASSWORD}"`);
-    await http.get('/api/v1/users/me', { headers: { authorization: `Basic ${Buffer.from(`x:${WRONG_PASSWORD}`).toString('base64')}`, cookie: `sid=${WRONG_PASSWORD}` } });
+    await http.get('/api/v1/users/me', {
+      headers: { authorization: `Basic ${Buffer.from(`x:${WRONG_PASSWORD}`).toString('base64')}`, cookie: `sid=${WRONG_PASSWORD}` },
+    });
     await http.get(`/api/v1/nowhere?access_token=${access}&password=${WRONG_PASSWORD}`);
 
     // An order, through the saga (admin creates and stocks a product first).

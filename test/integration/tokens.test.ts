@@ -26,8 +26,7 @@ async function signIn(http: HttpClient, email: string): Promise<TokenResponse> {
   return res.body;
 }
 
-const refresh = (http: HttpClient, refreshToken: string) =>
-  http.post<TokenResponse>(TOKEN_PATH, { grant_type: 'refresh_token', refresh_token: refreshToken });
+const refresh = (http: HttpClient, refreshToken: string) => http.post<TokenResponse>(TOKEN_PATH, { grant_type: 'refresh_token', refresh_token: refreshToken });
 
 async function expectInvalidGrant(http: HttpClient, refreshToken: string): Promise<void> {
   const res = await refresh(http, refreshToken);
@@ -47,7 +46,12 @@ describe('refresh tokens', () => {
   it('the password grant also answers an opaque refresh token, stored only as its SHA-256', async () => {
     const res = await http.post(TOKEN_PATH, { email: 'refresh@example.com', password: PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: expect.any(Number), refresh_token: expect.stringMatching(OPAQUE) });
+    expect(res.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: expect.any(Number),
+      refresh_token: expect.stringMatching(OPAQUE),
+    });
     expect(res.headers.get('cache-control')).toBe('no-store');
 
     const uow = sys.system.modules.get('user')!.container.resolve<UnitOfWork>(TOKENS.UnitOfWork);
@@ -61,7 +65,12 @@ describe('refresh tokens', () => {
     const first = await signIn(http, 'refresh@example.com');
     const res = await refresh(http, first.refresh_token);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: expect.any(Number), refresh_token: expect.stringMatching(OPAQUE) });
+    expect(res.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: expect.any(Number),
+      refresh_token: expect.stringMatching(OPAQUE),
+    });
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body.refresh_token).not.toBe(first.refresh_token);
     expect(res.body.access_token).not.toBe(first.access_token);
@@ -158,7 +167,11 @@ describe('refresh token expiry', () => {
 });
 
 describe('signing key rotation, end to end', () => {
-  const privateJwk = async (): Promise<JWK> => ({ ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)), alg: 'ES256', use: 'sig' });
+  const privateJwk = async (): Promise<JWK> => ({
+    ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)),
+    alg: 'ES256',
+    use: 'sig',
+  });
   const kidOf = (jwk: JWK) => calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, y: jwk.y! }, 'sha256');
   let keyA: JWK;
   let keyB: JWK;

@@ -123,12 +123,24 @@ describe('TRUST_PROXY in the gateway', () => {
   it('unset: tells the module process the socket peer as the client', async () => {
     const gw = await gateway({});
     await upstreamClient(gw.url).get('/api/v1/products', { headers: { 'x-forwarded-for': '203.0.113.7' } });
-    expect(forwarded.at(-1)?.split(',').map((s) => s.trim()).at(-1)).toBe('127.0.0.1');
+    expect(
+      forwarded
+        .at(-1)
+        ?.split(',')
+        .map((s) => s.trim())
+        .at(-1),
+    ).toBe('127.0.0.1');
   });
 
   it('one hop: tells the module process the client its proxy named', async () => {
     const gw = await gateway({ TRUST_PROXY: '1' });
     await upstreamClient(gw.url).get('/api/v1/products', { headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' } });
-    expect(forwarded.at(-1)?.split(',').map((s) => s.trim()).at(-1)).toBe('203.0.113.7');
+    expect(
+      forwarded
+        .at(-1)
+        ?.split(',')
+        .map((s) => s.trim())
+        .at(-1),
+    ).toBe('203.0.113.7');
   });
 });

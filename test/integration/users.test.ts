@@ -182,7 +182,9 @@ describe('POST /api/v1/auth/token', () => {
     expectFieldErrors(await http.post('/api/v1/auth/token', { email: 'token@example.com' }), ['password']);
     expectFieldErrors(await http.post('/api/v1/auth/token', { password: PASSWORD }), ['email']);
     expectFieldErrors(await http.post('/api/v1/auth/token', { email: 7, password: PASSWORD }), ['email']);
-    expectFieldErrors(await http.post('/api/v1/auth/token', { email: 'token@example.com', password: PASSWORD, grant_type: 'client_credentials' }), ['grant_type']);
+    expectFieldErrors(await http.post('/api/v1/auth/token', { email: 'token@example.com', password: PASSWORD, grant_type: 'client_credentials' }), [
+      'grant_type',
+    ]);
     expectFieldErrors(await http.post('/api/v1/auth/token', { email: 'token@example.com', password: PASSWORD, scope: 'admin' }), ['scope']);
   });
 
@@ -257,7 +259,10 @@ describe('GET /api/v1/users/me', () => {
     const { kid } = decodeProtectedHeader(me.token);
     const { privateKey } = await generateKeyPair('ES256');
     const claims = decodeJwt(me.token);
-    for (const header of [{ alg: 'ES256', typ: 'JWT' }, { alg: 'ES256', typ: 'JWT', kid: kid! }]) {
+    for (const header of [
+      { alg: 'ES256', typ: 'JWT' },
+      { alg: 'ES256', typ: 'JWT', kid: kid! },
+    ]) {
       const forged = await new SignJWT({ role: 'customer' })
         .setProtectedHeader(header)
         .setSubject(me.id)
@@ -275,15 +280,40 @@ describe('GET /api/v1/users/me', () => {
     const claims = decodeJwt(me.token);
     const now = Math.floor(Date.now() / 1000);
     const sign = (edit: (jwt: SignJWT) => SignJWT) =>
-      edit(new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'JWT' }).setSubject(me.id))
-        .sign(keys.active.privateKey);
+      edit(new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'ES256', kid: keys.active.kid, typ: 'JWT' }).setSubject(me.id)).sign(
+        keys.active.privateKey,
+      );
     // The control: a token built this way is accepted.
-    const valid = await sign((jwt) => jwt.setIssuer(claims.iss!).setAudience(claims.aud!).setIssuedAt(now).setExpirationTime(now + 300));
+    const valid = await sign((jwt) =>
+      jwt
+        .setIssuer(claims.iss!)
+        .setAudience(claims.aud!)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300),
+    );
     expect((await http.get('/api/v1/users/me', { token: valid })).status).toBe(200);
 
-    const expired = await sign((jwt) => jwt.setIssuer(claims.iss!).setAudience(claims.aud!).setIssuedAt(now - 3600).setExpirationTime(now - 600));
-    const otherAudience = await sign((jwt) => jwt.setIssuer(claims.iss!).setAudience('someone-else').setIssuedAt(now).setExpirationTime(now + 300));
-    const otherIssuer = await sign((jwt) => jwt.setIssuer('evil').setAudience(claims.aud!).setIssuedAt(now).setExpirationTime(now + 300));
+    const expired = await sign((jwt) =>
+      jwt
+        .setIssuer(claims.iss!)
+        .setAudience(claims.aud!)
+        .setIssuedAt(now - 3600)
+        .setExpirationTime(now - 600),
+    );
+    const otherAudience = await sign((jwt) =>
+      jwt
+        .setIssuer(claims.iss!)
+        .setAudience('someone-else')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300),
+    );
+    const otherIssuer = await sign((jwt) =>
+      jwt
+        .setIssuer('evil')
+        .setAudience(claims.aud!)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300),
+    );
     for (const token of [expired, otherAudience, otherIssuer]) await expectUnauthorized({ authorization: `Bearer ${token}` });
   });
 

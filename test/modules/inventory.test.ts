@@ -46,7 +46,8 @@ describe('inventory module', () => {
     const productId = uuidv7();
     await probe.publish(ProductCreatedV1, productId, { productId, sku, name: `Product ${sku}`, description: null, price: { amount: price, currency: 'EUR' } });
     await waitFor(() => stockItem(sku), 5_000, `the stock record of ${sku}`);
-    if (units > 0) expect((await http.post(`/api/v1/inventory/${sku}/restock`, { quantity: units }, { token: admin })).body).toEqual({ sku, available: units, reserved: 0 });
+    if (units > 0)
+      expect((await http.post(`/api/v1/inventory/${sku}/restock`, { quantity: units }, { token: admin })).body).toEqual({ sku, available: units, reserved: 0 });
     return { productId, sku, price: { amount: price, currency: 'EUR' } };
   }
 

@@ -28,7 +28,10 @@ describe('notification module', () => {
   async function start(env: Record<string, string> = {}) {
     const probe = new Probe({ publishes: [UserRegisteredV1, OrderConfirmedV1, OrderCancelledV1] });
     const tokens = await testTokens();
-    sys = await startTestSystem({ env: { MODULES: 'notification,probe', EVENT_BUS: 'memory', ...tokens.env, ...env }, available: [notificationModule, probe.module] });
+    sys = await startTestSystem({
+      env: { MODULES: 'notification,probe', EVENT_BUS: 'memory', ...tokens.env, ...env },
+      available: [notificationModule, probe.module],
+    });
     const orm = sys.system.modules.get('notification')!.orm;
     const notifications = (userId: string) => orm.em.fork().find(NotificationSchema, { userId }, { orderBy: { createdAt: 'asc' } }) as Promise<Notification[]>;
     return { probe, tokens, sys, notifications, http: httpClient(sys.url) };
@@ -44,10 +47,14 @@ describe('notification module', () => {
     const user = registered();
     await probe.publish(UserRegisteredV1, user.userId, user);
 
-    const [welcome] = await waitFor(async () => {
-      const rows = await notifications(user.userId);
-      return rows.length === 1 && rows[0]!.status === 'sent' && rows;
-    }, 5_000, 'the welcome notification to be sent');
+    const [welcome] = await waitFor(
+      async () => {
+        const rows = await notifications(user.userId);
+        return rows.length === 1 && rows[0]!.status === 'sent' && rows;
+      },
+      5_000,
+      'the welcome notification to be sent',
+    );
     expect(welcome).toMatchObject({ kind: 'welcome', subject: 'Welcome to Mercato', attempts: 1, lastError: null, sentAt: expect.any(Date) });
     expect(welcome!.body).toContain('Nora');
 
@@ -67,10 +74,14 @@ describe('notification module', () => {
     await probe.publish(OrderConfirmedV1, confirmedOrder, { orderId: confirmedOrder, userId: user.userId, total: { amount: 4599, currency: 'EUR' } });
     await probe.publish(OrderCancelledV1, cancelledOrder, { orderId: cancelledOrder, userId: user.userId, reason: 'out_of_stock' });
 
-    const rows = await waitFor(async () => {
-      const r = await notifications(user.userId);
-      return r.length === 3 && r.every((n) => n.status === 'sent') && r;
-    }, 5_000, 'three sent notifications');
+    const rows = await waitFor(
+      async () => {
+        const r = await notifications(user.userId);
+        return r.length === 3 && r.every((n) => n.status === 'sent') && r;
+      },
+      5_000,
+      'three sent notifications',
+    );
     const byKind = Object.fromEntries(rows.map((n) => [n.kind, n]));
     expect(byKind['order_confirmed']).toMatchObject({ subject: `Order ${confirmedOrder} confirmed` });
     expect(byKind['order_confirmed']!.body).toContain('45.99 EUR');
@@ -85,17 +96,25 @@ describe('notification module', () => {
     const user = registered();
     const orderId = uuidv7();
     await probe.publish(OrderConfirmedV1, orderId, { orderId, userId: user.userId, total: { amount: 100, currency: 'EUR' } });
-    const [early] = await waitFor(async () => {
-      const r = await notifications(user.userId);
-      return r[0]?.attempts === 1 && r[0].status === 'pending' && r;
-    }, 5_000, 'a first failed attempt');
+    const [early] = await waitFor(
+      async () => {
+        const r = await notifications(user.userId);
+        return r[0]?.attempts === 1 && r[0].status === 'pending' && r;
+      },
+      5_000,
+      'a first failed attempt',
+    );
     expect(early!.lastError).toMatch(/recipient/);
 
     await probe.publish(UserRegisteredV1, user.userId, user);
-    const rows = await waitFor(async () => {
-      const r = await notifications(user.userId);
-      return r.length === 2 && r.every((n) => n.status === 'sent') && r;
-    }, 8_000, 'both notifications to be sent');
+    const rows = await waitFor(
+      async () => {
+        const r = await notifications(user.userId);
+        return r.length === 2 && r.every((n) => n.status === 'sent') && r;
+      },
+      8_000,
+      'both notifications to be sent',
+    );
     expect(rows.find((n) => n.kind === 'order_confirmed')).toMatchObject({ attempts: 2, lastError: null });
   });
 
@@ -107,10 +126,14 @@ describe('notification module', () => {
     const orderId = uuidv7();
     await probe.publish(OrderConfirmedV1, orderId, { orderId, userId: user.userId, total: { amount: 1990, currency: 'EUR' } });
 
-    const rows = await waitFor(async () => {
-      const r = await notifications(user.userId);
-      return r.length === 2 && r.every((n) => n.status === 'sent') && r;
-    }, 5_000, 'two notifications sent');
+    const rows = await waitFor(
+      async () => {
+        const r = await notifications(user.userId);
+        return r.length === 2 && r.every((n) => n.status === 'sent') && r;
+      },
+      5_000,
+      'two notifications sent',
+    );
     const mails = smtp.messages.filter((m) => m.to.includes(user.email));
     expect(mails.map((m) => m.messageId).sort()).toEqual(rows.map((n) => `<${n.id}@mercato>`).sort());
     expect(mails.find((m) => m.subject === `Order ${orderId} confirmed`)).toBeDefined();

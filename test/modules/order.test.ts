@@ -59,10 +59,13 @@ describe('order module', () => {
   it('places a pending order priced from catalog events and publishes order.placed', async () => {
     const mug = await product('ORD-MUG', 1290);
     const pen = await product('ORD-PEN', 250);
-    const order = await placeOrder([
-      { productId: mug.productId, quantity: 2 },
-      { productId: pen.productId, quantity: 3 },
-    ], 'pm_card_mastercard');
+    const order = await placeOrder(
+      [
+        { productId: mug.productId, quantity: 2 },
+        { productId: pen.productId, quantity: 3 },
+      ],
+      'pm_card_mastercard',
+    );
     expect(order).toMatchObject({ status: 'pending', total: { amount: 3330, currency: 'EUR' } });
 
     const placed = await probe.next(OrderPlacedV1, (d) => d.orderId === order.id);
@@ -111,7 +114,13 @@ describe('order module', () => {
     if (event === 'stock.rejected') {
       await probe.publish(StockRejectedV1, order.id, { orderId: order.id, userId: customer.id, reason: 'out_of_stock', skus: [cup.sku] });
     } else {
-      await probe.publish(PaymentDeclinedV1, order.id, { paymentId: uuidv7(), orderId: order.id, userId: customer.id, amount: order.total, reason: reason as 'payment_declined' });
+      await probe.publish(PaymentDeclinedV1, order.id, {
+        paymentId: uuidv7(),
+        orderId: order.id,
+        userId: customer.id,
+        amount: order.total,
+        reason: reason as 'payment_declined',
+      });
     }
     const cancelled = await probe.next(OrderCancelledV1, (d) => d.orderId === order.id);
     expect(cancelled.data).toEqual({ orderId: order.id, userId: customer.id, reason });

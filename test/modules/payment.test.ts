@@ -40,10 +40,21 @@ describe('payment module', () => {
 
     const captured = await probe.next(PaymentCapturedV1, (d) => d.orderId === reserved.orderId);
     expect(captured).toMatchObject({ source: 'payment', subject: reserved.orderId });
-    expect(captured.data).toEqual({ paymentId: expect.any(String), orderId: reserved.orderId, userId: reserved.userId, amount: { amount: 2598, currency: 'EUR' } });
+    expect(captured.data).toEqual({
+      paymentId: expect.any(String),
+      orderId: reserved.orderId,
+      userId: reserved.userId,
+      amount: { amount: 2598, currency: 'EUR' },
+    });
     const [payment, ...others] = await payments(reserved.orderId);
     expect(others).toEqual([]);
-    expect(payment).toMatchObject({ id: captured.data.paymentId, status: 'captured', paymentMethod: 'pm_card_visa', amount: reserved.amount, failureReason: null });
+    expect(payment).toMatchObject({
+      id: captured.data.paymentId,
+      status: 'captured',
+      paymentMethod: 'pm_card_visa',
+      amount: reserved.amount,
+      failureReason: null,
+    });
     expect(payment!.providerReference).toMatch(/^ch_sandbox_/);
   });
 
@@ -52,7 +63,13 @@ describe('payment module', () => {
     await probe.publish(StockReservedV1, reserved.orderId, reserved);
 
     const declined = await probe.next(PaymentDeclinedV1, (d) => d.orderId === reserved.orderId);
-    expect(declined.data).toEqual({ paymentId: expect.any(String), orderId: reserved.orderId, userId: reserved.userId, amount: reserved.amount, reason: 'payment_declined' });
+    expect(declined.data).toEqual({
+      paymentId: expect.any(String),
+      orderId: reserved.orderId,
+      userId: reserved.userId,
+      amount: reserved.amount,
+      reason: 'payment_declined',
+    });
     expect(await payments(reserved.orderId)).toEqual([expect.objectContaining({ status: 'declined', failureReason: 'card_declined' })]);
     expect(probe.all(PaymentCapturedV1, (d) => d.orderId === reserved.orderId)).toEqual([]);
   });
@@ -63,7 +80,9 @@ describe('payment module', () => {
 
     const declined = await probe.next(PaymentDeclinedV1, (d) => d.orderId === reserved.orderId);
     expect(declined.data.reason).toBe('payment_unavailable');
-    expect(await payments(reserved.orderId)).toEqual([expect.objectContaining({ status: 'failed', failureReason: 'provider_unavailable', providerReference: null })]);
+    expect(await payments(reserved.orderId)).toEqual([
+      expect.objectContaining({ status: 'failed', failureReason: 'provider_unavailable', providerReference: null }),
+    ]);
   });
 
   it('charges once when the same stock.reserved arrives twice (two event ids, one order)', async () => {
@@ -97,7 +116,9 @@ describe('payment module', () => {
 
     const mine = await http.get(`/api/v1/payments?orderId=${reserved.orderId}`, { token: owner.token });
     expect(mine.status).toBe(200);
-    expect(mine.body).toEqual([{ id: captured.data.paymentId, orderId: reserved.orderId, amount: reserved.amount, status: 'captured', createdAt: expect.any(String) }]);
+    expect(mine.body).toEqual([
+      { id: captured.data.paymentId, orderId: reserved.orderId, amount: reserved.amount, status: 'captured', createdAt: expect.any(String) },
+    ]);
 
     const stranger = await tokens.customer();
     expect((await http.get(`/api/v1/payments?orderId=${reserved.orderId}`, { token: stranger.token })).body).toEqual([]);

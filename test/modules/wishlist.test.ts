@@ -20,7 +20,13 @@ import { testTokens, type TestTokens } from '../support/modules/test-tokens.js';
  * api/openapi.json (it is no part of the product), so its own calls skip that contract check.
  */
 describe('a seventh module (fixture) with only its folder and one registration line', () => {
-  const product = (name: string) => ({ productId: uuidv7(), sku: `WISH-${name.toUpperCase()}`, name, description: null, price: { amount: 990, currency: 'EUR' } });
+  const product = (name: string) => ({
+    productId: uuidv7(),
+    sku: `WISH-${name.toUpperCase()}`,
+    name,
+    description: null,
+    price: { amount: 990, currency: 'EUR' },
+  });
 
   describe('alone on the in-memory bus (a probe plays the catalog)', () => {
     const probe = new Probe({ publishes: [ProductCreatedV1], records: [WishlistItemAddedV1] });
@@ -44,10 +50,14 @@ describe('a seventh module (fixture) with only its folder and one registration l
       expect((await wishlist.post('/api/v1/wishlist', { productId: mug.productId }, { token: customer.token })).status).toBe(404);
 
       for (const p of [mug, pen, cap]) await probe.publish(ProductCreatedV1, p.productId, p);
-      const added = await waitFor(async () => {
-        const res = await wishlist.post('/api/v1/wishlist', { productId: mug.productId }, { token: customer.token });
-        return res.status === 200 && res.body;
-      }, 5_000, 'the wishlist to know the mug');
+      const added = await waitFor(
+        async () => {
+          const res = await wishlist.post('/api/v1/wishlist', { productId: mug.productId }, { token: customer.token });
+          return res.status === 200 && res.body;
+        },
+        5_000,
+        'the wishlist to know the mug',
+      );
       expect(added.items).toEqual([expect.objectContaining({ productId: mug.productId, name: 'mug' })]);
       const event = await probe.next(WishlistItemAddedV1, (d) => d.productId === mug.productId);
       expect(event).toMatchObject({ source: 'wishlist', subject: customer.id, data: { userId: customer.id, name: 'mug' } });
@@ -63,9 +73,9 @@ describe('a seventh module (fixture) with only its folder and one registration l
     });
 
     it('refuses a bad value of its setting at start, naming it', async () => {
-      await expect(startTestSystem({ env: { MODULES: 'wishlist', EVENT_BUS: 'memory', WISHLIST_MAX_ITEMS: 'lots', ...tokens.env }, available: [wishlistModule] })).rejects.toThrow(
-        /wishlist\.maxItems/,
-      );
+      await expect(
+        startTestSystem({ env: { MODULES: 'wishlist', EVENT_BUS: 'memory', WISHLIST_MAX_ITEMS: 'lots', ...tokens.env }, available: [wishlistModule] }),
+      ).rejects.toThrow(/wishlist\.maxItems/);
     });
   });
 
@@ -91,10 +101,14 @@ describe('a seventh module (fixture) with only its folder and one registration l
       const created = await http.post('/api/v1/products', { sku: 'WISH-LAMP', name: 'Lamp', price: { amount: 4500, currency: 'EUR' } }, { token: admin });
       expect(created.status).toBe(201);
       const customer = await http.signUp(`wish-${Date.now()}@mercato.test`);
-      const res = await waitFor(async () => {
-        const r = await wishlist.post('/api/v1/wishlist', { productId: created.body.id }, { token: customer.token });
-        return r.status === 200 && r;
-      }, 5_000, 'the wishlist to hear of the lamp');
+      const res = await waitFor(
+        async () => {
+          const r = await wishlist.post('/api/v1/wishlist', { productId: created.body.id }, { token: customer.token });
+          return r.status === 200 && r;
+        },
+        5_000,
+        'the wishlist to hear of the lamp',
+      );
       expect(res.body.items).toEqual([expect.objectContaining({ productId: created.body.id, name: 'Lamp' })]);
 
       const document = (await wishlist.get('/api/openapi.json')).body;

@@ -45,7 +45,6 @@ afterAll(async () => {
   await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-
 async function tempDataDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mercato-runtime-'));
   tempDirs.push(dir);
@@ -150,115 +149,172 @@ async function stop(m: Mercato, signal: NodeJS.Signals): Promise<Exit> {
 // Every case is its own process on its own port and DATA_DIR: they all run at once.
 describe.concurrent('main.ts as a process', () => {
   describe('refusing to start', () => {
-    it('refuses an unknown module, naming it', async () => {
-      expectRefusal(await refusal({ MODULES: 'catalog,bogus' }), /bogus/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      'refuses an unknown module, naming it',
+      async () => {
+        expectRefusal(await refusal({ MODULES: 'catalog,bogus' }), /bogus/);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('refuses a split process without a broker', async () => {
-      expectRefusal(await refusal({ MODULES: 'catalog' }), /KAFKA_BROKERS/, /EVENT_BUS/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      'refuses a split process without a broker',
+      async () => {
+        expectRefusal(await refusal({ MODULES: 'catalog' }), /KAFKA_BROKERS/, /EVENT_BUS/);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('refuses a production process that verifies tokens but cannot reach an issuer', async () => {
-      expectRefusal(await refusal({ NODE_ENV: 'production', MODULES: 'catalog', EVENT_BUS: 'memory' }), /AUTH_JWKS_URL|SERVICE_URLS_USER/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      'refuses a production process that verifies tokens but cannot reach an issuer',
+      async () => {
+        expectRefusal(await refusal({ NODE_ENV: 'production', MODULES: 'catalog', EVENT_BUS: 'memory' }), /AUTH_JWKS_URL|SERVICE_URLS_USER/);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('refuses a module process behind a gateway that has no way to get the gateway\'s service-token keys', async () => {
-      // Its own DATA_DIR (as in a container of its own), no SERVICE_URLS_GATEWAY nor SERVICE_TOKEN_JWKS_URL:
-      // every request would get 401, sign-up included. The broker is never reached.
-      const result = await refusal({ MODULES: 'user,notification', KAFKA_BROKERS: '127.0.0.1:9' });
-      expectRefusal(result, /MODULES=user,notification/, /SERVICE_URLS_GATEWAY/, /SERVICE_TOKEN_JWKS_URL/, /SERVICE_TOKEN_KEYS/, /DATA_DIR/);
-      expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    }, TEST_TIMEOUT_MS);
+    it(
+      "refuses a module process behind a gateway that has no way to get the gateway's service-token keys",
+      async () => {
+        // Its own DATA_DIR (as in a container of its own), no SERVICE_URLS_GATEWAY nor SERVICE_TOKEN_JWKS_URL:
+        // every request would get 401, sign-up included. The broker is never reached.
+        const result = await refusal({ MODULES: 'user,notification', KAFKA_BROKERS: '127.0.0.1:9' });
+        expectRefusal(result, /MODULES=user,notification/, /SERVICE_URLS_GATEWAY/, /SERVICE_TOKEN_JWKS_URL/, /SERVICE_TOKEN_KEYS/, /DATA_DIR/);
+        expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('refuses the same in production, where no development keys are looked for', async () => {
-      const result = await refusal({ NODE_ENV: 'production', MODULES: 'order', KAFKA_BROKERS: '127.0.0.1:9', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' });
-      expectRefusal(result, /MODULES=order/, /SERVICE_URLS_GATEWAY/, /SERVICE_TOKEN_JWKS_URL/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      'refuses the same in production, where no development keys are looked for',
+      async () => {
+        const result = await refusal({
+          NODE_ENV: 'production',
+          MODULES: 'order',
+          KAFKA_BROKERS: '127.0.0.1:9',
+          AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+        });
+        expectRefusal(result, /MODULES=order/, /SERVICE_URLS_GATEWAY/, /SERVICE_TOKEN_JWKS_URL/);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('refuses production without AUTH_SIGNING_KEYS', async () => {
-      expectRefusal(await refusal({ NODE_ENV: 'production' }), /AUTH_SIGNING_KEYS/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      'refuses production without AUTH_SIGNING_KEYS',
+      async () => {
+        expectRefusal(await refusal({ NODE_ENV: 'production' }), /AUTH_SIGNING_KEYS/);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('refuses to start without NODE_ENV rather than assume development (on-disk keys, loose limits, demo data)', async () => {
-      expectRefusal(await refusal({ NODE_ENV: '' }), /NODE_ENV/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      'refuses to start without NODE_ENV rather than assume development (on-disk keys, loose limits, demo data)',
+      async () => {
+        expectRefusal(await refusal({ NODE_ENV: '' }), /NODE_ENV/);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('refuses the sandbox payment provider in production unless PAYMENT_PROVIDER=sandbox says so', async () => {
-      const production = { NODE_ENV: 'production', MODULES: 'payment', EVENT_BUS: 'memory', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' };
-      expectRefusal(await refusal(production), /PAYMENT_PROVIDER/, /sandbox/);
-      const allowed = await start({ ...production, PAYMENT_PROVIDER: 'sandbox' });
-      try {
-        await waitReady(allowed);
-      } finally {
-        await cleanup(allowed);
-      }
-    }, TEST_TIMEOUT_MS);
+    it(
+      'refuses the sandbox payment provider in production unless PAYMENT_PROVIDER=sandbox says so',
+      async () => {
+        const production = { NODE_ENV: 'production', MODULES: 'payment', EVENT_BUS: 'memory', AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' };
+        expectRefusal(await refusal(production), /PAYMENT_PROVIDER/, /sandbox/);
+        const allowed = await start({ ...production, PAYMENT_PROVIDER: 'sandbox' });
+        try {
+          await waitReady(allowed);
+        } finally {
+          await cleanup(allowed);
+        }
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('refuses a port that is not a number', async () => {
-      expectRefusal(await refusal({ PORT: 'abc' }), /http\.port|PORT/);
-    }, TEST_TIMEOUT_MS);
+    it(
+      'refuses a port that is not a number',
+      async () => {
+        expectRefusal(await refusal({ PORT: 'abc' }), /http\.port|PORT/);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('refuses an invalid admin password without printing it', async () => {
-      const result = await refusal({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: 'Sh0rt!' });
-      expectRefusal(result, /admin\.password/);
-      expect(result.stderr + result.stdout).not.toContain('Sh0rt!');
-    }, TEST_TIMEOUT_MS);
+    it(
+      'refuses an invalid admin password without printing it',
+      async () => {
+        const result = await refusal({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: 'Sh0rt!' });
+        expectRefusal(result, /admin\.password/);
+        expect(result.stderr + result.stdout).not.toContain('Sh0rt!');
+      },
+      TEST_TIMEOUT_MS,
+    );
   });
 
   describe('running', () => {
-    it('serves only the catalog with MODULES=catalog EVENT_BUS=memory, and stops on SIGTERM', async () => {
-      // Outside production, a process without the user module verifies with the development keys.
-      let m: Mercato | undefined;
-      try {
-        m = await start({ MODULES: 'catalog', EVENT_BUS: 'memory' });
-        await waitReady(m);
-        // Not the whole API (no gateway, one module): the contract check does not apply.
-        const http = httpClient(m.url, { contract: false });
-        const ready = await http.get('/health/ready');
-        expect(ready.status).toBe(200);
-        expect(Object.keys(ready.body.checks)).toEqual(['bus:memory', 'db:catalog']);
-        expect((await http.get('/api/v1/products')).status).toBe(200);
-        expect((await http.post('/api/v1/users', { email: 'a@b.test', password: 'long-enough-1', name: 'A' })).status).toBe(404);
-        expect((await http.post('/api/v1/auth/token', { email: ADMIN.email, password: ADMIN.password })).status).toBe(404);
-        expect((await http.post('/api/v1/products', { sku: 'x-1', name: 'X', price: { amount: 1, currency: 'EUR' } })).status).toBe(401);
+    it(
+      'serves only the catalog with MODULES=catalog EVENT_BUS=memory, and stops on SIGTERM',
+      async () => {
+        // Outside production, a process without the user module verifies with the development keys.
+        let m: Mercato | undefined;
+        try {
+          m = await start({ MODULES: 'catalog', EVENT_BUS: 'memory' });
+          await waitReady(m);
+          // Not the whole API (no gateway, one module): the contract check does not apply.
+          const http = httpClient(m.url, { contract: false });
+          const ready = await http.get('/health/ready');
+          expect(ready.status).toBe(200);
+          expect(Object.keys(ready.body.checks)).toEqual(['bus:memory', 'db:catalog']);
+          expect((await http.get('/api/v1/products')).status).toBe(200);
+          expect((await http.post('/api/v1/users', { email: 'a@b.test', password: 'long-enough-1', name: 'A' })).status).toBe(404);
+          expect((await http.post('/api/v1/auth/token', { email: ADMIN.email, password: ADMIN.password })).status).toBe(404);
+          expect((await http.post('/api/v1/products', { sku: 'x-1', name: 'X', price: { amount: 1, currency: 'EUR' } })).status).toBe(401);
 
-        expect(await stop(m, 'SIGTERM')).toEqual({ code: 0, signal: null });
-      } finally {
-        await cleanup(m);
-      }
-    }, TEST_TIMEOUT_MS);
+          expect(await stop(m, 'SIGTERM')).toEqual({ code: 0, signal: null });
+        } finally {
+          await cleanup(m);
+        }
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('runs all in one, stops on SIGTERM, and restarts on the same DATA_DIR with the same signing key', async () => {
-      const dataDir = await tempDataDir();
-      const env = { DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
-      let first: Mercato | undefined;
-      let second: Mercato | undefined;
-      try {
-        first = await start(env);
-        await waitReady(first);
-        const http1 = httpClient(first.url);
-        const token = await http1.token(ADMIN.email, ADMIN.password);
-        const me = await http1.get('/api/v1/users/me', { token });
-        expect(me.status).toBe(200);
-        expect(me.body).toMatchObject({ email: ADMIN.email, role: 'admin' });
-        const created = await http1.post('/api/v1/products', { sku: 'restart-1', name: 'Survives restarts', price: { amount: 100, currency: 'EUR' } }, { token });
-        expect(created.status).toBe(201);
-        expect(await stop(first, 'SIGTERM')).toEqual({ code: 0, signal: null });
-        expect(first.stderr()).toBe('');
+    it(
+      'runs all in one, stops on SIGTERM, and restarts on the same DATA_DIR with the same signing key',
+      async () => {
+        const dataDir = await tempDataDir();
+        const env = { DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+        let first: Mercato | undefined;
+        let second: Mercato | undefined;
+        try {
+          first = await start(env);
+          await waitReady(first);
+          const http1 = httpClient(first.url);
+          const token = await http1.token(ADMIN.email, ADMIN.password);
+          const me = await http1.get('/api/v1/users/me', { token });
+          expect(me.status).toBe(200);
+          expect(me.body).toMatchObject({ email: ADMIN.email, role: 'admin' });
+          const created = await http1.post(
+            '/api/v1/products',
+            { sku: 'restart-1', name: 'Survives restarts', price: { amount: 100, currency: 'EUR' } },
+            { token },
+          );
+          expect(created.status).toBe(201);
+          expect(await stop(first, 'SIGTERM')).toEqual({ code: 0, signal: null });
+          expect(first.stderr()).toBe('');
 
-        second = await start(env);
-        await waitReady(second);
-        const http2 = httpClient(second.url);
-        // Same key on disk: the first run's token still verifies; same databases: same data.
-        const again = await http2.get('/api/v1/users/me', { token });
-        expect(again.status).toBe(200);
-        expect(again.body.id).toBe(me.body.id);
-        expect((await http2.get(`/api/v1/products/${created.body.id}`)).status).toBe(200);
-        expect(await stop(second, 'SIGINT')).toEqual({ code: 0, signal: null });
-        expect(second.stderr()).toBe('');
-      } finally {
-        await Promise.all([cleanup(first), cleanup(second)]);
-      }
-    }, RESTART_TEST_TIMEOUT_MS);
+          second = await start(env);
+          await waitReady(second);
+          const http2 = httpClient(second.url);
+          // Same key on disk: the first run's token still verifies; same databases: same data.
+          const again = await http2.get('/api/v1/users/me', { token });
+          expect(again.status).toBe(200);
+          expect(again.body.id).toBe(me.body.id);
+          expect((await http2.get(`/api/v1/products/${created.body.id}`)).status).toBe(200);
+          expect(await stop(second, 'SIGINT')).toEqual({ code: 0, signal: null });
+          expect(second.stderr()).toBe('');
+        } finally {
+          await Promise.all([cleanup(first), cleanup(second)]);
+        }
+      },
+      RESTART_TEST_TIMEOUT_MS,
+    );
   });
 });

@@ -35,7 +35,10 @@ describe.skipIf(!available)('faults in the middle of a burst of orders', () => {
    * ORDERS orders for one unit each, from a few customers, `workers` at a time with a pause between
    * requests; `fault` is started (not awaited) once `faultAfter` answers came back.
    */
-  async function burst(product: Product, options: { workers: number; gapMs: number; faultAfter: number; fault: () => Promise<void> }): Promise<BurstResult & { fault: Promise<void> }> {
+  async function burst(
+    product: Product,
+    options: { workers: number; gapMs: number; faultAfter: number; fault: () => Promise<void> },
+  ): Promise<BurstResult & { fault: Promise<void> }> {
     const customers = await Promise.all(Array.from({ length: 4 }, () => sys.http.signUp(customerEmail('burst'))));
     const result: BurstResult = { accepted: [], statuses: [], customers: customers.map((c) => c.id) };
     let next = 0;
@@ -87,7 +90,10 @@ describe.skipIf(!available)('faults in the middle of a burst of orders', () => {
       return acc;
     }, {});
     console.info(`[crash] ${burstResult.accepted.length} accepted, ${all.length} created, outcomes ${JSON.stringify(outcomes)}`);
-    expect(Object.keys(outcomes).every((k) => ['confirmed', 'cancelled:out_of_stock', 'cancelled:payment_declined'].includes(k)), JSON.stringify(outcomes)).toBe(true);
+    expect(
+      Object.keys(outcomes).every((k) => ['confirmed', 'cancelled:out_of_stock', 'cancelled:payment_declined'].includes(k)),
+      JSON.stringify(outcomes),
+    ).toBe(true);
     expect([...settled.values()].every((s) => s.status === 'confirmed' || s.status === 'cancelled')).toBe(true);
 
     // Stock conserved: nothing left reserved, every unit sold belongs to a confirmed order.
@@ -106,7 +112,9 @@ describe.skipIf(!available)('faults in the middle of a burst of orders', () => {
 
     // No double charge: at most one payment per order, one per confirmed or declined order, none otherwise.
     const ids = all.map((o) => o.id);
-    const payments = await db.query<{ order_id: string; status: string }>(`SELECT order_id, status FROM payment.payment WHERE order_id = ANY($1::uuid[])`, [ids]);
+    const payments = await db.query<{ order_id: string; status: string }>(`SELECT order_id, status FROM payment.payment WHERE order_id = ANY($1::uuid[])`, [
+      ids,
+    ]);
     expect(duplicates(payments.map((p) => p.order_id))).toEqual([]);
     for (const order of all) {
       const paid = payments.filter((p) => p.order_id === order.id).map((p) => p.status);

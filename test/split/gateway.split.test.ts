@@ -40,40 +40,52 @@ describe.skipIf(!available)('gateway with a module down', () => {
     return { res, elapsed: Date.now() - started };
   }
 
-  it('answers 503 at once for a module no process serves', async () => {
-    const { res, elapsed } = await timed('/api/v1/orders', { token });
-    expectUnavailable(res, 'order');
-    expect(res.headers.get('retry-after')).toBeTruthy();
-    expect(elapsed).toBeLessThan(UPSTREAM_TIMEOUT_MS + MARGIN_MS);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'answers 503 at once for a module no process serves',
+    async () => {
+      const { res, elapsed } = await timed('/api/v1/orders', { token });
+      expectUnavailable(res, 'order');
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      expect(elapsed).toBeLessThan(UPSTREAM_TIMEOUT_MS + MARGIN_MS);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('answers 503 within its timeout while the catalog process hangs (SIGSTOP), and routes again after', async () => {
-    expect((await sys.http.get('/api/v1/products')).status).toBe(200);
-    sys.topology.send('catalog', 'SIGSTOP');
-    try {
+  it(
+    'answers 503 within its timeout while the catalog process hangs (SIGSTOP), and routes again after',
+    async () => {
+      expect((await sys.http.get('/api/v1/products')).status).toBe(200);
+      sys.topology.send('catalog', 'SIGSTOP');
+      try {
+        for (let i = 0; i < 3; i++) {
+          const { res, elapsed } = await timed('/api/v1/products');
+          expectUnavailable(res, 'catalog');
+          expect(elapsed).toBeLessThan(UPSTREAM_TIMEOUT_MS + MARGIN_MS);
+        }
+      } finally {
+        sys.topology.send('catalog', 'SIGCONT');
+      }
+      await waitFor(async () => (await sys.http.get('/api/v1/products')).status === 200, 20_000, 'the gateway to route to the catalog again');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'answers 503 within its timeout when the catalog process is killed, and routes again once it is restarted',
+    async () => {
+      expect((await sys.http.get('/api/v1/products')).status).toBe(200);
+      await sys.topology.kill9('catalog');
       for (let i = 0; i < 3; i++) {
         const { res, elapsed } = await timed('/api/v1/products');
         expectUnavailable(res, 'catalog');
         expect(elapsed).toBeLessThan(UPSTREAM_TIMEOUT_MS + MARGIN_MS);
       }
-    } finally {
-      sys.topology.send('catalog', 'SIGCONT');
-    }
-    await waitFor(async () => (await sys.http.get('/api/v1/products')).status === 200, 20_000, 'the gateway to route to the catalog again');
-  }, TEST_TIMEOUT_MS);
+      // Other modules are not affected.
+      expect((await sys.http.get('/api/v1/users/me', { token })).status).toBe(200);
 
-  it('answers 503 within its timeout when the catalog process is killed, and routes again once it is restarted', async () => {
-    expect((await sys.http.get('/api/v1/products')).status).toBe(200);
-    await sys.topology.kill9('catalog');
-    for (let i = 0; i < 3; i++) {
-      const { res, elapsed } = await timed('/api/v1/products');
-      expectUnavailable(res, 'catalog');
-      expect(elapsed).toBeLessThan(UPSTREAM_TIMEOUT_MS + MARGIN_MS);
-    }
-    // Other modules are not affected.
-    expect((await sys.http.get('/api/v1/users/me', { token })).status).toBe(200);
-
-    await sys.topology.restart('catalog');
-    await waitFor(async () => (await sys.http.get('/api/v1/products')).status === 200, 20_000, 'the gateway to route to the restarted catalog');
-  }, TEST_TIMEOUT_MS);
+      await sys.topology.restart('catalog');
+      await waitFor(async () => (await sys.http.get('/api/v1/products')).status === 200, 20_000, 'the gateway to route to the restarted catalog');
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

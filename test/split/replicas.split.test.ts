@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { splitInfrastructureAvailable } from '../support/split/infrastructure.js';
-import {
-  consumedEvents,
-  customerEmail,
-  duplicates,
-  FIVE_PROCESSES,
-  useSplitSystem,
-} from '../support/split/split-system.js';
+import { consumedEvents, customerEmail, duplicates, FIVE_PROCESSES, useSplitSystem } from '../support/split/split-system.js';
 
 /**
  * Two replicas of order,payment in the same consumer groups share the work: every event is handled
@@ -51,7 +45,10 @@ describe.skipIf(!available)('two replicas of order,payment in one consumer group
     // Each event applied once by the group: inbox records per type match the work done.
     const inbox = async (schema: string) =>
       Object.fromEntries(
-        (await db.query<{ type: string; n: string }>(`SELECT type, count(*) AS n FROM "${schema}".event_inbox GROUP BY type`)).map((r) => [r.type, Number(r.n)]),
+        (await db.query<{ type: string; n: string }>(`SELECT type, count(*) AS n FROM "${schema}".event_inbox GROUP BY type`)).map((r) => [
+          r.type,
+          Number(r.n),
+        ]),
       );
     const paymentInbox = await inbox('payment');
     expect(paymentInbox['stock.reserved.v1']).toBe(ORDERS);

@@ -27,6 +27,12 @@ export function takeRecordedResponses(): ObservedResponse[] {
 /** A fetch for the generated client that queues every answer for the contract check. */
 export async function contractCheckedFetch(input: Request): Promise<Response> {
   const response = await fetch(input);
-  recordResponse({ method: input.method, path: new URL(input.url).pathname, status: response.status, headers: response.headers, text: await response.clone().text() });
+  recordResponse({
+    method: input.method,
+    path: new URL(input.url).pathname,
+    status: response.status,
+    headers: response.headers,
+    text: await response.clone().text(),
+  });
   return response;
 }

@@ -29,7 +29,9 @@ export function pointer(...segments: string[]): string {
 }
 
 function describeErrors(validate: ValidateFunction): string {
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}`).join('; ');
+  return (validate.errors ?? [])
+    .map((e) => `${e.instancePath || '(root)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}`)
+    .join('; ');
 }
 
 export type { ObservedResponse };
@@ -80,10 +82,16 @@ class OpenApiContract {
 
   /** The node at `at` (a JSON pointer without `#/`), following `$ref`s: the node and where it really is. */
   private locate(at: string): { node: Json | undefined; at: string } {
-    let node = at.split('/').map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~')).reduce((n: UncheckedJson, k: string) => n?.[k], this.doc) as Json | undefined;
+    let node = at
+      .split('/')
+      .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+      .reduce((n: UncheckedJson, k: string) => n?.[k], this.doc) as Json | undefined;
     while (node && typeof node.$ref === 'string') {
       at = node.$ref.slice(2);
-      node = at.split('/').map((p: string) => p.replaceAll('~1', '/').replaceAll('~0', '~')).reduce((n: UncheckedJson, k: string) => n?.[k], this.doc);
+      node = at
+        .split('/')
+        .map((p: string) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+        .reduce((n: UncheckedJson, k: string) => n?.[k], this.doc);
     }
     return { node, at };
   }
@@ -97,7 +105,8 @@ class OpenApiContract {
     const problems: string[] = [];
     // As info.description says: refusals before routing, unknown paths (404) and methods (405) are problem documents.
     if (!route) {
-      if (res.status !== 404 && !REFUSED_BEFORE_ROUTING.has(res.status)) problems.push(`${res.status} for a path the document does not list (only 404 is allowed)`);
+      if (res.status !== 404 && !REFUSED_BEFORE_ROUTING.has(res.status))
+        problems.push(`${res.status} for a path the document does not list (only 404 is allowed)`);
       return [...problems, ...this.problemBody(res)];
     }
     // An empty path parameter (`/inventory//restock`) may match no route at all, as for an unknown path.

@@ -60,7 +60,10 @@ async function startLocalBroker(): Promise<string | undefined> {
 
 /** The second local broker, whose client port requires SASL (deploy/kafka/sasl.sh). */
 export const SASL_BROKERS = `127.0.0.1:${process.env['MERCATO_KAFKA_SASL_PORT'] ?? '19094'}`;
-export const SASL_USER = { username: process.env['MERCATO_KAFKA_SASL_USER'] ?? 'mercato', password: process.env['MERCATO_KAFKA_SASL_PASSWORD'] ?? 'mercato-secret' };
+export const SASL_USER = {
+  username: process.env['MERCATO_KAFKA_SASL_USER'] ?? 'mercato',
+  password: process.env['MERCATO_KAFKA_SASL_PASSWORD'] ?? 'mercato-secret',
+};
 let saslEnsured: Promise<{ ok: true } | { ok: false; reason: string }> | undefined;
 
 /**

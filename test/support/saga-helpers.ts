@@ -12,7 +12,6 @@ import { waitFor } from './wait-for.js';
 import type { OrderBody } from './api-types.js';
 export type { OrderBody };
 
-
 export interface CreatedProduct {
   id: string;
   sku: string;
@@ -42,7 +41,12 @@ export class Shop {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   }
 
-  async placeOrder(token: string, items: { productId: string; quantity: number }[], paymentMethod = 'pm_card_visa', headers: Record<string, string> = {}): Promise<OrderBody> {
+  async placeOrder(
+    token: string,
+    items: { productId: string; quantity: number }[],
+    paymentMethod = 'pm_card_visa',
+    headers: Record<string, string> = {},
+  ): Promise<OrderBody> {
     const res = await this.http.post<OrderBody>('/api/v1/orders', { items, paymentMethod }, { token, headers });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body.status).toBe('pending');
@@ -72,7 +76,10 @@ export class Shop {
   }
 
   payments(orderId?: string): Promise<Payment[]> {
-    return this.system.modules.get('payment')!.orm.em.fork().find(PaymentSchema, orderId ? { orderId } : {}) as Promise<Payment[]>;
+    return this.system.modules
+      .get('payment')!
+      .orm.em.fork()
+      .find(PaymentSchema, orderId ? { orderId } : {}) as Promise<Payment[]>;
   }
 
   orders(): Promise<Order[]> {

@@ -44,14 +44,7 @@ export class PasswordHasher {
   async hash(plain: string): Promise<string> {
     const salt = randomBytes(SALT_BYTES);
     const hash = await derive(plain, salt, KEY_BYTES, this.cost, BLOCK_SIZE, PARALLELISM);
-    return [
-      SCHEME,
-      this.cost,
-      BLOCK_SIZE,
-      PARALLELISM,
-      salt.toString('base64url'),
-      hash.toString('base64url'),
-    ].join('$');
+    return [SCHEME, this.cost, BLOCK_SIZE, PARALLELISM, salt.toString('base64url'), hash.toString('base64url')].join('$');
   }
 
   async verify(plain: string, stored: string): Promise<boolean> {
@@ -59,14 +52,7 @@ export class PasswordHasher {
     if (!parsed) return false;
     let candidate: Buffer;
     try {
-      candidate = await derive(
-        plain,
-        parsed.salt,
-        parsed.hash.length,
-        parsed.cost,
-        parsed.blockSize,
-        parsed.parallelism,
-      );
+      candidate = await derive(plain, parsed.salt, parsed.hash.length, parsed.cost, parsed.blockSize, parsed.parallelism);
     } catch {
       return false;
     }
@@ -91,27 +77,14 @@ export class PasswordHasher {
   }
 }
 
-function derive(
-  plain: string,
-  salt: Buffer,
-  keyLength: number,
-  cost: number,
-  blockSize: number,
-  parallelism: number,
-): Promise<Buffer> {
+function derive(plain: string, salt: Buffer, keyLength: number, cost: number, blockSize: number, parallelism: number): Promise<Buffer> {
   // NFC so the same password typed on different keyboards/OSes (composed vs decomposed accents)
   // hashes identically.
   const password = plain.normalize('NFC');
   // Node's default maxmem (32 MiB) is too small once cost goes above 2^15; scrypt needs ~128*N*r.
   const maxmem = 256 * cost * blockSize + 1024 * 1024;
   return new Promise((resolve, reject) => {
-    scrypt(
-      password,
-      salt,
-      keyLength,
-      { N: cost, r: blockSize, p: parallelism, maxmem },
-      (err, key) => (err ? reject(err) : resolve(key)),
-    );
+    scrypt(password, salt, keyLength, { N: cost, r: blockSize, p: parallelism, maxmem }, (err, key) => (err ? reject(err) : resolve(key)));
   });
 }
 
@@ -119,14 +92,7 @@ function parse(stored: string): StoredHash | undefined {
   if (typeof stored !== 'string') return undefined;
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== SCHEME) return undefined;
-  const [, costText, blockText, parallelText, saltText, hashText] = parts as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [, costText, blockText, parallelText, saltText, hashText] = parts as [string, string, string, string, string, string];
   const cost = parseInteger(costText);
   const blockSize = parseInteger(blockText);
   const parallelism = parseInteger(parallelText);

@@ -92,7 +92,8 @@ export class RemoteKeySet {
   private async fetch(): Promise<void> {
     this.fetches++;
     try {
-      const { request } = await (undici ??= import('undici'));
+      undici ??= import('undici');
+      const { request } = await undici;
       const res = await request(this.url, { headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, headers: { accept: 'application/json' } });
       if (res.statusCode !== 200) {
         await res.body.dump();

@@ -19,7 +19,12 @@ export function zeroTrustMiddleware(services: ServiceTokenVerifier) {
     await services.verify(serviceToken);
     // Relayed by our gateway: the client is the last hop it appended, not the gateway's address.
     // Only then is X-Forwarded-For believed; any other caller could write it.
-    const lastHop = ctx.get('x-forwarded-for').split(',').map((h) => h.trim()).filter(Boolean).pop();
+    const lastHop = ctx
+      .get('x-forwarded-for')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean)
+      .pop();
     if (lastHop) ctx.request.ip = lastHop;
     await next();
   };

@@ -91,11 +91,21 @@ const LOADER_ENV = ['CONFIG_DIR'];
 export function isKnownEnvVar(name: string, modules: readonly ConfiguredModule[] = []): boolean {
   if (name in ENV_PATHS || LOADER_ENV.includes(name)) return true;
   if (modules.some((m) => m.config?.env && name in m.config.env)) return true;
-  return Object.keys(PREFIXED_ENV_PATHS).some((prefix) => name.startsWith(prefix) && /^[A-Z0-9_]+$/.test(name.slice(prefix.length)) && name.length > prefix.length);
+  return Object.keys(PREFIXED_ENV_PATHS).some(
+    (prefix) => name.startsWith(prefix) && /^[A-Z0-9_]+$/.test(name.slice(prefix.length)) && name.length > prefix.length,
+  );
 }
 
 /** Paths whose values must never be echoed in an error line. */
-const SECRET_PATHS = ['tracing.otlp.headers', 'events.kafka.sasl.password', 'auth.signingKeys', 'auth.serviceSigningKeys', 'database.url', 'database.urls', 'redis.url'];
+const SECRET_PATHS = [
+  'tracing.otlp.headers',
+  'events.kafka.sasl.password',
+  'auth.signingKeys',
+  'auth.serviceSigningKeys',
+  'database.url',
+  'database.urls',
+  'redis.url',
+];
 
 function setPath(target: Json, path: string, value: unknown): void {
   const keys = path.split('.');
@@ -170,7 +180,16 @@ function parseModuleSlices(merged: Json, modules: readonly ConfiguredModule[]): 
     if (name in configSchema.shape) throw new ConfigError(`Module ${name} cannot have a configuration slice: ${name}.* is the kernel's`);
     const result = config.schema.safeParse(merged[name] ?? {});
     if (result.success) slices[name] = result.data;
-    else problems.push(...result.error.issues.map((issue) => describe(issue, [name], (config.secrets ?? []).map((p) => `${name}.${p}`))));
+    else
+      problems.push(
+        ...result.error.issues.map((issue) =>
+          describe(
+            issue,
+            [name],
+            (config.secrets ?? []).map((p) => `${name}.${p}`),
+          ),
+        ),
+      );
   }
   return { slices, problems };
 }
@@ -181,11 +200,17 @@ function parseModuleSlices(merged: Json, modules: readonly ConfiguredModule[]): 
  * module of the codebase, hosted here or not, so a bad value is refused by every process alike).
  * Files are read from `configDir` (default: `CONFIG_DIR` or `./config`).
  */
-export function loadConfig(env: Env, configDir = resolve(env.CONFIG_DIR ?? 'config'), overrides: Json = {}, modules: readonly ConfiguredModule[] = []): AppConfig {
+export function loadConfig(
+  env: Env,
+  configDir = resolve(env.CONFIG_DIR ?? 'config'),
+  overrides: Json = {},
+  modules: readonly ConfiguredModule[] = [],
+): AppConfig {
   const fromVars = fromEnv(env, modules);
   const envName = String((overrides as { env?: string }).env ?? env.NODE_ENV ?? 'development');
-  const merged = [readJson(join(configDir, 'default.json')), readJson(join(configDir, `${envName}.json`)), fromVars, overrides]
-    .reduce(deepMerge, { env: envName });
+  const merged = [readJson(join(configDir, 'default.json')), readJson(join(configDir, `${envName}.json`)), fromVars, overrides].reduce(deepMerge, {
+    env: envName,
+  });
   const result = configSchema.safeParse(merged);
   const { slices, problems } = parseModuleSlices(merged, modules);
   const all = [...(result.success ? [] : result.error.issues.map((issue) => describe(issue))), ...problems];

@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { parseIpOrCidr } from './ip-address.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
-const commaList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+const commaList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
@@ -12,21 +10,19 @@ const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v)
  * `TRUST_PROXY`: a number of proxy hops in front of the process (`1` for one load balancer), or
  * a comma list of the proxies' addresses/CIDRs; `0`, `false` or unset trust none.
  */
-const trustProxy = z
-  .union([z.number(), z.string(), z.array(z.string())])
-  .transform((v, ctx): { hops: number } | { addresses: string[] } => {
-    if (typeof v === 'number' || (typeof v === 'string' && /^\s*\d+\s*$/.test(v))) {
-      const hops = Number(v);
-      if (!Number.isInteger(hops) || hops < 0 || hops > 32) ctx.addIssue({ code: 'custom', message: 'expected 0 to 32 hops' });
-      return { hops };
-    }
-    if (v === 'false' || v === '') return { hops: 0 };
-    const addresses = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean);
-    if (addresses.length === 0) return { hops: 0 };
-    const bad = addresses.filter((a) => parseIpOrCidr(a) === undefined);
-    if (bad.length > 0) ctx.addIssue({ code: 'custom', message: 'expected a number of hops or a comma list of IP addresses/CIDRs' });
-    return { addresses };
-  });
+const trustProxy = z.union([z.number(), z.string(), z.array(z.string())]).transform((v, ctx): { hops: number } | { addresses: string[] } => {
+  if (typeof v === 'number' || (typeof v === 'string' && /^\s*\d+\s*$/.test(v))) {
+    const hops = Number(v);
+    if (!Number.isInteger(hops) || hops < 0 || hops > 32) ctx.addIssue({ code: 'custom', message: 'expected 0 to 32 hops' });
+    return { hops };
+  }
+  if (v === 'false' || v === '') return { hops: 0 };
+  const addresses = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (addresses.length === 0) return { hops: 0 };
+  const bad = addresses.filter((a) => parseIpOrCidr(a) === undefined);
+  if (bad.length > 0) ctx.addIssue({ code: 'custom', message: 'expected a number of hops or a comma list of IP addresses/CIDRs' });
+  return { addresses };
+});
 
 export const appEnvironment = z.enum(['development', 'test', 'production']);
 export type AppEnvironment = z.infer<typeof appEnvironment>;
@@ -47,9 +43,7 @@ export const configSchema = z.object({
     /** Browser origins CORS allows (`https://shop.example`, or `*`); none by default. */
     cors: z.object({ origins: commaList.pipe(z.array(z.union([z.literal('*'), z.url()]))).default([]) }).default({ origins: [] }),
     /** IPs and CIDRs admin routes accept calls from; empty (default) allows every address. */
-    adminAllowList: commaList
-      .pipe(z.array(z.string().refine((v) => parseIpOrCidr(v) !== undefined, 'expected an IP address or CIDR')))
-      .default([]),
+    adminAllowList: commaList.pipe(z.array(z.string().refine((v) => parseIpOrCidr(v) !== undefined, 'expected an IP address or CIDR'))).default([]),
     /** A port of its own for `/metrics` (then not served on the public port); unset keeps it on `port`. */
     metricsPort: port.optional(),
     /** Proxies believed about the client address (X-Forwarded-For) in processes serving the public. */
@@ -244,7 +238,10 @@ export const configSchema = z.object({
       .array(
         z.object({
           name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
-          method: z.string().regex(/^[A-Za-z]+$/).optional(),
+          method: z
+            .string()
+            .regex(/^[A-Za-z]+$/)
+            .optional(),
           pathPrefix: z.string().startsWith('/'),
           points: z.coerce.number().int().min(1),
           durationSeconds: z.coerce.number().int().min(1),

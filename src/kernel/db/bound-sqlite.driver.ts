@@ -38,7 +38,9 @@ export class BoundSqliteConnection extends BetterSqliteConnection {
       bindings = params;
     } else {
       // As the ORM does: a query built inside a transaction runs in it.
-      transaction ??= (queryOrKnex as unknown as { client: { transacting?: boolean } }).client.transacting ? (queryOrKnex as unknown as Transaction) : undefined;
+      transaction ??= (queryOrKnex as unknown as { client: { transacting?: boolean } }).client.transacting
+        ? (queryOrKnex as unknown as Transaction)
+        : undefined;
       ({ sql, bindings = [] } = queryOrKnex.toSQL());
     }
     const values = bindings.length === 0 || sql.includes('??') || sql.includes('\\?') ? undefined : bindable(bindings);

@@ -155,7 +155,11 @@ async function migrateSqlite(orm: MikroORM, migrations: readonly SchemaMigration
     const tables = await orm.em.getConnection().execute("select 1 from sqlite_master where type = 'table' and substr(name, 1, 7) <> 'sqlite_'");
     if (tables.length > 0) {
       await orm.schema.updateSchema();
-      await recordMigrations(orm, 'sqlite', migrations.map((m) => m.name));
+      await recordMigrations(
+        orm,
+        'sqlite',
+        migrations.map((m) => m.name),
+      );
       return { applied: [], baselined: true };
     }
   }
@@ -205,10 +209,13 @@ export async function createModuleOrm(
     const orm = await MikroORM.init(await postgresOrmOptions(module, entities, target, logger, options.pool));
     try {
       // Only a missing database sends us to the server's maintenance database to create it.
-      await orm.em.getConnection().execute('select 1').catch(async (err: unknown) => {
-        if ((err as { code?: string }).code !== '3D000') throw err;
-        await ensurePostgresDatabase(target.url);
-      });
+      await orm.em
+        .getConnection()
+        .execute('select 1')
+        .catch(async (err: unknown) => {
+          if ((err as { code?: string }).code !== '3D000') throw err;
+          await ensurePostgresDatabase(target.url);
+        });
       const applied = await migrateModuleSchema(orm, target.schema, migrations);
       if (applied.length > 0) logger.info({ module, schema: target.schema, migrations: applied }, 'database migrations applied');
     } catch (err) {

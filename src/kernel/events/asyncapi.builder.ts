@@ -10,8 +10,8 @@ export interface AsyncApiOptions {
 /** What the document needs of a module (a ModuleDefinition is one; events sit below module.ts). */
 export interface EventParticipant {
   readonly name: string;
-  readonly publishes: readonly EventContract<any>[];
-  readonly subscriptions: readonly { readonly contract: EventContract<any> }[];
+  readonly publishes: readonly EventContract<unknown>[];
+  readonly subscriptions: readonly { readonly contract: EventContract<unknown> }[];
 }
 
 const KAFKA_BINDING_VERSION = '0.5.0';
@@ -28,9 +28,21 @@ function cloudEventHeaders(type?: string, source?: string): JsonSchema {
       ce_type: type ? { type: 'string', const: type, description: 'The versioned event type.' } : { type: 'string', description: 'The versioned event type.' },
       ce_subject: { type: 'string', minLength: 1, description: 'The aggregate id: also the message key, so one subject keeps its order on one partition.' },
       ce_time: { type: 'string', format: 'date-time', description: 'When the event happened.' },
-      ce_traceparent: { type: 'string', pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$', description: 'W3C trace context of the publishing request.' },
-      ce_tracestate: { type: 'string', maxLength: 512, description: 'W3C tracestate that goes with ce_traceparent (CloudEvents distributed-tracing extension).' },
-      ce_requestid: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$', description: 'X-Request-Id of the HTTP request that caused the event (extension attribute), to find every log line of it.' },
+      ce_traceparent: {
+        type: 'string',
+        pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+        description: 'W3C trace context of the publishing request.',
+      },
+      ce_tracestate: {
+        type: 'string',
+        maxLength: 512,
+        description: 'W3C tracestate that goes with ce_traceparent (CloudEvents distributed-tracing extension).',
+      },
+      ce_requestid: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9._:-]{1,128}$',
+        description: 'X-Request-Id of the HTTP request that caused the event (extension attribute), to find every log line of it.',
+      },
       'content-type': { type: 'string', const: 'application/json' },
     },
   };
@@ -56,7 +68,10 @@ export function buildAsyncApiDocument(modules: readonly EventParticipant[], opti
   const channels: Record<string, JsonSchema> = {};
   const operations: Record<string, JsonSchema> = {};
   const publisher = new Map<string, string>();
-  const prefix = { description: 'The topic prefix (`KAFKA_TOPIC_PREFIX`), shared by every topic and consumer group of one system.', default: options.topicPrefix };
+  const prefix = {
+    description: 'The topic prefix (`KAFKA_TOPIC_PREFIX`), shared by every topic and consumer group of one system.',
+    default: options.topicPrefix,
+  };
 
   for (const module of modules) {
     if (module.publishes.length === 0) continue;
@@ -122,7 +137,10 @@ export function buildAsyncApiDocument(modules: readonly EventParticipant[], opti
     contentType: 'application/json',
     headers: {
       ...anyEvent,
-      properties: { ...(anyEvent['properties'] as JsonSchema), 'x-dead-letter-reason': { type: 'string', maxLength: 1000, description: 'Why the consumer gave up.' } },
+      properties: {
+        ...(anyEvent['properties'] as JsonSchema),
+        'x-dead-letter-reason': { type: 'string', maxLength: 1000, description: 'Why the consumer gave up.' },
+      },
       required: [...(anyEvent['required'] as string[]), 'x-dead-letter-reason'],
     },
     payload: { description: 'The original event data, as it came.' },

@@ -2,18 +2,20 @@ import { z } from 'zod';
 import { defineOperation, implement, type ApiRoute } from '../http/api-route.js';
 import type { DeadLetterService } from './dead-letter.service.js';
 
-const DeadLetterView = z.object({
-  id: z.string(),
-  eventId: z.string(),
-  type: z.string(),
-  subject: z.string(),
-  reason: z.string(),
-  attempts: z.number().int(),
-  status: z.enum(['pending', 'replayed']),
-  failedAt: z.string(),
-  replayedAt: z.string().nullable(),
-  envelope: z.record(z.string(), z.unknown()),
-}).meta({ id: 'DeadLetter' });
+const DeadLetterView = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    type: z.string(),
+    subject: z.string(),
+    reason: z.string(),
+    attempts: z.number().int(),
+    status: z.enum(['pending', 'replayed']),
+    failedAt: z.string(),
+    replayedAt: z.string().nullable(),
+    envelope: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'DeadLetter' });
 
 function view(letter: Awaited<ReturnType<DeadLetterService['list']>>[number]): z.infer<typeof DeadLetterView> {
   return {
@@ -43,7 +45,11 @@ export function deadLetterApi(module: string) {
       tags: ['admin'],
       access: 'admin',
       request: { query: z.object({ status: z.enum(['pending', 'replayed']).optional() }) },
-      responses: { 200: { description: 'Dead letters', schema: z.object({ items: z.array(DeadLetterView) }) }, 401: { description: 'No token' }, 403: { description: 'Not admin' } },
+      responses: {
+        200: { description: 'Dead letters', schema: z.object({ items: z.array(DeadLetterView) }) },
+        401: { description: 'No token' },
+        403: { description: 'Not admin' },
+      },
     }),
     replay: defineOperation({
       operationId: `replay${name}DeadLetter`,

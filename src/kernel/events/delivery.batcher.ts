@@ -96,7 +96,7 @@ export class DeliveryBatcher {
         } catch (err) {
           results = batch.map(() => Promise.reject(err));
         }
-        results.forEach((result, i) => result.then(batch[i]!.resolve, batch[i]!.reject));
+        results.forEach((result, i) => void result.then(batch[i]!.resolve, batch[i]!.reject));
         void Promise.allSettled(results).then(release);
       }
     } finally {

@@ -18,6 +18,7 @@ export interface EventHandler<T, P = unknown> {
 }
 
 /** A class that handles events; its constructor parameters are injected from the module's container. */
+// biome-ignore lint/suspicious/noExplicitAny: tsyringe's own constructor type; any class with injected parameters must fit it.
 export type EventHandlerClass<T> = new (...args: any[]) => EventHandler<T>;
 
 /** A module's declaration that it reacts to one event type. */

@@ -22,7 +22,11 @@ export class EventTracing {
   /** Hands an event over in a PRODUCER span; the envelope sent carries that span's context. */
   send(event: EventEnvelope, publish: (event: EventEnvelope) => Promise<void>): Promise<void> {
     if (!this.tracing.enabled) return publish(event);
-    const span = this.tracing.start(`send ${event.source}`, { kind: SpanKind.PRODUCER, attributes: this.attributes('send', event) }, this.tracing.extract(event));
+    const span = this.tracing.start(
+      `send ${event.source}`,
+      { kind: SpanKind.PRODUCER, attributes: this.attributes('send', event) },
+      this.tracing.extract(event),
+    );
     const carrier: Record<string, string> = {};
     this.tracing.inject(carrier, trace.setSpan(ROOT_CONTEXT, span));
     return publish({ ...event, ...carrier }).then(

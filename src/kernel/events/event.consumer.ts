@@ -161,25 +161,32 @@ export class EventConsumer {
       }
       failed = undefined;
       // One transaction for them all: traced under the first event's span, each handler under its own.
-      outcomes = await this.scoped(items[0]!.event, spans?.[0], () => this.uow.run(async (tx) => {
-        const done: DeliveryOutcome[] = [];
-        // All claimed first (one statement where the tables allow): the transaction keeps them only with their handlers' work.
-        const claimed = this.tables.claimInboxMany ? await this.tables.claimInboxMany(tx.em, items.map(({ event }) => event)) : undefined;
-        for (const [k, { event, subscription }] of items.entries()) {
-          if (!(claimed ? claimed[k] : await this.tables.claimInbox(tx.em, event.id, event.type))) {
-            done.push('duplicate');
-            continue;
+      outcomes = await this.scoped(items[0]!.event, spans?.[0], () =>
+        this.uow.run(async (tx) => {
+          const done: DeliveryOutcome[] = [];
+          // All claimed first (one statement where the tables allow): the transaction keeps them only with their handlers' work.
+          const claimed = this.tables.claimInboxMany
+            ? await this.tables.claimInboxMany(
+                tx.em,
+                items.map(({ event }) => event),
+              )
+            : undefined;
+          for (const [k, { event, subscription }] of items.entries()) {
+            if (!(claimed ? claimed[k] : await this.tables.claimInbox(tx.em, event.id, event.type))) {
+              done.push('duplicate');
+              continue;
+            }
+            failed = k;
+            await this.scoped(event, spans?.[k], async () => {
+              await subscription.handler.handle(event, tx, prepared[k]);
+              this.logger.debug({ eventId: event.id, type: event.type, outcome: 'applied' }, 'event dealt with');
+            });
+            failed = undefined;
+            done.push('applied');
           }
-          failed = k;
-          await this.scoped(event, spans?.[k], async () => {
-            await subscription.handler.handle(event, tx, prepared[k]);
-            this.logger.debug({ eventId: event.id, type: event.type, outcome: 'applied' }, 'event dealt with');
-          });
-          failed = undefined;
-          done.push('applied');
-        }
-        return done;
-      }));
+          return done;
+        }),
+      );
     } catch (err) {
       this.logger.debug({ err, events: items.length }, 'a batch of events failed; delivering them one by one');
       return { failed, error: err };

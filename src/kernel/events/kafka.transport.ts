@@ -106,10 +106,12 @@ export class KafkaTransport implements EventTransport {
       connectionTimeout: 3000,
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
-      logCreator: () => ({ level, log: entry }) => {
-        const { message, ...rest } = entry;
-        log[KAFKAJS_LEVELS[level] ?? 'debug']({ kafka: rest }, message);
-      },
+      logCreator:
+        () =>
+        ({ level, log: entry }) => {
+          const { message, ...rest } = entry;
+          log[KAFKAJS_LEVELS[level] ?? 'debug']({ kafka: rest }, message);
+        },
     });
     this.admin = this.kafka.admin();
     this.acks = options.producer.acks === 'all' ? -1 : 1;
@@ -227,7 +229,11 @@ export class KafkaTransport implements EventTransport {
           byTopic.set(topic, messages);
         }
         try {
-          await this.producer.sendBatch({ acks: this.acks, compression: this.compression, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+          await this.producer.sendBatch({
+            acks: this.acks,
+            compression: this.compression,
+            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          });
           for (const queued of batch) queued.resolve();
         } catch (err) {
           const behind = this.queued;

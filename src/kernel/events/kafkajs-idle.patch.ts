@@ -41,12 +41,15 @@ export function patchKafkajsIdleLoop(): void {
   RequestQueue.prototype.scheduleRequestTimeoutCheck = function scheduleRequestTimeoutCheck(this: RequestQueueLike): void {
     if (!this.enforceRequestTimeout) return;
     this.destroy();
-    this.requestTimeoutIntervalId = setInterval(() => {
-      this.inflight.forEach((request) => {
-        if (Date.now() - request.sentAt > request.requestTimeout) request.timeoutRequest();
-      });
-      if (!this.isConnected()) this.destroy();
-    }, Math.min(this.requestTimeout, REQUEST_TIMEOUT_CHECK_INTERVAL_MS));
+    this.requestTimeoutIntervalId = setInterval(
+      () => {
+        this.inflight.forEach((request) => {
+          if (Date.now() - request.sentAt > request.requestTimeout) request.timeoutRequest();
+        });
+        if (!this.isConnected()) this.destroy();
+      },
+      Math.min(this.requestTimeout, REQUEST_TIMEOUT_CHECK_INTERVAL_MS),
+    );
   };
   RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueLike): void {
     if (this.throttleCheckTimeoutId) return;

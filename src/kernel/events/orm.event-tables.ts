@@ -33,7 +33,9 @@ export class OrmEventTables implements EventTables {
   /** One query for the batch's earlier records instead of one per event; the new ones are flushed together at commit. */
   async claimInboxMany(em: EntityManager, events: readonly { id: string; type: string }[]): Promise<boolean[]> {
     const seen = new Set(
-      (await em.find(InboxRecordSchema, { eventId: { $in: events.map((e) => e.id) } }, { fields: ['eventId'], disableIdentityMap: true })).map((r) => r.eventId),
+      (await em.find(InboxRecordSchema, { eventId: { $in: events.map((e) => e.id) } }, { fields: ['eventId'], disableIdentityMap: true })).map(
+        (r) => r.eventId,
+      ),
     );
     const processedAt = new Date();
     return events.map(({ id, type }) => {

@@ -28,7 +28,8 @@ export class SqliteEventTables implements EventTables {
 
   async appendOutbox(em: EntityManager, events: readonly EventEnvelope[]): Promise<void> {
     const { insertOutbox } = await this.statements(em);
-    for (const e of events) insertOutbox.run(e.id, e.type, e.subject, e.time, JSON.stringify(e.data), e.traceparent ?? null, e.tracestate ?? null, e.requestid ?? null);
+    for (const e of events)
+      insertOutbox.run(e.id, e.type, e.subject, e.time, JSON.stringify(e.data), e.traceparent ?? null, e.tracestate ?? null, e.requestid ?? null);
   }
 
   async claimInbox(em: EntityManager, eventId: string, type: string): Promise<boolean> {

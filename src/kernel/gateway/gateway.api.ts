@@ -11,6 +11,9 @@ export const gatewayApi = {
     description: 'Module processes behind the gateway verify its service tokens with these keys. A process hosting every module signs none: 404.',
     tags: ['gateway'],
     access: 'public',
-    responses: { 200: { description: 'JSON Web Key Set', schema: JwksSchema, headers: ['Cache-Control'] }, 404: { description: 'Not a split deployment: no service tokens' } },
+    responses: {
+      200: { description: 'JSON Web Key Set', schema: JwksSchema, headers: ['Cache-Control'] },
+      404: { description: 'Not a split deployment: no service tokens' },
+    },
   }),
 };

@@ -126,7 +126,8 @@ export function proxyMiddleware(options: ProxyOptions) {
     for (const [i, upstream] of candidates.entries()) {
       try {
         const res = await pool.execute(upstream, async () => {
-          const { request } = await (undici ??= import('undici'));
+          undici ??= import('undici');
+          const { request } = await undici;
           const answer = await tracedRequest(options.tracing, ctx.method, targets[i]!, headers, (sent) =>
             request(targets[i]!, {
               method: ctx.method as 'GET',

@@ -239,7 +239,10 @@ export class UpstreamPool {
           target.urls = found === 'not-found' ? [] : found.map((address) => addressUrl(target.base!, address));
         } catch (err) {
           // Keep the last known addresses: a resolver hiccup must not empty the pool.
-          this.logger.warn({ module: this.module, host: target.hostname, err: (err as Error).message }, 'upstream name did not resolve; keeping the known instances');
+          this.logger.warn(
+            { module: this.module, host: target.hostname, err: (err as Error).message },
+            'upstream name did not resolve; keeping the known instances',
+          );
         }
       }),
     );
@@ -263,7 +266,8 @@ export class UpstreamPool {
   private async probe(upstream: Upstream): Promise<void> {
     let healthy = false;
     try {
-      const { request } = await (undici ??= import('undici'));
+      undici ??= import('undici');
+      const { request } = await undici;
       const res = await request(`${upstream.url}/health/ready`, {
         headersTimeout: this.options.healthTimeoutMs,
         bodyTimeout: this.options.healthTimeoutMs,

@@ -21,23 +21,41 @@ export interface OpenApiOptions {
 
 /** Problem answers every operation may give; operations refer to them. */
 const SHARED_PROBLEMS: Record<number, { name: string; description: string; headers: string[] }> = {
-  400: { name: 'BadRequest', description: 'The request is not valid: malformed JSON, or values that fail validation (`errors[]` names each field)', headers: [] },
+  400: {
+    name: 'BadRequest',
+    description: 'The request is not valid: malformed JSON, or values that fail validation (`errors[]` names each field)',
+    headers: [],
+  },
   401: { name: 'Unauthorized', description: 'No valid bearer token', headers: ['WWW-Authenticate'] },
   403: { name: 'Forbidden', description: 'The token is valid but lacks the admin role, or the client address is not on the admin allow-list', headers: [] },
   413: { name: 'ContentTooLarge', description: 'The body is larger than the server accepts', headers: [] },
   415: { name: 'UnsupportedMediaType', description: 'The body is not `application/json` in UTF-8', headers: [] },
-  429: { name: 'TooManyRequests', description: 'Over the rate limit of this route group; retry after `Retry-After` seconds', headers: ['Retry-After', 'RateLimit', 'RateLimit-Policy'] },
+  429: {
+    name: 'TooManyRequests',
+    description: 'Over the rate limit of this route group; retry after `Retry-After` seconds',
+    headers: ['Retry-After', 'RateLimit', 'RateLimit-Policy'],
+  },
   500: { name: 'InternalServerError', description: 'An unexpected error; the `X-Request-Id` finds it in the logs', headers: [] },
-  503: { name: 'ServiceUnavailable', description: 'No instance of the module serving this route is available right now; retry after `Retry-After` seconds', headers: ['Retry-After'] },
+  503: {
+    name: 'ServiceUnavailable',
+    description: 'No instance of the module serving this route is available right now; retry after `Retry-After` seconds',
+    headers: ['Retry-After'],
+  },
 };
 
 const HEADERS: Record<string, { description: string; schema: JsonSchema }> = {
-  'X-Request-Id': { description: "The request's id (the caller's `X-Request-Id` when it is sane, else a new one); every log line of the request carries it.", schema: { type: 'string' } },
+  'X-Request-Id': {
+    description: "The request's id (the caller's `X-Request-Id` when it is sane, else a new one); every log line of the request carries it.",
+    schema: { type: 'string' },
+  },
   RateLimit: {
     description: 'The remaining budget of the route group (draft-ietf-httpapi-ratelimit-headers, draft 07 form); present while rate limiting is on.',
     schema: { type: 'string', pattern: '^limit=\\d+, remaining=\\d+, reset=\\d+$' },
   },
-  'RateLimit-Policy': { description: 'The route group’s quota: requests per window of `w` seconds; present while rate limiting is on.', schema: { type: 'string', pattern: '^\\d+;w=\\d+$' } },
+  'RateLimit-Policy': {
+    description: 'The route group’s quota: requests per window of `w` seconds; present while rate limiting is on.',
+    schema: { type: 'string', pattern: '^\\d+;w=\\d+$' },
+  },
   'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'string', pattern: '^\\d+$' } },
   Location: { description: 'Where the created or accepted resource can be read.', schema: { type: 'string', format: 'uri-reference' } },
   'Cache-Control': { description: 'Caching rules for this answer.', schema: { type: 'string' } },
@@ -61,7 +79,10 @@ const PROBLEM_SCHEMA: JsonSchema = {
         type: 'object',
         required: ['path', 'message'],
         properties: {
-          path: { type: 'string', description: 'Where the field is: `items.0.quantity` in the body, `query.limit`, `path.id`, `header.idempotency-key`; empty for the whole body.' },
+          path: {
+            type: 'string',
+            description: 'Where the field is: `items.0.quantity` in the body, `query.limit`, `path.id`, `header.idempotency-key`; empty for the whole body.',
+          },
           message: { type: 'string' },
         },
         additionalProperties: false,
@@ -126,7 +147,13 @@ class OpenApiDocumentBuilder {
             description: 'Makes a retry safe: the same key with the same body answers the first result; the same key with another body is a 422.',
             schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
           },
-          PageLimit: { name: 'limit', in: 'query', required: false, description: 'Items per page.', schema: this.schemas.convert(PageQuery.shape.limit, 'input') },
+          PageLimit: {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'Items per page.',
+            schema: this.schemas.convert(PageQuery.shape.limit, 'input'),
+          },
           PageCursor: {
             name: 'cursor',
             in: 'query',
@@ -137,7 +164,10 @@ class OpenApiDocumentBuilder {
         },
         headers: Object.fromEntries(Object.entries(HEADERS).map(([name, h]) => [name, { description: h.description, schema: h.schema }])),
         responses: Object.fromEntries(
-          Object.values(SHARED_PROBLEMS).map((p) => [p.name, this.problemResponse(p.description, [...p.headers, 'X-Request-Id', 'RateLimit', 'RateLimit-Policy'])]),
+          Object.values(SHARED_PROBLEMS).map((p) => [
+            p.name,
+            this.problemResponse(p.description, [...p.headers, 'X-Request-Id', 'RateLimit', 'RateLimit-Policy']),
+          ]),
         ),
         schemas: { Problem: PROBLEM_SCHEMA, ...this.schemas.components() },
       },

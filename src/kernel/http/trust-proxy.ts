@@ -70,11 +70,7 @@ export class ClientAddressResolver {
 
   resolve(peer: string, forwardedFor: string): ResolvedClient {
     const socket = bare(peer);
-    const forwarded = forwardedFor
-      .split(',')
-      .map(cleanEntry)
-      .filter(Boolean)
-      .map(bare);
+    const forwarded = forwardedFor.split(',').map(cleanEntry).filter(Boolean).map(bare);
     const path = [...forwarded, socket];
     if (!this.trustsAny) return { ip: socket, chain: path };
     let index = path.length - 1;

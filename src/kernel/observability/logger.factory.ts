@@ -136,8 +136,7 @@ export function createLogger(
       if (!ids) return scope ? { reqId: scope.requestId } : {};
       return scope ? { reqId: scope.requestId, ...ids } : ids;
     },
-    transport:
-      options.pretty && !destination ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
+    transport: options.pretty && !destination ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
   };
   const logger = destination ? pino(settings, destination) : pino(settings);
   // Child bindings skip the formatters, so they are scrubbed on the way in; children inherit this.

@@ -31,7 +31,9 @@ export const paymentModule = defineModule({
     const { provider } = container.resolve<PaymentConfig>(TOKENS.ModuleConfig);
     const process = container.resolve<ModuleEnvironment>(TOKENS.ModuleEnvironment);
     if (process.env === 'production' && provider !== 'sandbox') {
-      throw new ConfigError('production needs PAYMENT_PROVIDER: the sandbox payment provider is the only one built in and takes pretend payments; set PAYMENT_PROVIDER=sandbox to run on it deliberately');
+      throw new ConfigError(
+        'production needs PAYMENT_PROVIDER: the sandbox payment provider is the only one built in and takes pretend payments; set PAYMENT_PROVIDER=sandbox to run on it deliberately',
+      );
     }
     const ledger = process.ephemeral ? undefined : join(process.dataDir, 'payment-sandbox-ledger.jsonl');
     container.register(PAYMENT_PROVIDER, { useValue: new SandboxPaymentProvider(ledger) });

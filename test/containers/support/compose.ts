@@ -63,7 +63,8 @@ export async function dockerAvailable(): Promise<string | undefined> {
     ['docker-compose', ['version', '--short']],
   ] as const) {
     const result = await run(tool, [...args], { timeoutMs: 20_000 });
-    if (result.code !== 0) return `\`${tool} ${args.join(' ')}\` failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' ') || `exit ${result.code}`}`;
+    if (result.code !== 0)
+      return `\`${tool} ${args.join(' ')}\` failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' ') || `exit ${result.code}`}`;
   }
   return undefined;
 }
@@ -121,19 +122,31 @@ export class ComposeProject {
 
   async containerIds(service?: string): Promise<string[]> {
     const result = await this.mustCompose(['ps', '-q', ...(service ? [service] : [])], 60_000);
-    return result.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+    return result.stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
 
   async inspect(ids: string[]): Promise<ContainerInfo[]> {
     if (ids.length === 0) return [];
-    const format = '{{.Id}}\t{{.Name}}\t{{.State.Running}}\t{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}\t{{.RestartCount}}\t{{.State.StartedAt}}\t{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}';
+    const format =
+      '{{.Id}}\t{{.Name}}\t{{.State.Running}}\t{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}\t{{.RestartCount}}\t{{.State.StartedAt}}\t{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}';
     const result = await must('docker', ['inspect', '--format', format, ...ids], { timeoutMs: 60_000 });
     return result.stdout
       .split('\n')
       .filter(Boolean)
       .map((line) => {
         const [id, name, running, health, restarts, startedAt, ip] = line.split('\t');
-        return { id: id!, name: name!.replace(/^\//, ''), running: running === 'true', health: health!, restartCount: Number(restarts), startedAt: startedAt!, ip: (ip ?? '').trim() };
+        return {
+          id: id!,
+          name: name!.replace(/^\//, ''),
+          running: running === 'true',
+          health: health!,
+          restartCount: Number(restarts),
+          startedAt: startedAt!,
+          ip: (ip ?? '').trim(),
+        };
       });
   }
 
@@ -150,10 +163,14 @@ export class ComposeProject {
   async sql(query: string): Promise<string[][]> {
     const [postgres] = await this.containerIds('postgres');
     if (!postgres) throw new Error('no postgres container');
-    const result = await must('docker', ['exec', '-i', postgres, 'psql', '-U', 'mercato', '-d', 'mercato', '-v', 'ON_ERROR_STOP=1', '-At', '-F', '\t', '-f', '-'], {
-      timeoutMs: 60_000,
-      input: query,
-    });
+    const result = await must(
+      'docker',
+      ['exec', '-i', postgres, 'psql', '-U', 'mercato', '-d', 'mercato', '-v', 'ON_ERROR_STOP=1', '-At', '-F', '\t', '-f', '-'],
+      {
+        timeoutMs: 60_000,
+        input: query,
+      },
+    );
     return result.stdout
       .split('\n')
       .filter((l) => l.length > 0)
@@ -185,7 +202,8 @@ export class ComposeProject {
   }
 
   private async metrics(container: string): Promise<string> {
-    const script = "fetch('http://127.0.0.1:3000/metrics',{signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(e.message);process.exit(1)})";
+    const script =
+      "fetch('http://127.0.0.1:3000/metrics',{signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(e.message);process.exit(1)})";
     const result = await must('docker', ['exec', container, 'node', '-e', script], { timeoutMs: 30_000 });
     return result.stdout;
   }

@@ -14,7 +14,6 @@ describe('order saga through the generated TypeScript client', () => {
   const sys = useTestSystem();
   const client = (): MercatoClient => createMercatoClient({ baseUrl: sys.url, fetch: contractCheckedFetch });
 
-
   async function signIn(api: MercatoClient, email: string, password: string): Promise<void> {
     const { data, error } = await api.POST('/api/v1/auth/token', { body: { grant_type: 'password', email, password } });
     expect(error).toBeUndefined();

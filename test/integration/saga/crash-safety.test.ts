@@ -82,11 +82,16 @@ describe('order saga across a crash (SQLite files)', () => {
 
     // 40 orders asking for 2-4 units each (about 120 units for 60 in stock), every third card declined.
     const requests = Array.from({ length: ORDERS }, (_, i) => {
-      const items = i % 3 === 2 ? products.map((p, k) => ({ productId: p.id, quantity: 1 + ((i + k) % 2) })) : [{ productId: products[i % 2]!.id, quantity: 2 + (i % 3) }];
+      const items =
+        i % 3 === 2 ? products.map((p, k) => ({ productId: p.id, quantity: 1 + ((i + k) % 2) })) : [{ productId: products[i % 2]!.id, quantity: 2 + (i % 3) }];
       return { customer: i % customers.length, items, paymentMethod: i % 3 === 1 ? 'pm_card_chargeDeclined' : 'pm_card_visa' };
     });
     const inFlight = requests.map(async (r) => {
-      const res: HttpResponse<OrderBody> = await http1.post('/api/v1/orders', { items: r.items, paymentMethod: r.paymentMethod }, { token: customers[r.customer]!.token });
+      const res: HttpResponse<OrderBody> = await http1.post(
+        '/api/v1/orders',
+        { items: r.items, paymentMethod: r.paymentMethod },
+        { token: customers[r.customer]!.token },
+      );
       if (res.status === 202) accepted.push(res.body);
       return res.status;
     });

@@ -60,7 +60,12 @@ describe('saga notifications (all modules, in process)', () => {
     expect(mail.subject).toBe(`Order ${order.id} confirmed`);
     expect(mail.messageId).toBe(`<${confirmed.id}@mercato>`);
     expect(mail.text).toContain('13.00 EUR');
-    expect(smtp.messages.filter((m) => m.to.includes(email)).map((m) => m.subject).sort()).toEqual([`Order ${order.id} confirmed`, 'Welcome to Mercato']);
+    expect(
+      smtp.messages
+        .filter((m) => m.to.includes(email))
+        .map((m) => m.subject)
+        .sort(),
+    ).toEqual([`Order ${order.id} confirmed`, 'Welcome to Mercato']);
   });
 
   it('tells the customer their order is cancelled, and why', async () => {

@@ -43,7 +43,9 @@ describe('order saga (all modules, in process)', () => {
     expect(settled.cancelReason).toBeUndefined();
 
     const payments = await http.get(`/api/v1/payments?orderId=${order.id}`, { token: customer.token });
-    expect(payments.body).toEqual([{ id: expect.any(String), orderId: order.id, amount: { amount: 3580, currency: 'EUR' }, status: 'captured', createdAt: expect.any(String) }]);
+    expect(payments.body).toEqual([
+      { id: expect.any(String), orderId: order.id, amount: { amount: 3580, currency: 'EUR' }, status: 'captured', createdAt: expect.any(String) },
+    ]);
 
     await shop.quiesce();
     expect(await shop.stock(mug.sku)).toEqual({ available: 8, reserved: 0, sold: 2 });
@@ -102,7 +104,8 @@ describe('order saga (all modules, in process)', () => {
 
     await shop.quiesce();
     expect(await shop.stock(rare.sku)).toEqual({ available: 0, reserved: 0, sold: 5 });
-    for (const o of confirmed) expect(await shop.payments(o.id)).toEqual([expect.objectContaining({ status: 'captured', amount: { amount: 9900, currency: 'EUR' } })]);
+    for (const o of confirmed)
+      expect(await shop.payments(o.id)).toEqual([expect.objectContaining({ status: 'captured', amount: { amount: 9900, currency: 'EUR' } })]);
     for (const o of cancelled) expect(await shop.payments(o.id)).toEqual([]);
   });
 });

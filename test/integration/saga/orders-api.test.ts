@@ -51,9 +51,14 @@ describe('orders API (all modules, in process)', () => {
 
     it('answers 422 for the same key with a different body', async () => {
       const key = `key-${uuidv7()}`;
-      expect((await post({ items: [{ productId: mug.id, quantity: 1 }], paymentMethod: 'pm_card_visa' }, alice.token, { 'Idempotency-Key': key })).status).toBe(202);
+      expect((await post({ items: [{ productId: mug.id, quantity: 1 }], paymentMethod: 'pm_card_visa' }, alice.token, { 'Idempotency-Key': key })).status).toBe(
+        202,
+      );
       expectProblem(await post({ items: [{ productId: mug.id, quantity: 2 }], paymentMethod: 'pm_card_visa' }, alice.token, { 'Idempotency-Key': key }), 422);
-      expectProblem(await post({ items: [{ productId: mug.id, quantity: 1 }], paymentMethod: 'pm_card_mastercard' }, alice.token, { 'Idempotency-Key': key }), 422);
+      expectProblem(
+        await post({ items: [{ productId: mug.id, quantity: 1 }], paymentMethod: 'pm_card_mastercard' }, alice.token, { 'Idempotency-Key': key }),
+        422,
+      );
       expect((await shop.orders()).filter((o) => o.idempotencyKey === key)).toHaveLength(1);
     });
 
@@ -85,7 +90,16 @@ describe('orders API (all modules, in process)', () => {
     });
 
     it('refuses the same product on two lines', async () => {
-      expectFieldErrors(await post({ items: [{ productId: mug.id, quantity: 1 }, { productId: mug.id, quantity: 2 }], paymentMethod: 'pm_card_visa' }), ['items']);
+      expectFieldErrors(
+        await post({
+          items: [
+            { productId: mug.id, quantity: 1 },
+            { productId: mug.id, quantity: 2 },
+          ],
+          paymentMethod: 'pm_card_visa',
+        }),
+        ['items'],
+      );
     });
 
     it('refuses a missing or malformed payment method and unknown fields', async () => {
@@ -113,7 +127,7 @@ describe('orders API (all modules, in process)', () => {
   });
 
   describe('who sees what', () => {
-    it("hides my order and its payments from another customer, not from an admin", async () => {
+    it('hides my order and its payments from another customer, not from an admin', async () => {
       const order = await shop.placeOrder(alice.token, [{ productId: mug.id, quantity: 1 }]);
       await shop.settled(alice.token, order.id);
 
@@ -123,7 +137,9 @@ describe('orders API (all modules, in process)', () => {
       const asAdmin = await http.get(`/api/v1/orders/${order.id}`, { token: admin });
       expect(asAdmin.status).toBe(200);
       expect(asAdmin.body).toMatchObject({ id: order.id, status: 'confirmed' });
-      expect((await http.get(`/api/v1/payments?orderId=${order.id}`, { token: admin })).body).toEqual([expect.objectContaining({ orderId: order.id, status: 'captured' })]);
+      expect((await http.get(`/api/v1/payments?orderId=${order.id}`, { token: admin })).body).toEqual([
+        expect.objectContaining({ orderId: order.id, status: 'captured' }),
+      ]);
       expect((await http.get(`/api/v1/payments?orderId=${order.id}`, { token: alice.token })).body).toHaveLength(1);
     });
 

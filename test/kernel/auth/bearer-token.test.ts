@@ -11,10 +11,7 @@ describe('bearerToken', () => {
     expect(bearerToken(header)).toBe(token);
   });
 
-  it.each([undefined, '', 'Bearer', 'Bearer   ', 'Basic dXNlcjpwYXNz', 'Bearerabc', 'Token abc', 'Bearer a b'])(
-    'returns undefined for %j',
-    (header) => {
-      expect(bearerToken(header)).toBeUndefined();
-    },
-  );
+  it.each([undefined, '', 'Bearer', 'Bearer   ', 'Basic dXNlcjpwYXNz', 'Bearerabc', 'Token abc', 'Bearer a b'])('returns undefined for %j', (header) => {
+    expect(bearerToken(header)).toBeUndefined();
+  });
 });

@@ -34,7 +34,8 @@ async function keySource(keys: SigningKeySet): Promise<KeySource> {
   return source;
 }
 
-const sign = (keys: SigningKeySet, subject = 's-1') => new AccessTokenSigner(keys, { ...opts, ttlSeconds: 600 }).sign({ subject, role: 'customer' }).then((t) => t.token);
+const sign = (keys: SigningKeySet, subject = 's-1') =>
+  new AccessTokenSigner(keys, { ...opts, ttlSeconds: 600 }).sign({ subject, role: 'customer' }).then((t) => t.token);
 
 async function refusal(promise: Promise<unknown>): Promise<HttpError> {
   const err = await promise.then(

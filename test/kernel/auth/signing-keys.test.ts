@@ -3,11 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it, expect } from 'vitest';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import {
-  generateSigningKeySet,
-  loadOrCreateSigningKeySet,
-  signingKeySetFromJwks,
-} from '../../../src/kernel/auth/signing-keys.js';
+import { generateSigningKeySet, loadOrCreateSigningKeySet, signingKeySetFromJwks } from '../../../src/kernel/auth/signing-keys.js';
 
 const PRIVATE_FIELDS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 

@@ -28,7 +28,9 @@ describe('zero trust in a module process behind the gateway', () => {
     serviceToken = await issuer.tokenFor('catalog');
     otherModuleToken = await issuer.tokenFor('order');
     const userKeys = await generateSigningKeySet();
-    userToken = (await new AccessTokenSigner(userKeys, { issuer: 'mercato', audience: 'mercato-api', ttlSeconds: 600 }).sign({ subject: 'u1', role: 'customer' })).token;
+    userToken = (
+      await new AccessTokenSigner(userKeys, { issuer: 'mercato', audience: 'mercato-api', ttlSeconds: 600 }).sign({ subject: 'u1', role: 'customer' })
+    ).token;
 
     const app = new Koa();
     app.silent = true;
@@ -58,7 +60,11 @@ describe('zero trust in a module process behind the gateway', () => {
   });
 
   it('serves what the gateway relayed, with the client address it vouched for', async () => {
-    const res = await get('/api/v1/products', { 'x-mercato-service-token': serviceToken, authorization: `Bearer ${userToken}`, 'x-forwarded-for': '6.6.6.6, 203.0.113.7' });
+    const res = await get('/api/v1/products', {
+      'x-mercato-service-token': serviceToken,
+      authorization: `Bearer ${userToken}`,
+      'x-forwarded-for': '6.6.6.6, 203.0.113.7',
+    });
     expect(res.status).toBe(200);
     expect(seenIp).toBe('203.0.113.7');
   });

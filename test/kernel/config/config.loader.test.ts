@@ -43,12 +43,20 @@ describe('loadConfig', () => {
   });
 
   it('reads KAFKA_SSL* and KAFKA_SASL_*, and never echoes the SASL password', () => {
-    const config = loadConfig({ NODE_ENV: 'test', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'pw-1' }, CONFIG_DIR);
-    expect(config.events.kafka).toMatchObject({ ssl: { enabled: true, rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'pw-1' } });
+    const config = loadConfig(
+      { NODE_ENV: 'test', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'pw-1' },
+      CONFIG_DIR,
+    );
+    expect(config.events.kafka).toMatchObject({
+      ssl: { enabled: true, rejectUnauthorized: true },
+      sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'pw-1' },
+    });
     const plain = loadConfig({ NODE_ENV: 'test' }, CONFIG_DIR).events.kafka;
     expect({ ssl: plain.ssl, sasl: plain.sasl }).toEqual({ ssl: { enabled: false, rejectUnauthorized: true }, sasl: {} });
     expect(configError(() => loadConfig({ NODE_ENV: 'test', KAFKA_SASL_MECHANISM: 'plain' }, CONFIG_DIR)).message).toContain('KAFKA_SASL_USERNAME');
-    const bad = configError(() => loadConfig({ NODE_ENV: 'test', KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'Secret-PW-2' }, CONFIG_DIR));
+    const bad = configError(() =>
+      loadConfig({ NODE_ENV: 'test', KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'Secret-PW-2' }, CONFIG_DIR),
+    );
     expect(bad.message).toContain('events.kafka.sasl.mechanism');
     expect(bad.message).not.toContain('Secret-PW-2');
   });
@@ -277,7 +285,10 @@ describe('loadConfig', () => {
         {},
         ALL_MODULES,
       );
-      expect(config.moduleConfig['user']).toMatchObject({ admin: { email: 'admin@mercato.test', password: 'long-enough-1' }, refreshTokenTtlSeconds: 1_209_600 });
+      expect(config.moduleConfig['user']).toMatchObject({
+        admin: { email: 'admin@mercato.test', password: 'long-enough-1' },
+        refreshTokenTtlSeconds: 1_209_600,
+      });
       expect(config.moduleConfig['notification']).toMatchObject({ smtpUrl: 'smtp://mail.example:587', pollIntervalMs: 1000 });
       expect(config.moduleConfig['payment']).toEqual({ provider: 'sandbox' });
       expect(configError(() => loadConfig({ PAYMENT_PROVIDER: 'stripe' }, CONFIG_DIR, {}, ALL_MODULES)).message).toContain('payment.provider');

@@ -88,7 +88,9 @@ async function appliedIn(url: string, schema: string): Promise<string[]> {
 }
 
 async function tablesIn(url: string, schema: string): Promise<string[]> {
-  const rows = await query<{ table_name: string }>(url, 'select table_name from information_schema.tables where table_schema = ? order by table_name', [schema]);
+  const rows = await query<{ table_name: string }>(url, 'select table_name from information_schema.tables where table_schema = ? order by table_name', [
+    schema,
+  ]);
   return rows.map((r) => r.table_name);
 }
 
@@ -102,7 +104,9 @@ if (!available) {
       });
     });
   } else {
-    console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPED: ${message}.\n!!! Start it (e.g. pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start); on CI this fails.\n${'!'.repeat(100)}\n`);
+    console.warn(
+      `\n${'!'.repeat(100)}\n!!! SKIPPED: ${message}.\n!!! Start it (e.g. pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start); on CI this fails.\n${'!'.repeat(100)}\n`,
+    );
   }
 }
 
@@ -175,10 +179,14 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     const target = { kind: 'postgres' as const, url, schema: definition.name };
     const pool = { min: 0, max: 2, idleTimeoutMs: 1_000 };
     const migrations = (await definition.migrations?.()) ?? [];
-    const orms = await Promise.all([0, 1].map(() => createModuleDatabase(definition.name, definition.entities, target, pino({ level: 'silent' }), { migrations, pool })));
+    const orms = await Promise.all(
+      [0, 1].map(() => createModuleDatabase(definition.name, definition.entities, target, pino({ level: 'silent' }), { migrations, pool })),
+    );
     try {
       for (const orm of orms) {
-        const knexPool = (orm.em.getConnection() as unknown as { getKnex(): { client: { pool: { min: number; max: number; idleTimeoutMillis: number } } } }).getKnex().client.pool;
+        const knexPool = (
+          orm.em.getConnection() as unknown as { getKnex(): { client: { pool: { min: number; max: number; idleTimeoutMillis: number } } } }
+        ).getKnex().client.pool;
         expect({ min: knexPool.min, max: knexPool.max, idle: knexPool.idleTimeoutMillis }).toEqual({ min: 0, max: 2, idle: 1_000 });
       }
     } finally {
@@ -204,9 +212,15 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     const earlierInitial = { ...own[0]!, postgresql: (schema: string) => [...own[0]!.postgresql(schema), ...earlierEventTables] };
     const target = { kind: 'postgres' as const, url, schema: 'catalog' };
     // Built the way an earlier version did: no kernel migration, the event tables in the module's initial one.
-    const before = await createModuleOrm('catalog', [...definition.entities, ...EVENT_TABLES], target, pino({ level: 'silent' }), { migrations: [earlierInitial] });
+    const before = await createModuleOrm('catalog', [...definition.entities, ...EVENT_TABLES], target, pino({ level: 'silent' }), {
+      migrations: [earlierInitial],
+    });
     try {
-      await before.em.getConnection().execute(`insert into "catalog"."event_outbox" ("id", "type", "subject", "time", "data") values (gen_random_uuid(), 'x.v1', 's', '2026-01-01T00:00:00Z', '{}')`);
+      await before.em
+        .getConnection()
+        .execute(
+          `insert into "catalog"."event_outbox" ("id", "type", "subject", "time", "data") values (gen_random_uuid(), 'x.v1', 's', '2026-01-01T00:00:00Z', '{}')`,
+        );
     } finally {
       await before.close(true);
     }
@@ -227,9 +241,9 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
 
   it('refuses PostgreSQL for a module without migrations', async () => {
     const definition = ALL_MODULES.find((m) => m.name === 'catalog')!;
-    await expect(createModuleDatabase('catalog', definition.entities, { kind: 'postgres', url: main, schema: 'catalog' }, pino({ level: 'silent' }))).rejects.toThrow(
-      /has no migrations/,
-    );
+    await expect(
+      createModuleDatabase('catalog', definition.entities, { kind: 'postgres', url: main, schema: 'catalog' }, pino({ level: 'silent' })),
+    ).rejects.toThrow(/has no migrations/);
   });
 
   it('the whole system starts on PostgreSQL (DATABASE_URL): an admin creates a product and reads it back', { timeout: 60_000 }, async () => {
@@ -273,7 +287,10 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     // The catalog schema of the shared database (migrated earlier) did not get the product.
     expect(await query(main, 'select sku from "catalog"."product"')).toEqual([]);
     // Only catalog lives in its own database.
-    const schemas = await query<{ schema_name: string }>(catalogUrl, "select schema_name from information_schema.schemata where schema_name not like 'pg_%' and schema_name not in ('information_schema', 'public')");
+    const schemas = await query<{ schema_name: string }>(
+      catalogUrl,
+      "select schema_name from information_schema.schemata where schema_name not like 'pg_%' and schema_name not in ('information_schema', 'public')",
+    );
     expect(schemas.map((s) => s.schema_name)).toEqual(['catalog']);
   });
 });

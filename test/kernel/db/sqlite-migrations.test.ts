@@ -53,7 +53,13 @@ describe('module databases on SQLite', () => {
   it('a data dir from before migrations (schema from updateSchema, no migrations table) keeps its data and is recorded as migrated', async () => {
     const definition = ALL_MODULES.find((m) => m.name === 'catalog')!;
     const file = join(dir, 'legacy-catalog.db');
-    const old = await MikroORM.init({ driver: BetterSqliteDriver, dbName: file, entities: [...definition.entities, ...EVENT_TABLES], allowGlobalContext: true, debug: false });
+    const old = await MikroORM.init({
+      driver: BetterSqliteDriver,
+      dbName: file,
+      entities: [...definition.entities, ...EVENT_TABLES],
+      allowGlobalContext: true,
+      debug: false,
+    });
     await old.schema.updateSchema();
     await old.em.getConnection().execute(`insert into event_inbox (event_id, type, processed_at) values ('0190a0a0-0000-7000-8000-000000000001', 'x.v1', 0)`);
     await old.close(true);
@@ -75,6 +81,8 @@ describe('module databases on SQLite', () => {
 
   it('refuses a module with entities and no migrations', async () => {
     const definition = ALL_MODULES.find((m) => m.name === 'catalog')!;
-    await expect(createModuleDatabase('catalog', definition.entities, { kind: 'sqlite', file: ':memory:' }, pino({ level: 'silent' }))).rejects.toThrow(/has no migrations/);
+    await expect(createModuleDatabase('catalog', definition.entities, { kind: 'sqlite', file: ':memory:' }, pino({ level: 'silent' }))).rejects.toThrow(
+      /has no migrations/,
+    );
   });
 });

@@ -29,10 +29,14 @@ describe('a process killed while an event is in retry and later ones are done', 
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
-      await waitFor(() => {
-        if (child.exitCode !== null) throw new Error(`crash child exited early: ${stderr}`);
-        return stdout.includes('behind');
-      }, 3 * EVENTUALLY_MS, 'the child to have the later events applied');
+      await waitFor(
+        () => {
+          if (child.exitCode !== null) throw new Error(`crash child exited early: ${stderr}`);
+          return stdout.includes('behind');
+        },
+        3 * EVENTUALLY_MS,
+        'the child to have the later events applied',
+      );
     } finally {
       child.kill('SIGKILL');
       await exited;

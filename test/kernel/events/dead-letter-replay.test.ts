@@ -33,7 +33,13 @@ describe('a dead-lettered event', () => {
     expect(listed.body.items).toHaveLength(2);
     const x = listed.body.items.find((l: { subject: string }) => l.subject === 'acc-x');
     const y = listed.body.items.find((l: { subject: string }) => l.subject === 'acc-y');
-    expect(x).toMatchObject({ type: 'ledger.entry-made.v1', status: 'pending', attempts: 3, replayedAt: null, reason: expect.stringContaining('tally refuses acc-x') });
+    expect(x).toMatchObject({
+      type: 'ledger.entry-made.v1',
+      status: 'pending',
+      attempts: 3,
+      replayedAt: null,
+      reason: expect.stringContaining('tally refuses acc-x'),
+    });
 
     // Still failing: 409, and the letter stays pending with the new attempts counted.
     const failedAgain = await http.post(`${BASE}/${y.id}/replay`, undefined, { token: admin });

@@ -14,10 +14,14 @@ describe('the Kafka dead-letter topic', () => {
   it('carries the dead-lettered event as it came, with the reason in a header', async () => {
     sys.tally.failFor('acc-dlq');
     await sys.ledger.makeEntry('acc-dlq', 5);
-    const [letter] = await waitFor(async () => {
-      const letters = await sys.deadLetters();
-      return letters.length > 0 && letters;
-    }, EVENTUALLY_MS, 'the event to be dead-lettered');
+    const [letter] = await waitFor(
+      async () => {
+        const letters = await sys.deadLetters();
+        return letters.length > 0 && letters;
+      },
+      EVENTUALLY_MS,
+      'the event to be dead-lettered',
+    );
 
     const { events } = sys.system.config;
     const kafka = new Kafka({ clientId: 'dlq-test', brokers: events.kafkaBrokers, logLevel: logLevel.NOTHING });

@@ -15,7 +15,11 @@ describe('pruning the event tables', () => {
   afterAll(() => sys.stop());
 
   const pruner = (module: string) =>
-    new EventTablesPruner(eventTablesFor(sys.system.modules.get(module)!.orm), { outboxMs: HOUR, inboxMs: 2 * HOUR, pruneIntervalMs: 60_000 }, pino({ level: 'silent' }));
+    new EventTablesPruner(
+      eventTablesFor(sys.system.modules.get(module)!.orm),
+      { outboxMs: HOUR, inboxMs: 2 * HOUR, pruneIntervalMs: 60_000 },
+      pino({ level: 'silent' }),
+    );
 
   it('keeps what is younger than its retention and deletes what is older', async () => {
     for (let i = 1; i <= 3; i++) await sys.ledger.makeEntry('acc-p', i);

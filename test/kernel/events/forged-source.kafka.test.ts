@@ -50,24 +50,45 @@ describe('events are accepted only from the topic of the module that declares th
 
   it('dead-letters a forged payment.captured.v1 on the inventory topic, and applies the real one', async () => {
     const productId = uuidv7();
-    await send('catalog', createEnvelope({ source: 'catalog', type: 'product.created.v1', subject: productId, data: { productId, sku: 'F-1', name: 'Forged', description: null, price: { amount: 500, currency: 'EUR' } } }));
+    await send(
+      'catalog',
+      createEnvelope({
+        source: 'catalog',
+        type: 'product.created.v1',
+        subject: productId,
+        data: { productId, sku: 'F-1', name: 'Forged', description: null, price: { amount: 500, currency: 'EUR' } },
+      }),
+    );
     const userId = uuidv7();
     const order = await waitFor(
-      () => sys.system.modules.get('order')!.container.resolve(PlaceOrderCommand).execute({ userId, items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa' }),
+      () =>
+        sys.system.modules
+          .get('order')!
+          .container.resolve(PlaceOrderCommand)
+          .execute({ userId, items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa' }),
       EVENTUALLY_MS,
       'the order module to know the product',
     );
     const captured = (source: string) =>
-      createEnvelope({ source, type: 'payment.captured.v1', subject: order.id, data: { paymentId: uuidv7(), orderId: order.id, userId, amount: { amount: 500, currency: 'EUR' } } });
+      createEnvelope({
+        source,
+        type: 'payment.captured.v1',
+        subject: order.id,
+        data: { paymentId: uuidv7(), orderId: order.id, userId, amount: { amount: 500, currency: 'EUR' } },
+      });
 
     const lying = captured('payment'); // claims to be from payment, sent on the inventory topic
     const honest = captured('inventory');
     await send('inventory', lying);
     await send('inventory', honest);
-    const letters = await waitFor(async () => {
-      const rows = await orm().find(DeadLetterSchema, { eventId: { $in: [lying.id, honest.id] } });
-      return rows.length === 2 && rows;
-    }, EVENTUALLY_MS, 'both forged events to be dead-lettered');
+    const letters = await waitFor(
+      async () => {
+        const rows = await orm().find(DeadLetterSchema, { eventId: { $in: [lying.id, honest.id] } });
+        return rows.length === 2 && rows;
+      },
+      EVENTUALLY_MS,
+      'both forged events to be dead-lettered',
+    );
     for (const letter of letters) {
       expect(letter.reason).toMatch(/payment\.captured\.v1 is published only by payment; this one came from inventory/);
       expect(letter.attempts).toBe(0);

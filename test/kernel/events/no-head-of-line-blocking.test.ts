@@ -28,7 +28,11 @@ describe('an event whose handler keeps failing for a while', () => {
       await sys.ledger.makeEntry('stuck', 2);
       for (let i = 0; i < OTHERS; i++) await sys.ledger.makeEntry(`other-${i % 10}`, i);
 
-      await waitFor(async () => (await sys.tallyRows()).filter((r) => r.account.startsWith('other-')).length === OTHERS, FAILING_FOR_MS, `the ${OTHERS} other events to be applied`);
+      await waitFor(
+        async () => (await sys.tallyRows()).filter((r) => r.account.startsWith('other-')).length === OTHERS,
+        FAILING_FOR_MS,
+        `the ${OTHERS} other events to be applied`,
+      );
       const othersDoneAfter = Date.now() - failingSince;
       expect(othersDoneAfter).toBeLessThan(FAILING_FOR_MS);
       expect(await sys.tallyRows('stuck')).toEqual([]);

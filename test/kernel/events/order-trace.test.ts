@@ -46,10 +46,18 @@ describe(`tracing one order (${testEventBus()} transport)`, () => {
   it('is one trace from the HTTP request through inventory, payment, order and notification', async () => {
     const admin = await http.token(ADMIN.email, ADMIN.password);
     const customer = await http.signUp(`traced-${process.pid}@mercato.test`);
-    const product = await http.post('/api/v1/products', { sku: `TRACE-${process.pid}`, name: 'Traced', price: { amount: 990, currency: 'EUR' } }, { token: admin });
+    const product = await http.post(
+      '/api/v1/products',
+      { sku: `TRACE-${process.pid}`, name: 'Traced', price: { amount: 990, currency: 'EUR' } },
+      { token: admin },
+    );
     expect(product.status).toBe(201);
     // product.created has reached inventory (restock works) and order (it knows the price).
-    await waitFor(async () => (await http.post(`/api/v1/inventory/${product.body.sku}/restock`, { quantity: 5 }, { token: admin })).status === 200, EVENTUALLY_MS, 'stock');
+    await waitFor(
+      async () => (await http.post(`/api/v1/inventory/${product.body.sku}/restock`, { quantity: 5 }, { token: admin })).status === 200,
+      EVENTUALLY_MS,
+      'stock',
+    );
     const orderOrm = sys.system.modules.get('order')!.orm;
     await waitFor(async () => (await orderOrm.em.fork().count(KnownProductSchema, { productId: product.body.id })) === 1, EVENTUALLY_MS, 'the price');
 
@@ -64,7 +72,9 @@ describe(`tracing one order (${testEventBus()} transport)`, () => {
 
     const inTrace = () => spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
     const consumerOf = (type: string, group: string) =>
-      inTrace().find((s) => s.kind === SpanKind.CONSUMER && s.attributes['cloudevents.event_type'] === type && s.attributes['messaging.consumer.group.name'] === group);
+      inTrace().find(
+        (s) => s.kind === SpanKind.CONSUMER && s.attributes['cloudevents.event_type'] === type && s.attributes['messaging.consumer.group.name'] === group,
+      );
     await waitFor(() => HOPS.every(({ type, group }) => consumerOf(type, group)), EVENTUALLY_MS, 'a consumer span for every hop');
     const trace = inTrace();
     const byId = new Map(trace.map((s) => [s.spanContext().spanId, s]));
@@ -116,12 +126,19 @@ describe(`tracing one order (${testEventBus()} transport)`, () => {
   it.runIf(testEventBus() === 'kafka')('shows consumer lag per group and partition, back to 0 once all is dealt with', async () => {
     const lag = async () => {
       const text = (await httpClient(sys.url, { contract: false }).get<string>('/metrics')).body;
-      return [...text.matchAll(/^kafka_consumer_lag_events\{group="([^"]+)",topic="([^"]+)",partition="(\d+)"\} (\S+)$/gm)].map((m) => ({ group: m[1]!, value: Number(m[4]) }));
+      return [...text.matchAll(/^kafka_consumer_lag_events\{group="([^"]+)",topic="([^"]+)",partition="(\d+)"\} (\S+)$/gm)].map((m) => ({
+        group: m[1]!,
+        value: Number(m[4]),
+      }));
     };
-    const samples = await waitFor(async () => {
-      const s = await lag();
-      return s.some((l) => l.group === 'payment') && s.every((l) => l.value === 0) && s;
-    }, EVENTUALLY_MS, 'every lag at 0');
+    const samples = await waitFor(
+      async () => {
+        const s = await lag();
+        return s.some((l) => l.group === 'payment') && s.every((l) => l.value === 0) && s;
+      },
+      EVENTUALLY_MS,
+      'every lag at 0',
+    );
     expect(new Set(samples.map((l) => l.group))).toEqual(new Set(['inventory', 'payment', 'order', 'notification']));
   });
 });

@@ -111,10 +111,14 @@ describe('the outbox relay', () => {
       openReads();
 
       // Row 1 must be handed over again, in this process, without a restart.
-      await waitFor(() => {
-        broker.takeAll();
-        return outbox.rows.every((r) => r.publishedAt);
-      }, 3_000, 'every row to be published');
+      await waitFor(
+        () => {
+          broker.takeAll();
+          return outbox.rows.every((r) => r.publishedAt);
+        },
+        3_000,
+        'every row to be published',
+      );
       expect(broker.handedOver.filter((id) => id === first.id).length).toBeGreaterThanOrEqual(2);
       expect(broker.handedOver).toContain(second.id);
       expect(broker.handedOver).toContain(third.id);

@@ -20,10 +20,14 @@ function spawnCrashChild(dataDir: string, account: string) {
   const exited = once(child, 'exit');
   return {
     handling: () =>
-      waitFor(() => {
-        if (child.exitCode !== null) throw new Error(`crash child exited early: ${stderr}`);
-        return stdout.includes('handling');
-      }, 2 * EVENTUALLY_MS, 'the child to be handling the event'),
+      waitFor(
+        () => {
+          if (child.exitCode !== null) throw new Error(`crash child exited early: ${stderr}`);
+          return stdout.includes('handling');
+        },
+        2 * EVENTUALLY_MS,
+        'the child to be handling the event',
+      ),
     /** kill -9: no cleanup of any kind runs in the child. */
     async sigkill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -70,10 +74,14 @@ describe('an event committed when the process dies', () => {
     systems = [];
 
     const second = await start();
-    const outbox = await waitFor(async () => {
-      const o = await second.outbox();
-      return o.every((r) => r.publishedAt) && o;
-    }, EVENTUALLY_MS, 'the outbox to be relayed');
+    const outbox = await waitFor(
+      async () => {
+        const o = await second.outbox();
+        return o.every((r) => r.publishedAt) && o;
+      },
+      EVENTUALLY_MS,
+      'the outbox to be relayed',
+    );
     await second.settled();
     expect(outbox.map((r) => r.id)).toEqual([pending!.id]);
     expect(await second.tallyRows()).toEqual([expect.objectContaining({ eventId: pending!.id, account: 'acc-1', number: 1, amount: 42 })]);
@@ -88,10 +96,14 @@ describe('an event committed when the process dies', () => {
 
     const second = await startEventSystem({ dataDir: childData.dir });
     systems.push(second);
-    const outbox = await waitFor(async () => {
-      const o = await second.outbox();
-      return o.length === 1 && o.every((r) => r.publishedAt) && o;
-    }, EVENTUALLY_MS, 'the outbox to be relayed');
+    const outbox = await waitFor(
+      async () => {
+        const o = await second.outbox();
+        return o.length === 1 && o.every((r) => r.publishedAt) && o;
+      },
+      EVENTUALLY_MS,
+      'the outbox to be relayed',
+    );
     await second.settled();
     expect(await second.ledger.entries()).toHaveLength(1);
     expect(await second.tallyRows()).toEqual([expect.objectContaining({ eventId: outbox[0]!.id, account: 'acc-2', number: 1, amount: 7 })]);

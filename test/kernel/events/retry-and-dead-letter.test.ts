@@ -24,10 +24,14 @@ describe('a failing handler', () => {
         { account: 'acc-c', amount: 20 + i },
       ]),
     ]);
-    const letters = await waitFor(async () => {
-      const l = await sys.deadLetters();
-      return l.length > 0 && (await sys.tallyRows()).length === 7 && l;
-    }, EVENTUALLY_MS, 'a1 to be dead-lettered and the 7 others applied');
+    const letters = await waitFor(
+      async () => {
+        const l = await sys.deadLetters();
+        return l.length > 0 && (await sys.tallyRows()).length === 7 && l;
+      },
+      EVENTUALLY_MS,
+      'a1 to be dead-lettered and the 7 others applied',
+    );
 
     const [outboxA1] = (await sys.outbox()).filter((r) => r.data['entryId'] === a1!.id);
     expect(letters).toHaveLength(1);

@@ -41,10 +41,14 @@ describe('Kafka with SASL authentication', () => {
       sys = await startEventSystem({ env: saslEnv(mechanism) });
       expect(await sys.system.bus.healthy()).toBe(true);
       await sys.ledger.makeEntry(`acc-${mechanism}`, 7);
-      const rows = await waitFor(async () => {
-        const r = await sys!.tallyRows(`acc-${mechanism}`);
-        return r.length > 0 && r;
-      }, EVENTUALLY_MS, 'the entry to reach the tally over the SASL broker');
+      const rows = await waitFor(
+        async () => {
+          const r = await sys!.tallyRows(`acc-${mechanism}`);
+          return r.length > 0 && r;
+        },
+        EVENTUALLY_MS,
+        'the entry to reach the tally over the SASL broker',
+      );
       expect(rows.map((r) => r.amount)).toEqual([7]);
     }, 90_000);
   }

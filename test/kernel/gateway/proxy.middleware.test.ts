@@ -45,7 +45,12 @@ describe('gateway proxy: answers passed on', () => {
     module = createServer(upstream).listen(0, '127.0.0.1');
     await once(module, 'listening');
     const logger = pino({ level: 'silent' });
-    pool = new UpstreamPool('things', [`http://127.0.0.1:${(module.address() as AddressInfo).port}`], { healthIntervalMs: 60_000, healthTimeoutMs: 1_000, breakerThreshold: 3, breakerHalfOpenMs: 5_000 }, logger);
+    pool = new UpstreamPool(
+      'things',
+      [`http://127.0.0.1:${(module.address() as AddressInfo).port}`],
+      { healthIntervalMs: 60_000, healthTimeoutMs: 1_000, breakerThreshold: 3, breakerHalfOpenMs: 5_000 },
+      logger,
+    );
     const app = new Koa();
     app.use(
       proxyMiddleware({

@@ -99,7 +99,12 @@ describe('gateway discovery through DNS', () => {
   it('sees every address of a name as an instance and spreads requests across them', async () => {
     const { port, list } = await replicas(3);
     const p = await pool(port, fakeDns(list.map((r) => r.address)));
-    expect(p.instances().map((i) => i.url).sort()).toEqual(list.map((r) => `http://${r.address}:${port}`).sort());
+    expect(
+      p
+        .instances()
+        .map((i) => i.url)
+        .sort(),
+    ).toEqual(list.map((r) => `http://${r.address}:${port}`).sort());
     const answers = await Promise.all(Array.from({ length: 30 }, () => send(p)));
     for (const r of list) expect(answers.filter((a) => a === r.address)).toHaveLength(10);
   });

@@ -44,7 +44,14 @@ describe('upstream URL', () => {
   });
 
   it('refuses, as the client fault, what URL parsing would route elsewhere', () => {
-    for (const path of ['/api/v1/users/../auth/token', '/api/v1/users/%2e%2E/auth/token', '/api/v1/users/./x', '/api/v1/users\\..\\auth', 'api/v1/users', 'http://x/api']) {
+    for (const path of [
+      '/api/v1/users/../auth/token',
+      '/api/v1/users/%2e%2E/auth/token',
+      '/api/v1/users/./x',
+      '/api/v1/users\\..\\auth',
+      'api/v1/users',
+      'http://x/api',
+    ]) {
       let thrown: unknown;
       try {
         upstreamUrl(base, path, '');

@@ -25,7 +25,7 @@ function capture() {
     },
   });
   const logger = createLogger({ level: 'trace', pretty: false }, new RequestContext(), stream);
-  return { logger, text: () => lines.join('') , lines };
+  return { logger, text: () => lines.join(''), lines };
 }
 
 function expectClean(text: string) {

@@ -28,7 +28,9 @@ async function receiver() {
 
 describe('tracing from the OTEL_* variables', () => {
   const closers: (() => void)[] = [];
-  afterEach(() => closers.splice(0).forEach((c) => c()));
+  afterEach(() => {
+    for (const close of closers.splice(0)) close();
+  });
 
   it('is off by default, and with OTEL_SDK_DISABLED=true whatever the exporter', async () => {
     expect(await createTracing(tracingConfig({}), { defaultServiceName: 'mercato' })).toBe(NO_TRACING);
@@ -86,11 +88,16 @@ describe('tracing from the OTEL_* variables', () => {
     await parentBased.inSpan('child of unsampled', {}, async () => undefined, unsampled);
     expect(spans.getFinishedSpans()).toHaveLength(0);
     const sampled = parentBased.extract({ traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` });
-    await parentBased.inSpan('child of sampled', {}, async () => {
-      // What an event published here would carry, and what a log line would say.
-      expect(parentBased.current()?.traceparent).toMatch(new RegExp(`^00-${'a'.repeat(32)}-[0-9a-f]{16}-01$`));
-      expect(parentBased.logFields()?.trace_id).toBe('a'.repeat(32));
-    }, sampled);
+    await parentBased.inSpan(
+      'child of sampled',
+      {},
+      async () => {
+        // What an event published here would carry, and what a log line would say.
+        expect(parentBased.current()?.traceparent).toMatch(new RegExp(`^00-${'a'.repeat(32)}-[0-9a-f]{16}-01$`));
+        expect(parentBased.logFields()?.trace_id).toBe('a'.repeat(32));
+      },
+      sampled,
+    );
     const [span] = spans.getFinishedSpans();
     expect(span!.spanContext().traceId).toBe('a'.repeat(32));
     expect(span!.parentSpanContext?.spanId).toBe('b'.repeat(16));

@@ -49,7 +49,13 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        messages.push({ to: session.envelope.rcptTo.map((r) => r.address), messageId: header(raw, 'Message-ID'), subject: header(raw, 'Subject'), text: bodyText(raw), raw });
+        messages.push({
+          to: session.envelope.rcptTo.map((r) => r.address),
+          messageId: header(raw, 'Message-ID'),
+          subject: header(raw, 'Subject'),
+          text: bodyText(raw),
+          raw,
+        });
         callback();
       });
     },

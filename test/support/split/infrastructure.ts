@@ -254,7 +254,9 @@ export async function splitInfrastructureAvailable(suite: string): Promise<boole
   if (problems.length === 0) return true;
   const message = `split suite ${suite}: ${problems.join('; ')}`;
   if (process.env.CI === 'true') throw new Error(`${message} (CI=true: split suites must run, not skip)`);
-  console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING ${message}\n!!! (start them with \`npm run kafka:start\` and a local PostgreSQL; under CI=true this fails)\n${'!'.repeat(100)}\n`);
+  console.warn(
+    `\n${'!'.repeat(100)}\n!!! SKIPPING ${message}\n!!! (start them with \`npm run kafka:start\` and a local PostgreSQL; under CI=true this fails)\n${'!'.repeat(100)}\n`,
+  );
   return false;
 }
 

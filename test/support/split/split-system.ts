@@ -23,7 +23,6 @@ export const STOP_TIMEOUT_MS = 120_000;
 /** How long an accepted order may take to settle when nothing is being broken. */
 export const SETTLE_TIMEOUT_MS = 30_000;
 
-
 export interface Product {
   id: string;
   sku: string;
@@ -138,11 +137,21 @@ export class SplitShop {
   }
 
   /** POST /api/v1/orders, as is (bursts look at every status). */
-  order(token: string, items: { productId: string; quantity: number }[], paymentMethod = 'pm_card_visa', headers: Record<string, string> = {}): Promise<HttpResponse<OrderBody>> {
+  order(
+    token: string,
+    items: { productId: string; quantity: number }[],
+    paymentMethod = 'pm_card_visa',
+    headers: Record<string, string> = {},
+  ): Promise<HttpResponse<OrderBody>> {
     return this.http.post<OrderBody>('/api/v1/orders', { items, paymentMethod }, { token, headers });
   }
 
-  async placeOrder(token: string, items: { productId: string; quantity: number }[], paymentMethod = 'pm_card_visa', headers: Record<string, string> = {}): Promise<OrderBody> {
+  async placeOrder(
+    token: string,
+    items: { productId: string; quantity: number }[],
+    paymentMethod = 'pm_card_visa',
+    headers: Record<string, string> = {},
+  ): Promise<OrderBody> {
     const res = await this.order(token, items, paymentMethod, headers);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body.status).toBe('pending');

@@ -51,7 +51,6 @@ interface Member {
   crashes: string[];
 }
 
-
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -150,7 +149,10 @@ export class Topology {
   /** Everything worth printing when a test failed. */
   diagnostics(): string {
     const state = [...this.members.values()]
-      .map((m) => `${m.spec.name} (${m.spec.modules}) ${this.url(m.spec.name)} pid ${m.child?.pid ?? '-'} ${this.running(m.spec.name) ? 'running' : 'not running'}`)
+      .map(
+        (m) =>
+          `${m.spec.name} (${m.spec.modules}) ${this.url(m.spec.name)} pid ${m.child?.pid ?? '-'} ${this.running(m.spec.name) ? 'running' : 'not running'}`,
+      )
       .join('\n');
     return `topology ${this.topicPrefix}, DATA_DIR ${this.dataDir}\n${state}\ncrashes: ${this.crashes().join('; ') || 'none'}\n--- process output (last 300 lines) ---\n${this.logs(300)}`;
   }
@@ -168,7 +170,12 @@ export class Topology {
   private serviceUrls(): Record<string, string> {
     const env: Record<string, string> = {};
     for (const module of [...this.modules.map((m) => m.name), 'gateway']) {
-      const hosts = [...this.members.values()].filter((m) => m.spec.modules.split(',').map((s) => s.trim()).includes(module));
+      const hosts = [...this.members.values()].filter((m) =>
+        m.spec.modules
+          .split(',')
+          .map((s) => s.trim())
+          .includes(module),
+      );
       env[`SERVICE_URLS_${module.toUpperCase()}`] = hosts.length > 0 ? hosts.map((m) => this.url(m.spec.name)).join(',') : this.nowhere;
     }
     return env;
@@ -176,7 +183,10 @@ export class Topology {
 
   private environment(member: Member): Record<string, string> {
     const issuer = this.modules.find((m) => m.issuesTokens)?.name;
-    const hostsIssuer = member.spec.modules.split(',').map((s) => s.trim()).some((m) => m === issuer || m === 'all');
+    const hostsIssuer = member.spec.modules
+      .split(',')
+      .map((s) => s.trim())
+      .some((m) => m === issuer || m === 'all');
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? tmpdir(),

@@ -28,6 +28,11 @@ describe('split topology (npm run start:split)', () => {
 
   it('config/topology.json hosts every module of the registry as it is', () => {
     const file = JSON.parse(readFileSync(resolve('config/topology.json'), 'utf8')) as typeof topology;
-    expect(withUnhostedModules(file, ALL_MODULES.map((m) => m.name))).toBe(file);
+    expect(
+      withUnhostedModules(
+        file,
+        ALL_MODULES.map((m) => m.name),
+      ),
+    ).toBe(file);
   });
 });

@@ -52,7 +52,9 @@ class InsuranceLimiter extends RateLimiterMemory {
 export async function createRateLimitStore(options: RateLimitStoreOptions): Promise<RateLimitStore> {
   const { groups, keyPrefix, redisUrl, logger } = options;
   if (!redisUrl) {
-    const limiters = new Map(groups.map((g) => [g.name, new RateLimiterMemory({ points: g.points, duration: g.durationSeconds, keyPrefix: `${keyPrefix}:${g.name}` })]));
+    const limiters = new Map(
+      groups.map((g) => [g.name, new RateLimiterMemory({ points: g.points, duration: g.durationSeconds, keyPrefix: `${keyPrefix}:${g.name}` })]),
+    );
     return { kind: 'memory', limiter: (name) => limiters.get(name)!, close: async () => undefined };
   }
 
@@ -79,10 +81,7 @@ export async function createRateLimitStore(options: RateLimitStoreOptions): Prom
     if (degraded) logger.info('rate limiting: Redis is back, limits are shared again');
     degraded = false;
   });
-  await Promise.race([
-    client.connect().catch((err: Error) => degrade(err.message)),
-    new Promise((resolve) => setTimeout(resolve, CONNECT_TIMEOUT_MS).unref()),
-  ]);
+  await Promise.race([client.connect().catch((err: Error) => degrade(err.message)), new Promise((resolve) => setTimeout(resolve, CONNECT_TIMEOUT_MS).unref())]);
 
   const limiters = new Map(
     groups.map((g) => {

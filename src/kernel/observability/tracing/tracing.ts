@@ -20,7 +20,11 @@ const getter = {
     return typeof value === 'string' || Array.isArray(value) ? (value as string | string[]) : undefined;
   },
 };
-const setter = { set: (carrier: Record<string, string>, key: string, value: string) => void (carrier[key] = value) };
+const setter = {
+  set: (carrier: Record<string, string>, key: string, value: string) => {
+    carrier[key] = value;
+  },
+};
 
 /**
  * The process's tracing. Without a tracer (the default) every call site sees `enabled === false`

@@ -2,15 +2,17 @@ import { z } from 'zod';
 import { MoneySchema } from '../../../kernel/shared/money.js';
 import type { Product } from '../domain/product.js';
 
-export const ProductView = z.object({
-  id: z.uuid(),
-  sku: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
-  price: MoneySchema,
-  createdAt: z.string(),
-  updatedAt: z.string(),
-}).meta({ id: 'Product' });
+export const ProductView = z
+  .object({
+    id: z.uuid(),
+    sku: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    price: MoneySchema,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Product' });
 export type ProductView = z.infer<typeof ProductView>;
 
 export function toProductView(p: Product): ProductView {

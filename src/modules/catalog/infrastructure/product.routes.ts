@@ -8,7 +8,10 @@ import { ProductQueries } from '../application/product.queries.js';
 import { ProductView, toProductView } from '../application/product.view.js';
 import { UpdateProductCommand } from '../application/update-product.command.js';
 
-const Sku = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64');
+const Sku = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64');
 const Name = z.string().trim().min(1).max(200);
 const Description = z.string().max(5000);
 // Strict like the bodies it sits in (the contract's MoneySchema stays lenient for events).
@@ -43,7 +46,12 @@ export const productApi = {
     access: 'admin',
     request: {
       body: CreateProductBody,
-      examples: { mug: { summary: 'A mug at 12.90 EUR', value: { sku: 'MUG-001', name: 'Enamel mug', description: 'A white enamel mug, 350 ml.', price: { amount: 1290, currency: 'EUR' } } } },
+      examples: {
+        mug: {
+          summary: 'A mug at 12.90 EUR',
+          value: { sku: 'MUG-001', name: 'Enamel mug', description: 'A white enamel mug, 350 ml.', price: { amount: 1290, currency: 'EUR' } },
+        },
+      },
     },
     responses: {
       201: { description: 'Created', schema: ProductView, headers: ['Location'], examples: { mug: { summary: 'The new product', value: PRODUCT_EXAMPLE } } },
@@ -87,7 +95,11 @@ export const productApi = {
     summary: 'Change a product (name, description, price)',
     tags,
     access: 'admin',
-    request: { params: ProductIdParams, body: UpdateProductBody, examples: { price: { summary: 'A new price', value: { price: { amount: 1490, currency: 'EUR' } } } } },
+    request: {
+      params: ProductIdParams,
+      body: UpdateProductBody,
+      examples: { price: { summary: 'A new price', value: { price: { amount: 1490, currency: 'EUR' } } } },
+    },
     responses: {
       200: { description: 'The updated product', schema: ProductView },
       400: { description: 'Invalid body or id' },

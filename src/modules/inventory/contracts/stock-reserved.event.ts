@@ -9,11 +9,13 @@ import { MoneySchema } from '../../../kernel/shared/money.js';
  */
 export const StockReservedV1 = defineEvent(
   'stock.reserved.v1',
-  z.object({
-    orderId: z.uuid(),
-    userId: z.uuid(),
-    lines: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1) })).min(1),
-    amount: MoneySchema,
-    paymentMethod: z.string().min(1),
-  }).describe('Every line of the order is set aside; carries what the payment step needs. Subject = orderId.'),
+  z
+    .object({
+      orderId: z.uuid(),
+      userId: z.uuid(),
+      lines: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1) })).min(1),
+      amount: MoneySchema,
+      paymentMethod: z.string().min(1),
+    })
+    .describe('Every line of the order is set aside; carries what the payment step needs. Subject = orderId.'),
 );

@@ -5,7 +5,14 @@ import { RestockCommand } from '../application/restock.command.js';
 import { StockQueries } from '../application/stock.queries.js';
 import { StockView, toStockView } from '../application/stock.view.js';
 
-const SkuParams = z.object({ sku: z.string().trim().min(1).max(64).transform((s) => s.toUpperCase()) });
+const SkuParams = z.object({
+  sku: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .transform((s) => s.toUpperCase()),
+});
 const RestockBody = z.strictObject({ quantity: z.number().int().min(1).max(1_000_000) });
 
 const tags = ['inventory'];

@@ -56,7 +56,10 @@ export class NotificationDispatcher {
     const em = this.uow.reader();
     const due = await this.notifications.due(em, new Date(), BATCH);
     if (due.length === 0) return 0;
-    const recipients = await this.notifications.findRecipients(em, due.map((n) => n.userId));
+    const recipients = await this.notifications.findRecipients(
+      em,
+      due.map((n) => n.userId),
+    );
     let sent = 0;
     for (const notification of due) {
       if (!this.timer) break;

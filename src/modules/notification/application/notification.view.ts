@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import type { Notification } from '../domain/notification.js';
 
-export const NotificationView = z.object({
-  id: z.uuid(),
-  kind: z.enum(['welcome', 'order_confirmed', 'order_cancelled']),
-  subject: z.string(),
-  body: z.string(),
-  status: z.enum(['pending', 'sending', 'sent', 'failed']),
-  createdAt: z.string(),
-  sentAt: z.string().nullable(),
-}).meta({ id: 'Notification' });
+export const NotificationView = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['welcome', 'order_confirmed', 'order_cancelled']),
+    subject: z.string(),
+    body: z.string(),
+    status: z.enum(['pending', 'sending', 'sent', 'failed']),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+  })
+  .meta({ id: 'Notification' });
 export type NotificationView = z.infer<typeof NotificationView>;
 
 /** What the customer sees of a message: not its delivery bookkeeping (attempts, claims, errors). */

@@ -28,7 +28,10 @@ export class LogChannel implements NotificationChannel {
 
   async send(message: OutgoingMessage): Promise<void> {
     if (this.options.redact) {
-      this.logger.info({ to: maskEmail(message.to), messageId: message.messageId, chars: message.text.length }, 'notification (content withheld outside development)');
+      this.logger.info(
+        { to: maskEmail(message.to), messageId: message.messageId, chars: message.text.length },
+        'notification (content withheld outside development)',
+      );
       return;
     }
     this.logger.info({ to: message.to, subject: message.subject, messageId: message.messageId }, `notification: ${message.text}`);

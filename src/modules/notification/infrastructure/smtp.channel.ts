@@ -12,9 +12,10 @@ export class SmtpChannel implements NotificationChannel {
   ) {}
 
   async send(message: OutgoingMessage): Promise<void> {
-    const transport = await (this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
       nodemailer.createTransport({ url: this.smtpUrl, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 10_000 }),
-    ));
+    );
+    const transport = await this.transport;
     await transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text, messageId: message.messageId });
   }
 

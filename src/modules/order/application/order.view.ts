@@ -3,16 +3,18 @@ import { MoneySchema } from '../../../kernel/shared/money.js';
 import { CancelReasonSchema } from '../contracts/order-cancelled.event.js';
 import type { Order } from '../domain/order.js';
 
-export const OrderView = z.object({
-  id: z.uuid(),
-  status: z.enum(['pending', 'confirmed', 'cancelled']),
-  items: z.array(z.object({ productId: z.uuid(), sku: z.string(), quantity: z.number().int(), unitPrice: MoneySchema })),
-  total: MoneySchema,
-  paymentMethod: z.string(),
-  cancelReason: CancelReasonSchema.optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-}).meta({ id: 'Order' });
+export const OrderView = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(['pending', 'confirmed', 'cancelled']),
+    items: z.array(z.object({ productId: z.uuid(), sku: z.string(), quantity: z.number().int(), unitPrice: MoneySchema })),
+    total: MoneySchema,
+    paymentMethod: z.string(),
+    cancelReason: CancelReasonSchema.optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Order' });
 export type OrderView = z.infer<typeof OrderView>;
 
 export function toOrderView(order: Order): OrderView {

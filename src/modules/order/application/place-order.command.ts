@@ -17,7 +17,9 @@ export interface PlaceOrderInput {
 }
 
 function requestHash(command: PlaceOrderInput): string {
-  return createHash('sha256').update(JSON.stringify({ items: command.items, paymentMethod: command.paymentMethod })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ items: command.items, paymentMethod: command.paymentMethod }))
+    .digest('hex');
 }
 
 /**
@@ -50,7 +52,10 @@ export class PlaceOrderCommand {
       const first = await this.orders.findByIdempotencyKey(tx.em, command.userId, command.idempotencyKey);
       if (first) return this.replayed(first, hash);
     }
-    const known = await this.orders.knownProducts(tx.em, command.items.map((i) => i.productId));
+    const known = await this.orders.knownProducts(
+      tx.em,
+      command.items.map((i) => i.productId),
+    );
     const { items, total } = priceLines(command.items, known);
     const now = new Date();
     const order: Order = {

@@ -5,5 +5,7 @@ import { MoneySchema } from '../../../kernel/shared/money.js';
 /** Stock reserved and payment captured: the order will ship. Subject = orderId. */
 export const OrderConfirmedV1 = defineEvent(
   'order.confirmed.v1',
-  z.object({ orderId: z.uuid(), userId: z.uuid(), total: MoneySchema }).describe('Stock reserved and payment captured: the order will ship. Subject = orderId.'),
+  z
+    .object({ orderId: z.uuid(), userId: z.uuid(), total: MoneySchema })
+    .describe('Stock reserved and payment captured: the order will ship. Subject = orderId.'),
 );

@@ -12,11 +12,13 @@ export const OrderLineSchema = z.object({
 /** A customer placed an order; it is pending until stock and payment settle it. Subject = orderId. */
 export const OrderPlacedV1 = defineEvent(
   'order.placed.v1',
-  z.object({
-    orderId: z.uuid(),
-    userId: z.uuid(),
-    items: z.array(OrderLineSchema).min(1),
-    total: MoneySchema,
-    paymentMethod: z.string().min(1),
-  }).describe('A customer placed an order; it is pending until stock and payment settle it. Subject = orderId.'),
+  z
+    .object({
+      orderId: z.uuid(),
+      userId: z.uuid(),
+      items: z.array(OrderLineSchema).min(1),
+      total: MoneySchema,
+      paymentMethod: z.string().min(1),
+    })
+    .describe('A customer placed an order; it is pending until stock and payment settle it. Subject = orderId.'),
 );

@@ -44,10 +44,20 @@ export const orderApi = {
     idempotencyKey: true,
     request: {
       body: PlaceOrderBody,
-      examples: { twoMugs: { summary: 'Two mugs, paid by card', value: { items: [{ productId: '0199a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b', quantity: 2 }], paymentMethod: 'pm_card_visa' } } },
+      examples: {
+        twoMugs: {
+          summary: 'Two mugs, paid by card',
+          value: { items: [{ productId: '0199a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b', quantity: 2 }], paymentMethod: 'pm_card_visa' },
+        },
+      },
     },
     responses: {
-      202: { description: 'Accepted, pending', schema: OrderView, headers: ['Location'], examples: { pending: { summary: 'The pending order', value: ORDER_EXAMPLE } } },
+      202: {
+        description: 'Accepted, pending',
+        schema: OrderView,
+        headers: ['Location'],
+        examples: { pending: { summary: 'The pending order', value: ORDER_EXAMPLE } },
+      },
       400: { description: 'Invalid body or Idempotency-Key' },
       401: { description: 'No valid token' },
       422: { description: 'Unknown product, or Idempotency-Key reused with another body' },

@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { MoneySchema } from '../../../kernel/shared/money.js';
 import type { Payment } from '../domain/payment.js';
 
-export const PaymentView = z.object({
-  id: z.uuid(),
-  orderId: z.uuid(),
-  amount: MoneySchema,
-  status: z.enum(['captured', 'declined', 'failed', 'refunded']),
-  createdAt: z.string(),
-}).meta({ id: 'Payment' });
+export const PaymentView = z
+  .object({
+    id: z.uuid(),
+    orderId: z.uuid(),
+    amount: MoneySchema,
+    status: z.enum(['captured', 'declined', 'failed', 'refunded']),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Payment' });
 export type PaymentView = z.infer<typeof PaymentView>;
 
 /** What the customer sees of a payment: not the provider's reference or the card method. */

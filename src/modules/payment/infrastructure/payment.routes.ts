@@ -14,7 +14,11 @@ export const paymentApi = {
     tags: ['payments'],
     access: 'authenticated',
     request: { query: z.object({ orderId: z.uuid() }) },
-    responses: { 200: { description: 'Payments', schema: z.array(PaymentView) }, 400: { description: 'Missing or malformed orderId' }, 401: { description: 'No valid token' } },
+    responses: {
+      200: { description: 'Payments', schema: z.array(PaymentView) },
+      400: { description: 'Missing or malformed orderId' },
+      401: { description: 'No valid token' },
+    },
   }),
 };
 

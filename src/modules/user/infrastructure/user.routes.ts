@@ -53,13 +53,18 @@ export const userApi = {
     summary: 'Sign up as a customer',
     tags,
     access: 'public',
-    request: { body: RegisterBody, examples: { ann: { summary: 'A new customer', value: { email: 'ann@example.com', password: 'password123', name: 'Ann' } } } },
+    request: {
+      body: RegisterBody,
+      examples: { ann: { summary: 'A new customer', value: { email: 'ann@example.com', password: 'password123', name: 'Ann' } } },
+    },
     responses: {
       201: {
         description: 'Created',
         schema: UserView,
         headers: ['Location'],
-        examples: { ann: { summary: 'The account', value: { id: '0199a1b0-5a6b-7c8d-9e0f-1a2b3c4d5e6f', email: 'ann@example.com', name: 'Ann', role: 'customer' } } },
+        examples: {
+          ann: { summary: 'The account', value: { id: '0199a1b0-5a6b-7c8d-9e0f-1a2b3c4d5e6f', email: 'ann@example.com', name: 'Ann', role: 'customer' } },
+        },
       },
       400: { description: 'Invalid body' },
       409: { description: 'Email taken' },
@@ -136,9 +141,7 @@ export function userRoutes(container: DependencyContainer): ApiRoute[] {
     },
     issueToken: async ({ body, ip }) => {
       const issued =
-        body.grant_type === 'refresh_token'
-          ? await issueToken.refresh(body.refresh_token)
-          : await issueToken.execute(body.email, body.password, ip);
+        body.grant_type === 'refresh_token' ? await issueToken.refresh(body.refresh_token) : await issueToken.execute(body.email, body.password, ip);
       // RFC 6749 §5.1: token responses must not be cached.
       return {
         body: toTokenView(issued),

@@ -74,16 +74,15 @@ describe('applyChanges', () => {
     expect(product.description).toBe('Ceramic');
   });
 
-  it.each([
-    [{ amount: 1500, currency: 'EUR' }],
-    [{ amount: 1290, currency: 'USD' }],
-    [{ amount: 0, currency: 'EUR' }],
-  ])('changes the price when the amount or the currency differs: %j', (price) => {
-    const product = aProduct();
-    expect(applyChanges(product, { price }, NOW)).toBe(true);
-    expect(product.price).toEqual(price);
-    expect(product.updatedAt).toBe(NOW);
-  });
+  it.each([[{ amount: 1500, currency: 'EUR' }], [{ amount: 1290, currency: 'USD' }], [{ amount: 0, currency: 'EUR' }]])(
+    'changes the price when the amount or the currency differs: %j',
+    (price) => {
+      const product = aProduct();
+      expect(applyChanges(product, { price }, NOW)).toBe(true);
+      expect(product.price).toEqual(price);
+      expect(product.updatedAt).toBe(NOW);
+    },
+  );
 
   it('copies the new price instead of sharing the caller object', () => {
     const product = aProduct();

@@ -26,7 +26,13 @@ describe('planReservation', () => {
   });
 
   it('compares SKUs by code unit (no locale): upper case before lower, digits before letters', () => {
-    expect(planReservation([{ sku: 'b', quantity: 1 }, { sku: 'B', quantity: 1 }, { sku: '9', quantity: 1 }]).map((l) => l.sku)).toEqual(['9', 'B', 'b']);
+    expect(
+      planReservation([
+        { sku: 'b', quantity: 1 },
+        { sku: 'B', quantity: 1 },
+        { sku: '9', quantity: 1 },
+      ]).map((l) => l.sku),
+    ).toEqual(['9', 'B', 'b']);
   });
 
   it('keeps a single line as it is', () => {

@@ -3,7 +3,12 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { LogChannel, maskEmail } from '../../../../src/modules/notification/infrastructure/log.channel.js';
 
-const MESSAGE = { to: 'ann.smith@example.com', subject: 'Order 42 confirmed', text: 'Hello Ann Smith, your order 42 is confirmed.', messageId: '<m-1@mercato>' };
+const MESSAGE = {
+  to: 'ann.smith@example.com',
+  subject: 'Order 42 confirmed',
+  text: 'Hello Ann Smith, your order 42 is confirmed.',
+  messageId: '<m-1@mercato>',
+};
 
 async function logged(redact: boolean): Promise<string> {
   let out = '';

@@ -15,10 +15,13 @@ describe('SandboxPaymentProvider', () => {
     expect(result).toEqual({ outcome: 'captured', reference: expect.stringMatching(/^ch_sandbox_[0-9a-f]{32}$/) });
   });
 
-  it.each(['pm_card_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds', 'pm_card_chargeDeclinedExpiredCard'])('declines %s (card_declined)', async (method) => {
-    const result = await new SandboxPaymentProvider().charge(request(method));
-    expect(result).toEqual({ outcome: 'declined', reference: expect.stringMatching(/^ch_sandbox_/), code: 'card_declined' });
-  });
+  it.each(['pm_card_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds', 'pm_card_chargeDeclinedExpiredCard'])(
+    'declines %s (card_declined)',
+    async (method) => {
+      const result = await new SandboxPaymentProvider().charge(request(method));
+      expect(result).toEqual({ outcome: 'declined', reference: expect.stringMatching(/^ch_sandbox_/), code: 'card_declined' });
+    },
+  );
 
   it('declines a method that is not a test card (invalid_payment_method)', async () => {
     expect(await new SandboxPaymentProvider().charge(request('pm_something_else'))).toMatchObject({ outcome: 'declined', code: 'invalid_payment_method' });

@@ -2,6 +2,4 @@
 import type { SchemaMigration } from '../../../../kernel/db/schema-migration.js';
 import { Migration20261126072238_initial } from './Migration20261126072238_initial.js';
 
-export const migrations: readonly SchemaMigration[] = [
-  Migration20261126072238_initial,
-];
+export const migrations: readonly SchemaMigration[] = [Migration20261126072238_initial];

@@ -3,7 +3,4 @@ import type { SchemaMigration } from '../../../../kernel/db/schema-migration.js'
 import { Migration20261126072222_initial } from './Migration20261126072222_initial.js';
 import { Migration20261126082322_refresh_tokens_login_failures } from './Migration20261126082322_refresh_tokens_login_failures.js';
 
-export const migrations: readonly SchemaMigration[] = [
-  Migration20261126072222_initial,
-  Migration20261126082322_refresh_tokens_login_failures,
-];
+export const migrations: readonly SchemaMigration[] = [Migration20261126072222_initial, Migration20261126082322_refresh_tokens_login_failures];
