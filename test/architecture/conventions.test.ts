@@ -87,7 +87,7 @@ describe('module conventions', () => {
       .filter((f) => role(f.name) === 'view')
       .flatMap((f) => {
         const view = `${pascal(stem(f.name))}View`;
-        return f.text.includes(`export const ${view} = z.`) && f.text.includes(`export function to${view}(`)
+        return new RegExp(`export const ${view} = z\\s*\\.`).test(f.text) && f.text.includes(`export function to${view}(`)
           ? []
           : [`${f.module}/${f.name}: expected ${view} and to${view}`];
       });
