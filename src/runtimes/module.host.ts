@@ -17,11 +17,14 @@ import { eventTablesFor } from '../kernel/events/event-tables.factory.js';
 import type { RouteTable } from '../kernel/gateway/route-table.js';
 import type { ApiOperation, ApiRoute } from '../kernel/http/api-route.js';
 import type { ModuleDefinition } from '../kernel/module.js';
-import type { HealthCheck } from '../kernel/observability/health.js';
+import { upStandsFor, type HealthCheck } from '../kernel/observability/health.js';
 import type { Logger } from '../kernel/observability/logger.factory.js';
 import type { Metrics } from '../kernel/observability/metrics.js';
 import type { RequestContext } from '../kernel/observability/request-context.js';
 import { TOKENS } from '../kernel/tokens.js';
+
+/** As long as the Kafka transport's healthy answer stands: a probe costs no round trip more often. */
+const DB_UP_STANDS_FOR_MS = 5_000;
 
 export interface HostedModule {
   definition: ModuleDefinition;
@@ -139,5 +142,5 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
     name,
     routes.map((r) => r.path),
   );
-  return { definition, container, orm, routes, health: { name: `db:${name}`, check: () => orm.isConnected() } };
+  return { definition, container, orm, routes, health: upStandsFor({ name: `db:${name}`, check: () => orm.isConnected() }, DB_UP_STANDS_FOR_MS) };
 }

@@ -21,7 +21,7 @@ export interface RelayOptions {
  * In one process every commit wakes its relay, so polling only catches what a wake-up missed
  * (a refused hand-over is retried sooner, below): it can be rare, and an idle process stays idle.
  */
-const IN_PROCESS_POLL_MS = 2_000;
+const IN_PROCESS_POLL_MS = 5_000;
 
 export function toEnvelope(source: string, row: OutboxRecord | OutboxRow): EventEnvelope {
   return {

@@ -11,6 +11,24 @@ export interface HealthReport {
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/**
+ * The check, with an 'up' answer standing for `forMs`: load balancers and the gateway probe every
+ * process every few seconds, once per module it hosts, and an idle process should not spend its
+ * CPU answering them with a database round trip each. A 'down' answer is never remembered.
+ */
+export function upStandsFor(check: HealthCheck, forMs: number): HealthCheck {
+  let upAt = Number.NEGATIVE_INFINITY;
+  return {
+    name: check.name,
+    async check() {
+      if (Date.now() - upAt < forMs) return true;
+      const up = await check.check();
+      if (up) upAt = Date.now();
+      return up;
+    },
+  };
+}
+
 async function probe(check: HealthCheck): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {

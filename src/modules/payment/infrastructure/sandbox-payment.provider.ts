@@ -17,6 +17,8 @@ export const SANDBOX_UNAVAILABLE_METHOD = 'pm_sandbox_unavailable';
  */
 export class SandboxPaymentProvider implements PaymentProvider {
   private readonly ledger = new Map<string, ChargeResult>();
+  /** The claims directory exists (made once, not checked on every charge). */
+  private claimsDirMade = false;
 
   /** `ledgerFile` undefined keeps the ledger in memory (tests). */
   constructor(private readonly ledgerFile?: string) {
@@ -35,7 +37,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    const known = this.ledger.get(request.idempotencyKey) ?? this.claimedElsewhere(request.idempotencyKey);
+    // A key charged by another process is found when its claim below fails, not by looking first.
+    const known = this.ledger.get(request.idempotencyKey);
     if (known) return known;
     if (request.paymentMethod === SANDBOX_UNAVAILABLE_METHOD) throw new ProviderUnavailableError('sandbox provider is unavailable');
     const reference = `ch_sandbox_${randomUUID().replaceAll('-', '')}`;
@@ -63,7 +66,10 @@ export class SandboxPaymentProvider implements PaymentProvider {
   private record(key: string, result: ChargeResult): ChargeResult {
     const file = this.claimFile(key);
     if (this.ledgerFile && file) {
-      mkdirSync(dirname(file), { recursive: true });
+      if (!this.claimsDirMade) {
+        mkdirSync(dirname(file), { recursive: true });
+        this.claimsDirMade = true;
+      }
       try {
         writeFileSync(file, JSON.stringify(result), { flag: 'wx' });
       } catch (err) {

@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runHealthChecks, upStandsFor, type HealthCheck } from '../../../src/kernel/observability/health.js';
+
+/** A dependency whose state the test sets, counting how often it is asked. */
+function dependency(initially: boolean) {
+  const state = { up: initially, asked: 0 };
+  const check: HealthCheck = {
+    name: 'db:test',
+    check: async () => {
+      state.asked += 1;
+      return state.up;
+    },
+  };
+  return { state, check };
+}
+
+describe('upStandsFor', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('answers from an up answer for the window, then asks the dependency again', async () => {
+    vi.useFakeTimers();
+    const { state, check } = dependency(true);
+    const remembered = upStandsFor(check, 5_000);
+    expect(await remembered.check()).toBe(true);
+    state.up = false;
+    vi.advanceTimersByTime(4_000);
+    expect(await remembered.check()).toBe(true);
+    expect(state.asked).toBe(1);
+    vi.advanceTimersByTime(1_500);
+    expect(await remembered.check()).toBe(false);
+    expect(state.asked).toBe(2);
+  });
+
+  it('never remembers a down answer: the next probe asks again and sees the recovery', async () => {
+    const { state, check } = dependency(false);
+    const remembered = upStandsFor(check, 5_000);
+    expect((await runHealthChecks([remembered])).status).toBe('unavailable');
+    state.up = true;
+    expect(await runHealthChecks([remembered])).toEqual({ status: 'ok', checks: { 'db:test': 'up' } });
+    expect(state.asked).toBe(2);
+  });
+});
