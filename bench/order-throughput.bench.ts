@@ -79,10 +79,10 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 async function startMercato(dataDir: string): Promise<{ server: ChildServer; base: string }> {
   const port = await freePort();
-  // BENCH_NODE_ARGS: extra node flags; BENCH_CPU_PROF_DIR: a .cpuprofile of the server under load (see cpu-profile.preload.mjs).
+  // The young-generation size `npm start` sets (package.json); BENCH_NODE_ARGS: extra node flags (a later one wins); BENCH_CPU_PROF_DIR: a .cpuprofile of the server under load (see cpu-profile.preload.mjs).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   if (PROFILE_DIR) nodeArgs.push('--import', PRELOAD);
-  const server = ChildServer.start('mercato', [...nodeArgs, 'scripts/start.mjs'], ROOT, {
+  const server = ChildServer.start('mercato', ['--max-semi-space-size=4', ...nodeArgs, 'scripts/start.mjs'], ROOT, {
     ...cleanEnv(),
     NODE_ENV: 'development',
     // As `npm start` sets it (see README, configuration): glibc keeps scrypt's 16 MiB buffers otherwise.

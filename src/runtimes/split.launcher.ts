@@ -90,7 +90,7 @@ function main(): void {
 
   for (const p of topology.processes) {
     const env = { ...shared, MODULES: p.modules, PORT: String(p.port), HOST: topology.host };
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.set(p.name, child);
     pipe(child.stdout!, `[${p.name}]`, process.stdout);
     pipe(child.stderr!, `[${p.name}]`, process.stderr);
