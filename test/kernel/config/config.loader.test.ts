@@ -87,7 +87,7 @@ describe('loadConfig', () => {
       commitIntervalMs: 100,
     });
     expect(defaults.database.pool).toEqual({ min: 1, max: 6, idleTimeoutMs: 60_000 });
-    expect(defaults.events.relayIntervalMs).toBe(1000);
+    expect(defaults.events.relayIntervalMs).toBe(5000);
     const set = loadConfig(
       {
         NODE_ENV: 'development',
