@@ -11,6 +11,7 @@
  * Target: at most 1 % of a core per process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,12 @@ function threads(pid: number): Map<string, number> {
   return out;
 }
 
+/** A JSON array with one private ES256 JWK, as SERVICE_TOKEN_KEYS expects. */
+function serviceTokenKeys(): string {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  return JSON.stringify([{ ...jwk, alg: 'ES256', use: 'sig' }]);
+}
+
 async function main(): Promise<void> {
   const only = process.env['ONLY'];
   const procs = TOPOLOGY.processes.filter((p) => !only || p.name === only);
@@ -63,6 +70,9 @@ async function main(): Promise<void> {
     DATABASE_URL: db.toString(),
     ADMIN_EMAIL: 'admin@idle.example.com',
     ADMIN_PASSWORD: 'idle-admin-password',
+    // A module process alone has no gateway to take its service-token keys from: it gets a key of
+    // its own, or it would refuse to start (nothing will call it anyway).
+    ...(only && !procs.some((p) => p.modules === 'gateway') ? { SERVICE_TOKEN_KEYS: serviceTokenKeys() } : {}),
   };
   const children: ChildProcess[] = procs.map((p, i) =>
     spawn(process.execPath, ['--import', 'tsx', 'src/runtimes/main.ts'], {
