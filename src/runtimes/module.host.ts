@@ -23,9 +23,6 @@ import type { Metrics } from '../kernel/observability/metrics.js';
 import type { RequestContext } from '../kernel/observability/request-context.js';
 import { TOKENS } from '../kernel/tokens.js';
 
-/** As long as the Kafka transport's healthy answer stands: a probe costs no round trip more often. */
-const DB_UP_STANDS_FOR_MS = 5_000;
-
 export interface HostedModule {
   definition: ModuleDefinition;
   container: DependencyContainer;
@@ -142,5 +139,5 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
     name,
     routes.map((r) => r.path),
   );
-  return { definition, container, orm, routes, health: upStandsFor({ name: `db:${name}`, check: () => orm.isConnected() }, DB_UP_STANDS_FOR_MS) };
+  return { definition, container, orm, routes, health: upStandsFor({ name: `db:${name}`, check: () => orm.isConnected() }) };
 }

@@ -12,7 +12,7 @@ import { createHttpApp, metricsListener } from '../kernel/http/http-app.factory.
 import { answerClientError, httpServerOptions } from '../kernel/http/server-options.js';
 import { createRateLimit } from '../kernel/http/rate-limit/rate-limit.factory.js';
 import type { ModuleDefinition } from '../kernel/module.js';
-import type { HealthCheck } from '../kernel/observability/health.js';
+import { upStandsFor, type HealthCheck } from '../kernel/observability/health.js';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../kernel/observability/logger.factory.js';
 import { Metrics } from '../kernel/observability/metrics.js';
@@ -107,7 +107,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   const publishers = publisherIndex(available);
   const hosted = new Map<string, HostedModule>();
   const routes: ApiRoute[] = [];
-  const health: HealthCheck[] = [{ name: `bus:${transport.name}`, check: () => bus.healthy() }];
+  const health: HealthCheck[] = [upStandsFor({ name: `bus:${transport.name}`, check: () => bus.healthy() })];
   try {
     for (const definition of selection.modules) {
       const module = await hostModule(definition, {

@@ -33,9 +33,6 @@ export interface KafkaTransportOptions {
   sasl?: SASLOptions;
 }
 
-/** How long a broker that answered counts as healthy without asking again. */
-const HEALTHY_FOR_MS = 5000;
-
 export const DEFAULT_KAFKA_PRODUCER: KafkaProducerSettings = { acks: 'all', compression: 'none' };
 export const DEFAULT_KAFKA_CONSUMER: KafkaConsumerSettings = {
   concurrency: 8,
@@ -92,8 +89,6 @@ export class KafkaTransport implements EventTransport {
   private queued: QueuedEvent[] = [];
   private sending: Promise<void> | undefined;
   private readonly acks: -1 | 1;
-  private lastHealthy = 0;
-  private checkingHealth: Promise<boolean> | undefined;
   private readonly compression: CompressionTypes;
 
   constructor(private readonly options: KafkaTransportOptions) {
@@ -184,27 +179,16 @@ export class KafkaTransport implements EventTransport {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
-  /**
-   * Whether the broker answers. A positive answer stands for a few seconds: readiness probes (the
-   * gateway's, one per hosted module) would otherwise cost a broker request each on an idle system.
-   */
   lag(): ConsumerLag[] {
     return this.consumers.flatMap(({ group, name }) => group.lag().map((l) => ({ group: name, ...l })));
   }
 
+  /** Whether the broker answers (how long an answer stands is the readiness check's business). */
   async healthy(): Promise<boolean> {
-    if (Date.now() - this.lastHealthy < HEALTHY_FOR_MS) return true;
-    this.checkingHealth ??= this.admin
+    return this.admin
       .describeCluster()
-      .then(() => {
-        this.lastHealthy = Date.now();
-        return true;
-      })
-      .catch(() => false)
-      .finally(() => {
-        this.checkingHealth = undefined;
-      });
-    return this.checkingHealth;
+      .then(() => true)
+      .catch(() => false);
   }
 
   /**

@@ -12,19 +12,33 @@ export interface HealthReport {
 const CHECK_TIMEOUT_MS = 2000;
 
 /**
- * The check, with an 'up' answer standing for `forMs`: load balancers and the gateway probe every
- * process every few seconds, once per module it hosts, and an idle process should not spend its
- * CPU answering them with a database round trip each. A 'down' answer is never remembered.
+ * How long an 'up' answer stands: load balancers and the gateway probe every process every few
+ * seconds, once per module it hosts, and an idle process should not spend its CPU answering them
+ * with a round trip to each dependency.
  */
-export function upStandsFor(check: HealthCheck, forMs: number): HealthCheck {
+const UP_STANDS_FOR_MS = 5_000;
+
+/**
+ * The check, with an 'up' answer standing for `forMs` and probes that arrive while one is under
+ * way sharing it. A 'down' answer is never remembered.
+ */
+export function upStandsFor(check: HealthCheck, forMs = UP_STANDS_FOR_MS): HealthCheck {
   let upAt = Number.NEGATIVE_INFINITY;
+  let asking: Promise<boolean> | undefined;
   return {
     name: check.name,
-    async check() {
-      if (Date.now() - upAt < forMs) return true;
-      const up = await check.check();
-      if (up) upAt = Date.now();
-      return up;
+    check() {
+      if (Date.now() - upAt < forMs) return Promise.resolve(true);
+      asking ??= check
+        .check()
+        .then((up) => {
+          if (up) upAt = Date.now();
+          return up;
+        })
+        .finally(() => {
+          asking = undefined;
+        });
+      return asking;
     },
   };
 }

@@ -39,4 +39,22 @@ describe('upStandsFor', () => {
     expect(await runHealthChecks([remembered])).toEqual({ status: 'ok', checks: { 'db:test': 'up' } });
     expect(state.asked).toBe(2);
   });
+
+  it('lets probes that arrive while one is under way share its answer', async () => {
+    let answer: (up: boolean) => void = () => undefined;
+    let asked = 0;
+    const slow = upStandsFor({
+      name: 'bus:kafka',
+      check: () => {
+        asked += 1;
+        return new Promise<boolean>((resolve) => {
+          answer = resolve;
+        });
+      },
+    });
+    const probes = [slow.check(), slow.check(), slow.check()];
+    answer(false);
+    expect(await Promise.all(probes)).toEqual([false, false, false]);
+    expect(asked).toBe(1);
+  });
 });
