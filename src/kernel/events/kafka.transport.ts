@@ -72,6 +72,16 @@ const KAFKAJS_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /**
+ * The level a kafkajs log entry gets in Mercato's log. kafkajs logs every broker error response as
+ * an error, including "the group is rebalancing", which it answers itself by rejoining: a replica
+ * joining or leaving would otherwise print a burst of errors an operator has nothing to do about.
+ */
+export function kafkajsLogLevel(level: number, entry: Readonly<Record<string, unknown>>): 'error' | 'warn' | 'info' | 'debug' {
+  if (typeof entry.error === 'string' && /rebalancing/i.test(entry.error)) return 'info';
+  return KAFKAJS_LEVELS[level] ?? 'debug';
+}
+
+/**
  * Events over Apache Kafka: one topic per publishing module, one consumer group per consuming
  * module (so replicas share the work), offsets committed only after `deliver` resolved, that is
  * after the handler's transaction committed or the event was dead-lettered.
@@ -105,7 +115,7 @@ export class KafkaTransport implements EventTransport {
         () =>
         ({ level, log: entry }) => {
           const { message, ...rest } = entry;
-          log[KAFKAJS_LEVELS[level] ?? 'debug']({ kafka: rest }, message);
+          log[kafkajsLogLevel(level, entry)]({ kafka: rest }, message);
         },
     });
     this.admin = this.kafka.admin();
