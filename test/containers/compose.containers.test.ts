@@ -433,7 +433,14 @@ describe.skipIf(unavailable !== undefined)('split containers with docker-compose
         expect(after).toHaveLength(3);
         const fresh = after.find((c) => !before.some((b) => b.id === c.id));
         expect(fresh, 'a new payment container').toBeDefined();
-        await waitFor(async () => (await project.inspect([fresh!.id]))[0]?.health === 'healthy', READY_TIMEOUT_MS, 'the new payment replica to be healthy');
+        await waitFor(
+          async () => (await project.inspect([fresh!.id]))[0]?.health === 'healthy',
+          READY_TIMEOUT_MS,
+          'the new payment replica to be healthy',
+        ).catch(async (err: unknown) => {
+          console.error(`[containers] the new payment replica ${fresh!.name}:\n${await project.health(fresh!.id)}`);
+          throw err;
+        });
         const healthyMs = Date.now() - started;
 
         // Orders until the new replica has consumed some of their events (its share of the partitions).

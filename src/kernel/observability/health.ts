@@ -20,25 +20,31 @@ const UP_STANDS_FOR_MS = 5_000;
 
 /**
  * The check, with an 'up' answer standing for `forMs` and probes that arrive while one is under
- * way sharing it. A 'down' answer is never remembered.
+ * way sharing it. A 'down' answer is never remembered, and a question that has gone unanswered
+ * for longer than a probe waits is not shared any more: a client library stuck retrying one
+ * request would otherwise keep the process unready long after the dependency came back.
  */
 export function upStandsFor(check: HealthCheck, forMs = UP_STANDS_FOR_MS): HealthCheck {
   let upAt = Number.NEGATIVE_INFINITY;
-  let asking: Promise<boolean> | undefined;
+  let asking: { since: number; answer: Promise<boolean> } | undefined;
   return {
     name: check.name,
     check() {
-      if (Date.now() - upAt < forMs) return Promise.resolve(true);
-      asking ??= check
-        .check()
-        .then((up) => {
-          if (up) upAt = Date.now();
-          return up;
-        })
+      const now = Date.now();
+      if (now - upAt < forMs) return Promise.resolve(true);
+      if (asking && now - asking.since < CHECK_TIMEOUT_MS) return asking.answer;
+      const answer = check.check().then((up) => {
+        if (up) upAt = Date.now();
+        return up;
+      });
+      const current = { since: now, answer };
+      asking = current;
+      void answer
         .finally(() => {
-          asking = undefined;
-        });
-      return asking;
+          if (asking === current) asking = undefined;
+        })
+        .catch(() => undefined);
+      return answer;
     },
   };
 }

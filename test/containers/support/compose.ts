@@ -208,6 +208,13 @@ export class ComposeProject {
     return result.stdout;
   }
 
+  /** One container's recent health-check results and the end of its log, for a failed test. */
+  async health(container: string, lines = 150): Promise<string> {
+    const state = await run('docker', ['inspect', '--format', '{{json .State}}', container], { timeoutMs: 30_000 });
+    const log = await run('docker', ['logs', `--tail=${lines}`, container], { timeoutMs: 30_000 });
+    return `state: ${state.stdout.trim()}\n--- last ${lines} lines of its log ---\n${log.stdout}${log.stderr}`;
+  }
+
   /** The last lines of every container's log, for a failed test. */
   async logs(lines = 80): Promise<string> {
     const result = await this.compose(['logs', '--no-color', `--tail=${lines}`], 60_000);

@@ -57,4 +57,23 @@ describe('upStandsFor', () => {
     expect(await Promise.all(probes)).toEqual([false, false, false]);
     expect(asked).toBe(1);
   });
+
+  it('does not share a question left unanswered longer than a probe waits: a later probe asks anew', async () => {
+    vi.useFakeTimers();
+    let asked = 0;
+    const stuck = upStandsFor({
+      name: 'bus:kafka',
+      check: () => {
+        asked += 1;
+        // The first question never comes back (a client retrying forever); later ones are answered.
+        return asked === 1 ? new Promise<boolean>(() => undefined) : Promise.resolve(true);
+      },
+    });
+    const first = runHealthChecks([stuck]);
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect((await first).status).toBe('unavailable');
+    const second = await runHealthChecks([stuck]);
+    expect(second.status).toBe('ok');
+    expect(asked).toBe(2);
+  });
 });
