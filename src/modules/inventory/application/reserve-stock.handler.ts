@@ -29,11 +29,11 @@ export class ReserveStockHandler implements EventHandler<OrderPlaced> {
     const now = new Date();
     if (missing.length > 0) {
       for (const line of reserved) await this.stock.unreserve(tx.em, line);
-      this.stock.addReservation(tx.em, { orderId, userId, status: 'rejected', lines, createdAt: now, updatedAt: now });
+      await this.stock.addReservation(tx.em, { orderId, userId, status: 'rejected', lines, createdAt: now, updatedAt: now });
       tx.publish(StockRejectedV1, orderId, { orderId, userId, reason: 'out_of_stock', skus: missing });
       return;
     }
-    this.stock.addReservation(tx.em, { orderId, userId, status: 'reserved', lines, createdAt: now, updatedAt: now });
+    await this.stock.addReservation(tx.em, { orderId, userId, status: 'reserved', lines, createdAt: now, updatedAt: now });
     tx.publish(StockReservedV1, orderId, {
       orderId,
       userId,

@@ -15,8 +15,10 @@ export interface StockRepository {
   reserve(em: Transaction['em'], line: ReservationLine): Promise<boolean>;
   unreserve(em: Transaction['em'], line: ReservationLine): Promise<void>;
   sell(em: Transaction['em'], line: ReservationLine): Promise<void>;
+  /** The reservation as stored: a change to it is kept by `saveReservationStatus`. */
   findReservation(em: Transaction['em'], orderId: string): Promise<Reservation | null>;
-  addReservation(em: Transaction['em'], reservation: Reservation): void;
+  addReservation(em: Transaction['em'], reservation: Reservation): Promise<void>;
+  saveReservationStatus(em: Transaction['em'], reservation: Reservation): Promise<void>;
 }
 
 /** Injection token of the port; infrastructure registers the implementation. */

@@ -1,12 +1,23 @@
-import { raw, type EntityManager } from '@mikro-orm/core';
-import type { Reservation, ReservationLine, StockItem } from '../domain/stock.js';
+import type { EntityManager } from '@mikro-orm/core';
+import { changeRows, dateColumn, jsonColumn, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
+import type { Reservation, ReservationLine, ReservationStatus, StockItem } from '../domain/stock.js';
 import { ReservationSchema } from './reservation.schema.js';
 import { StockItemSchema } from './stock-item.schema.js';
 import type { StockRepository } from '../application/stock-repository.port.js';
 
+interface ReservationRow {
+  order_id: string;
+  user_id: string;
+  status: ReservationStatus;
+  lines: unknown;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
 /**
  * Stock moves are single conditional UPDATEs, never read-then-write, so that any number of
- * inventory replicas on one database cannot oversell.
+ * inventory replicas on one database cannot oversell. What the saga does on every order (stock
+ * moves, reservations) is plain SQL; the rest goes through the ORM's entities.
  */
 export class OrmStockRepository implements StockRepository {
   findBySku(em: EntityManager, sku: string): Promise<StockItem | null> {
@@ -20,40 +31,63 @@ export class OrmStockRepository implements StockRepository {
 
   /** Adds units; false when the SKU is unknown. */
   async restock(em: EntityManager, sku: string, quantity: number): Promise<boolean> {
-    return (await em.nativeUpdate(StockItemSchema, { sku }, { available: raw('available + ?', [quantity]), updatedAt: new Date() })) === 1;
+    return (await this.move(em, sku, 'available = available + ?', [quantity])) === 1;
   }
 
   /** Moves units from available to reserved if there are enough; false otherwise. */
   async reserve(em: EntityManager, line: ReservationLine): Promise<boolean> {
-    const updated = await em.nativeUpdate(
-      StockItemSchema,
-      { sku: line.sku, available: { $gte: line.quantity } },
-      { available: raw('available - ?', [line.quantity]), reserved: raw('reserved + ?', [line.quantity]), updatedAt: new Date() },
-    );
-    return updated === 1;
+    return (await this.move(em, line.sku, 'available = available - ?, reserved = reserved + ?', [line.quantity, line.quantity], line.quantity)) === 1;
   }
 
   async unreserve(em: EntityManager, line: ReservationLine): Promise<void> {
-    await em.nativeUpdate(
-      StockItemSchema,
-      { sku: line.sku },
-      { available: raw('available + ?', [line.quantity]), reserved: raw('reserved - ?', [line.quantity]), updatedAt: new Date() },
-    );
+    await this.move(em, line.sku, 'available = available + ?, reserved = reserved - ?', [line.quantity, line.quantity]);
   }
 
   async sell(em: EntityManager, line: ReservationLine): Promise<void> {
-    await em.nativeUpdate(
-      StockItemSchema,
-      { sku: line.sku },
-      { reserved: raw('reserved - ?', [line.quantity]), sold: raw('sold + ?', [line.quantity]), updatedAt: new Date() },
+    await this.move(em, line.sku, 'reserved = reserved - ?, sold = sold + ?', [line.quantity, line.quantity]);
+  }
+
+  async findReservation(em: EntityManager, orderId: string): Promise<Reservation | null> {
+    const [row] = await selectRows<ReservationRow>(
+      em,
+      `select order_id, user_id, status, lines, created_at, updated_at from ${tableOf(em, ReservationSchema)} where order_id = ?`,
+      [orderId],
     );
+    return row
+      ? {
+          orderId: row.order_id,
+          userId: row.user_id,
+          status: row.status,
+          lines: jsonColumn<ReservationLine[]>(row.lines),
+          createdAt: dateColumn(row.created_at),
+          updatedAt: dateColumn(row.updated_at),
+        }
+      : null;
   }
 
-  findReservation(em: EntityManager, orderId: string): Promise<Reservation | null> {
-    return em.findOne(ReservationSchema, { orderId });
+  async addReservation(em: EntityManager, r: Reservation): Promise<void> {
+    await changeRows(em, `insert into ${tableOf(em, ReservationSchema)} (order_id, user_id, status, lines, created_at, updated_at) values (?, ?, ?, ?, ?, ?)`, [
+      r.orderId,
+      r.userId,
+      r.status,
+      JSON.stringify(r.lines),
+      r.createdAt,
+      r.updatedAt,
+    ]);
   }
 
-  addReservation(em: EntityManager, reservation: Reservation): void {
-    em.create(ReservationSchema, reservation);
+  async saveReservationStatus(em: EntityManager, r: Reservation): Promise<void> {
+    await changeRows(em, `update ${tableOf(em, ReservationSchema)} set status = ?, updated_at = ? where order_id = ?`, [r.status, r.updatedAt, r.orderId]);
+  }
+
+  /** One conditional UPDATE of a SKU's counters (`atLeast`: only with that many units available). */
+  private move(em: EntityManager, sku: string, set: string, params: readonly number[], atLeast?: number): Promise<number> {
+    const where = atLeast === undefined ? 'sku = ?' : 'sku = ? and available >= ?';
+    return changeRows(em, `update ${tableOf(em, StockItemSchema)} set ${set}, updated_at = ? where ${where}`, [
+      ...params,
+      new Date(),
+      sku,
+      ...(atLeast === undefined ? [] : [atLeast]),
+    ]);
   }
 }
