@@ -6,4 +6,6 @@ export interface OrderBody {
   total: { amount: number; currency: string };
   paymentMethod: string;
   cancelReason?: string;
+  createdAt: string;
+  updatedAt: string;
 }

@@ -39,7 +39,11 @@ export function jsonColumn<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
-/** A date column as read: epoch milliseconds on SQLite, a Date on PostgreSQL. */
+/**
+ * A date column as read: epoch milliseconds on SQLite; on PostgreSQL the ORM's pool returns
+ * timestamps as text (so that it, not the driver, picks the time zone), or a Date.
+ */
 export function dateColumn(value: unknown): Date {
-  return value instanceof Date ? value : new Date(Number(value));
+  if (value instanceof Date) return value;
+  return typeof value === 'number' || /^\d+$/.test(String(value)) ? new Date(Number(value)) : new Date(String(value));
 }

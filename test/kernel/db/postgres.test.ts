@@ -10,6 +10,7 @@ import { createModuleDatabase, EVENT_TABLES } from '../../../src/kernel/events/m
 import type { ModuleDefinition } from '../../../src/kernel/module.js';
 import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 import { httpClient } from '../../support/http-client.js';
+import { customerEmail, Shop } from '../../support/saga-helpers.js';
 import { ADMIN, startTestSystem } from '../../support/test-system.js';
 
 /**
@@ -246,7 +247,9 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     ).rejects.toThrow(/has no migrations/);
   });
 
-  it('the whole system starts on PostgreSQL (DATABASE_URL): an admin creates a product and reads it back', { timeout: 60_000 }, async () => {
+  it('the whole system runs on PostgreSQL (DATABASE_URL): a product is created and read back, an order confirmed and read back', {
+    timeout: 60_000,
+  }, async () => {
     const url = databaseUrl('system');
     const sys = await startTestSystem({ env: { DATABASE_URL: url } });
     try {
@@ -257,6 +260,18 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       const read = await http.get(`/api/v1/products/${created.body.id}`);
       expect(read.status).toBe(200);
       expect(read.body).toEqual(created.body);
+
+      // The saga's statements (order, stock, reservation, payment) as PostgreSQL types and returns them.
+      const shop = new Shop(sys.system, http, admin);
+      await shop.quiesce();
+      await shop.restock('PG-MUG-1', 3);
+      const customer = await http.signUp(customerEmail('pg'));
+      const placed = await shop.placeOrder(customer.token, [{ productId: created.body.id, quantity: 2 }]);
+      const settled = await shop.settled(customer.token, placed.id);
+      expect(settled).toMatchObject({ id: placed.id, status: 'confirmed', total: { amount: 2598, currency: 'EUR' }, createdAt: placed.createdAt });
+      expect(Date.parse(settled.updatedAt)).toBeGreaterThanOrEqual(Date.parse(placed.createdAt));
+      expect(await shop.stock('PG-MUG-1')).toEqual({ available: 1, reserved: 0, sold: 2 });
+      expect((await shop.payments(placed.id)).map((p) => p.status)).toEqual(['captured']);
     } finally {
       await sys.stop();
     }

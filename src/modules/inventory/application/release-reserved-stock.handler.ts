@@ -17,7 +17,7 @@ export class ReleaseReservedStockHandler implements EventHandler<OrderCancelled>
   async handle(event: EventEnvelope<OrderCancelled>, tx: Transaction): Promise<void> {
     const reservation = await this.stock.findReservation(tx.em, event.data.orderId);
     if (!reservation || !settleReservation(reservation, 'released', new Date())) return;
-    await this.stock.saveReservationStatus(tx.em, reservation);
+    if (!(await this.stock.saveSettlement(tx.em, reservation))) return;
     for (const line of reservation.lines) await this.stock.unreserve(tx.em, line);
   }
 }

@@ -17,7 +17,7 @@ export class SellReservedStockHandler implements EventHandler<PaymentCaptured> {
   async handle(event: EventEnvelope<PaymentCaptured>, tx: Transaction): Promise<void> {
     const reservation = await this.stock.findReservation(tx.em, event.data.orderId);
     if (!reservation || !settleReservation(reservation, 'committed', new Date())) return;
-    await this.stock.saveReservationStatus(tx.em, reservation);
+    if (!(await this.stock.saveSettlement(tx.em, reservation))) return;
     for (const line of reservation.lines) await this.stock.sell(tx.em, line);
   }
 }

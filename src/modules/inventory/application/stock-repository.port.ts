@@ -15,10 +15,14 @@ export interface StockRepository {
   reserve(em: Transaction['em'], line: ReservationLine): Promise<boolean>;
   unreserve(em: Transaction['em'], line: ReservationLine): Promise<void>;
   sell(em: Transaction['em'], line: ReservationLine): Promise<void>;
-  /** The reservation as stored: a change to it is kept by `saveReservationStatus`. */
+  /** The reservation as stored, a copy: its settlement is kept by `saveSettlement`. */
   findReservation(em: Transaction['em'], orderId: string): Promise<Reservation | null>;
   addReservation(em: Transaction['em'], reservation: Reservation): Promise<void>;
-  saveReservationStatus(em: Transaction['em'], reservation: Reservation): Promise<void>;
+  /**
+   * Keeps the reservation's settlement (committed or released) if it still holds stock in the
+   * database, whatever this copy says; false when another delivery settled it meanwhile.
+   */
+  saveSettlement(em: Transaction['em'], reservation: Reservation): Promise<boolean>;
 }
 
 /** Injection token of the port; infrastructure registers the implementation. */

@@ -76,8 +76,14 @@ export class OrmStockRepository implements StockRepository {
     ]);
   }
 
-  async saveReservationStatus(em: EntityManager, r: Reservation): Promise<void> {
-    await changeRows(em, `update ${tableOf(em, ReservationSchema)} set status = ?, updated_at = ? where order_id = ?`, [r.status, r.updatedAt, r.orderId]);
+  async saveSettlement(em: EntityManager, r: Reservation): Promise<boolean> {
+    const changed = await changeRows(em, `update ${tableOf(em, ReservationSchema)} set status = ?, updated_at = ? where order_id = ? and status = ?`, [
+      r.status,
+      r.updatedAt,
+      r.orderId,
+      'reserved',
+    ]);
+    return changed === 1;
   }
 
   /** One conditional UPDATE of a SKU's counters (`atLeast`: only with that many units available). */

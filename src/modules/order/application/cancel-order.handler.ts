@@ -24,7 +24,7 @@ export class CancelOrderHandler implements EventHandler<Refusal> {
   async handle(event: EventEnvelope<Refusal>, tx: Transaction): Promise<void> {
     const { orderId, reason } = event.data;
     const order = await this.orders.findById(tx.em, orderId);
-    if (order && cancel(order, reason, new Date())) {
+    if (order && cancel(order, reason, new Date()) && (await this.orders.saveSettlement(tx.em, order))) {
       tx.publish(OrderCancelledV1, order.id, { orderId: order.id, userId: order.userId, reason });
     }
   }

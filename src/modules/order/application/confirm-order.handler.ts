@@ -18,7 +18,7 @@ export class ConfirmOrderHandler implements EventHandler<EventData<typeof Paymen
 
   async handle(event: EventEnvelope<EventData<typeof PaymentCapturedV1>>, tx: Transaction): Promise<void> {
     const order = await this.orders.findById(tx.em, event.data.orderId);
-    if (order && confirm(order, new Date())) {
+    if (order && confirm(order, new Date()) && (await this.orders.saveSettlement(tx.em, order))) {
       tx.publish(OrderConfirmedV1, order.id, { orderId: order.id, userId: order.userId, total: order.total });
     }
   }

@@ -71,7 +71,7 @@ export class PlaceOrderCommand {
       createdAt: now,
       updatedAt: now,
     };
-    this.orders.add(tx.em, order);
+    await this.orders.add(tx.em, order);
     tx.publish(OrderPlacedV1, order.id, { orderId: order.id, userId: order.userId, items, total, paymentMethod: order.paymentMethod });
     return order;
   }

@@ -46,7 +46,7 @@ export class ChargeOrderHandler implements EventHandler<StockReserved, Charged> 
 
   async handle(event: EventEnvelope<StockReserved>, tx: Transaction, result: Charged): Promise<void> {
     const { orderId, userId, amount, paymentMethod } = event.data;
-    if (await this.payments.findByOrder(tx.em, orderId)) return;
+    if (await this.payments.isCharged(tx.em, orderId)) return;
     const payment: Payment = {
       id: uuidv7(),
       orderId,
@@ -58,7 +58,7 @@ export class ChargeOrderHandler implements EventHandler<StockReserved, Charged> 
       failureReason: result ? (result.outcome === 'declined' ? result.code : null) : 'provider_unavailable',
       createdAt: new Date(),
     };
-    this.payments.add(tx.em, payment);
+    await this.payments.add(tx.em, payment);
     if (payment.status === 'captured') {
       tx.publish(PaymentCapturedV1, orderId, { paymentId: payment.id, orderId, userId, amount });
     } else {
