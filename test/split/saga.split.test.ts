@@ -50,14 +50,15 @@ describe.skipIf(!available)('order saga across processes (Kafka, PostgreSQL, gat
       await waitFor(async () => (await shop.stock(pen.sku)).sold === 4, 15_000, 'the pens to be sold');
       expect(await shop.stockViaApi(pen.sku)).toEqual({ available: 6, reserved: 0, sold: 4 });
 
+      // Delivered, not only recorded: the dispatcher found it due, claimed it and marked it sent on PostgreSQL.
       const kinds = await waitFor(
         async () => {
-          const res = await http.get<{ items: { kind: string }[] }>('/api/v1/notifications', { token: customer.token });
-          const found = res.status === 200 ? res.body.items.map((n) => n.kind) : [];
-          return found.includes('order_confirmed') && found;
+          const res = await http.get<{ items: { kind: string; status: string }[] }>('/api/v1/notifications', { token: customer.token });
+          const items = res.status === 200 ? res.body.items : [];
+          return items.some((n) => n.kind === 'order_confirmed' && n.status === 'sent') && items.map((n) => n.kind);
         },
         15_000,
-        'an order_confirmed notification',
+        'an order_confirmed notification sent',
       );
       expect(kinds).toContain('welcome');
     },

@@ -1,10 +1,50 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { v7 as uuidv7 } from 'uuid';
-import type { Notification, Recipient } from '../domain/notification.js';
+import { changeRows, dateColumn, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
+import type { Notification, NotificationKind, NotificationStatus, Recipient } from '../domain/notification.js';
 import type { Rendered } from '../domain/notification.templates.js';
 import { NotificationSchema, RecipientSchema } from './notification.schema.js';
 import type { NotificationRepository } from '../application/notification-repository.port.js';
 
+const NOTIFICATION_COLUMNS = 'id, user_id, event_id, kind, subject, body, status, attempts, due_at, last_error, created_at, sent_at';
+
+interface NotificationRow {
+  id: string;
+  user_id: string;
+  event_id: string;
+  kind: NotificationKind;
+  subject: string;
+  body: string;
+  status: NotificationStatus;
+  attempts: number;
+  due_at: unknown;
+  last_error: string | null;
+  created_at: unknown;
+  sent_at: unknown;
+}
+
+function toNotification(row: NotificationRow): Notification {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    eventId: row.event_id,
+    kind: row.kind,
+    subject: row.subject,
+    body: row.body,
+    status: row.status,
+    attempts: Number(row.attempts),
+    dueAt: dateColumn(row.due_at),
+    lastError: row.last_error,
+    createdAt: dateColumn(row.created_at),
+    sentAt: row.sent_at === null ? null : dateColumn(row.sent_at),
+  };
+}
+
+/**
+ * What every order's message goes through (recorded, found due, claimed, marked) is plain SQL:
+ * the ORM's entity queries and tracked changes cost several times the statement. Recipients are
+ * saved and a customer's list is read through the ORM's entities.
+ */
 export class OrmNotificationRepository implements NotificationRepository {
   async saveRecipient(em: EntityManager, recipient: Recipient): Promise<void> {
     await em.upsert(RecipientSchema, recipient);
@@ -12,8 +52,14 @@ export class OrmNotificationRepository implements NotificationRepository {
 
   /** The known recipients among `userIds`, by user id (one query for a whole pass of the dispatcher). */
   async findRecipients(em: EntityManager, userIds: readonly string[]): Promise<Map<string, Recipient>> {
-    const found = await em.find(RecipientSchema, { userId: { $in: [...new Set(userIds)] } });
-    return new Map(found.map((r) => [r.userId, r]));
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return new Map();
+    const rows = await selectRows<{ user_id: string; email: string; name: string }>(
+      em,
+      `select user_id, email, name from ${tableOf(em, RecipientSchema)} where user_id in (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    return new Map(rows.map((r) => [r.user_id, { userId: r.user_id, email: r.email, name: r.name }]));
   }
 
   /**
@@ -22,40 +68,47 @@ export class OrmNotificationRepository implements NotificationRepository {
    */
   async record(em: EntityManager, userId: string, eventId: string, rendered: Rendered): Promise<void> {
     const now = new Date();
-    em.create(NotificationSchema, {
-      id: uuidv7(),
+    await changeRows(em, `insert into ${tableOf(em, NotificationSchema)} (${NOTIFICATION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+      uuidv7(),
       userId,
       eventId,
-      ...rendered,
-      status: 'pending',
-      attempts: 0,
-      dueAt: now,
-      lastError: null,
-      createdAt: now,
-      sentAt: null,
-    });
+      rendered.kind,
+      rendered.subject,
+      rendered.body,
+      'pending',
+      0,
+      now,
+      null,
+      now,
+      null,
+    ]);
   }
 
   /** Pending ones whose time has come, and sending ones whose claim expired (their sender died). */
-  due(em: EntityManager, now: Date, limit: number): Promise<Notification[]> {
-    return em.find(NotificationSchema, { status: { $in: ['pending', 'sending'] }, dueAt: { $lte: now } }, { orderBy: { dueAt: 'asc' }, limit });
+  async due(em: EntityManager, now: Date, limit: number): Promise<Notification[]> {
+    const rows = await selectRows<NotificationRow>(
+      em,
+      `select ${NOTIFICATION_COLUMNS} from ${tableOf(em, NotificationSchema)} where status in (?, ?) and due_at <= ? order by due_at asc limit ?`,
+      ['pending', 'sending', now, limit],
+    );
+    return rows.map(toNotification);
   }
 
   /** Takes one for sending until `until`; false if another sender got it first. */
   async claim(em: EntityManager, n: Notification, until: Date): Promise<boolean> {
-    return (await em.nativeUpdate(NotificationSchema, { id: n.id, status: n.status, dueAt: n.dueAt }, { status: 'sending', dueAt: until })) === 1;
+    const table = tableOf(em, NotificationSchema);
+    return (await changeRows(em, `update ${table} set status = ?, due_at = ? where id = ? and status = ? and due_at = ?`, ['sending', until, n.id, n.status, n.dueAt])) === 1;
   }
 
   async markSent(em: EntityManager, id: string, attempts: number): Promise<void> {
-    await em.nativeUpdate(NotificationSchema, { id }, { status: 'sent', sentAt: new Date(), attempts, lastError: null });
+    await changeRows(em, `update ${tableOf(em, NotificationSchema)} set status = ?, sent_at = ?, attempts = ?, last_error = null where id = ?`, ['sent', new Date(), attempts, id]);
   }
 
   async markFailed(em: EntityManager, id: string, attempts: number, error: string, retryAt: Date | null): Promise<void> {
-    await em.nativeUpdate(
-      NotificationSchema,
-      { id },
-      retryAt ? { status: 'pending', attempts, lastError: error, dueAt: retryAt } : { status: 'failed', attempts, lastError: error },
-    );
+    const table = tableOf(em, NotificationSchema);
+    await (retryAt
+      ? changeRows(em, `update ${table} set status = ?, attempts = ?, last_error = ?, due_at = ? where id = ?`, ['pending', attempts, error, retryAt, id])
+      : changeRows(em, `update ${table} set status = ?, attempts = ?, last_error = ? where id = ?`, ['failed', attempts, error, id]));
   }
 
   async pageForUser(em: EntityManager, userId: string, limit: number, before?: string): Promise<{ items: Notification[]; hasMore: boolean }> {
