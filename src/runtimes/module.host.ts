@@ -13,7 +13,7 @@ import type { EventBus } from '../kernel/events/event-bus.js';
 import type { EventEnvelope } from '../kernel/events/event-envelope.js';
 import { resolveSubscriptions } from '../kernel/events/event-handler.js';
 import { EventConsumer } from '../kernel/events/event.consumer.js';
-import { eventTablesFor } from '../kernel/events/event-tables.factory.js';
+import { SqlEventTables } from '../kernel/events/sql.event-tables.js';
 import type { RouteTable } from '../kernel/gateway/route-table.js';
 import type { ApiOperation, ApiRoute } from '../kernel/http/api-route.js';
 import type { ModuleDefinition } from '../kernel/module.js';
@@ -98,7 +98,7 @@ export async function hostModule(definition: ModuleDefinition, ctx: HostingConte
   const target = databaseTargetFor(name, { ...config.sqlite, dataDir: config.dataDir, ...config.database });
   const migrations = await definition.migrations?.();
   const orm = await createModuleDatabase(name, definition.entities, target, logger, { ...(migrations ? { migrations } : {}), pool: config.database.pool });
-  const tables = eventTablesFor(orm);
+  const tables = new SqlEventTables(orm);
   const uow = new UnitOfWork(
     orm,
     name,

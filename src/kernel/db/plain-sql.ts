@@ -1,4 +1,5 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { type EntityManager, type EntitySchema, JsonType } from '@mikro-orm/core';
+import { BoundSqliteConnection } from './bound-sqlite.driver.js';
 
 /**
  * Plain SQL on a module's database, in the transaction `em` is bound to. For the saga's hot path:
@@ -9,6 +10,18 @@ import type { EntityManager } from '@mikro-orm/core';
  * a `UniqueConstraintViolationException` here as well.
  */
 
+/** The part of a better-sqlite3 connection used here; it keeps its statements prepared (module-orm.factory). */
+interface SqliteConnection {
+  prepare(sql: string): { all(...params: unknown[]): unknown; run(...params: unknown[]): { changes: number } };
+}
+
+/** As the ORM stores them on SQLite: dates as epoch milliseconds, booleans as 0 and 1. */
+function sqliteValue(value: unknown): unknown {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value ?? null;
+}
+
 /** The table of an entity, with the module's schema on PostgreSQL. */
 export function tableOf(em: EntityManager, entity: { meta: { tableName: string } }): string {
   const table = `"${entity.meta.tableName}"`;
@@ -16,9 +29,21 @@ export function tableOf(em: EntityManager, entity: { meta: { tableName: string }
   return schema ? `"${schema}".${table}` : table;
 }
 
+/**
+ * Inside a transaction on SQLite the statement runs straight on the transaction's connection, as a
+ * prepared statement: the ORM's and knex's way to it cost more than the statement. Anywhere else it
+ * goes through the ORM's pool, so that outside a transaction it waits for open ones to end
+ * instead of joining one.
+ */
 async function execute<T>(em: EntityManager, sql: string, params: readonly unknown[], method: 'all' | 'run'): Promise<T> {
+  const trx = em.getTransactionContext<{ client: { acquireConnection(): Promise<SqliteConnection> } }>();
   try {
-    return await em.getConnection().execute<T & object>(sql, [...params], method, em.getTransactionContext());
+    if (trx && em.getConnection() instanceof BoundSqliteConnection) {
+      const statement = (await trx.client.acquireConnection()).prepare(sql);
+      const values = params.map(sqliteValue);
+      return (method === 'all' ? statement.all(...values) : { affectedRows: statement.run(...values).changes }) as T;
+    }
+    return await em.getConnection().execute<T & object>(sql, [...params], method, trx);
   } catch (err) {
     throw em.getDriver().convertException(err as Error);
   }
@@ -46,4 +71,59 @@ export function jsonColumn<T>(value: unknown): T {
 export function dateColumn(value: unknown): Date {
   if (value instanceof Date) return value;
   return typeof value === 'number' || /^\d+$/.test(String(value)) ? new Date(Number(value)) : new Date(String(value));
+}
+
+/** How one property of an entity is stored: its column, and how its value is written and read. */
+interface Column {
+  property: string;
+  field: string;
+  write(value: unknown): unknown;
+  read(value: unknown): unknown;
+}
+
+const columnsByEntity = new WeakMap<object, Column[]>();
+
+/** The entity's columns from the ORM's discovered metadata (JSON and date properties converted). */
+function columnsOf(em: EntityManager, entity: { meta: { className: string } }): Column[] {
+  const meta = em.getMetadata().get(entity.meta.className);
+  let columns = columnsByEntity.get(meta);
+  if (!columns) {
+    columns = meta.props.map((prop) => {
+      const json = prop.customType instanceof JsonType;
+      const date = prop.runtimeType === 'Date';
+      return {
+        property: prop.name,
+        field: prop.fieldNames[0]!,
+        write: json ? (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v)) : (v: unknown) => v,
+        read: json ? (v: unknown) => jsonColumn(v) : date ? (v: unknown) => (v === null ? null : dateColumn(v)) : (v: unknown) => v,
+      };
+    });
+    columnsByEntity.set(meta, columns);
+  }
+  return columns;
+}
+
+/** The rows of an entity's table that match `where` (the SQL after `where`), as the entity's plain objects. */
+export async function selectEntities<T extends object>(em: EntityManager, entity: EntitySchema<T>, where: string, params: readonly unknown[]): Promise<T[]> {
+  const columns = columnsOf(em, entity);
+  const rows = await selectRows<Record<string, unknown>>(
+    em,
+    `select ${columns.map((c) => c.field).join(', ')} from ${tableOf(em, entity)} where ${where}`,
+    params,
+  );
+  return rows.map((row) => {
+    const value: Record<string, unknown> = {};
+    for (const c of columns) value[c.property] = c.read(row[c.field]);
+    return value as T;
+  });
+}
+
+/** Adds an entity's row: every property, as the ORM would store it. */
+export async function insertEntity<T extends object>(em: EntityManager, entity: EntitySchema<T>, value: T): Promise<void> {
+  const columns = columnsOf(em, entity);
+  await changeRows(
+    em,
+    `insert into ${tableOf(em, entity)} (${columns.map((c) => c.field).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    columns.map((c) => c.write((value as Record<string, unknown>)[c.property])),
+  );
 }

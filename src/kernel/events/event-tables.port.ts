@@ -16,8 +16,8 @@ export interface OutboxRow {
 
 /**
  * The kernel's own hot tables (outbox and inbox) in one module's database. They are written on
- * every event, so each database gets the cheapest correct access: plain ORM entities where
- * statements travel over a network anyway, prepared statements on SQLite.
+ * every event, so each database gets the cheapest correct access: plain statements, prepared once
+ * per connection on SQLite.
  */
 export interface EventTables {
   /** Adds events to the outbox inside the transaction `em` is bound to. */
@@ -27,14 +27,11 @@ export interface EventTables {
    * is there already (the event was applied before).
    */
   claimInbox(em: EntityManager, eventId: string, type: string): Promise<boolean>;
-  /**
-   * `claimInbox` for several events of one transaction at once (a consumer's batch), one answer
-   * per event in order; for tables where one statement for all is cheaper than one each.
-   */
-  claimInboxMany?(em: EntityManager, events: readonly { id: string; type: string }[]): Promise<boolean[]>;
-  /** Committed rows not yet marked published with a seq above `afterSeq`, oldest first. */
-  unpublished(afterSeq: number, limit: number): Promise<OutboxRow[]>;
-  markPublished(seqs: readonly number[]): Promise<void>;
+  /** `claimInbox` for the events of one transaction (a consumer's batch), one answer per event in order. */
+  claimInboxMany(em: EntityManager, events: readonly { id: string; type: string }[]): Promise<boolean[]>;
+  /** Committed rows not yet marked published with a seq above `afterSeq`, oldest first; in `em`'s transaction when given. */
+  unpublished(afterSeq: number, limit: number, em?: EntityManager): Promise<OutboxRow[]>;
+  markPublished(seqs: readonly number[], em?: EntityManager): Promise<void>;
   /** Deletes outbox rows published and inbox records processed before the given times; returns the counts. */
   prune(publishedBefore: Date, processedBefore: Date): Promise<{ outbox: number; inbox: number }>;
 }

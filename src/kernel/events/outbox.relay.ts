@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { selectRows, tableOf } from '../db/plain-sql.js';
 import { isPostgres } from '../db/module-orm.factory.js';
 import type { Logger } from 'pino';
 import { NO_EVENT_TRACING, type EventTracing } from './event-tracing.js';
@@ -152,14 +153,8 @@ export class OutboxRelay {
 
   /** One plain query (no entity work): most polls ask it and nothing more. */
   private async anyPending(): Promise<boolean> {
-    this.pendingQuery ??= (() => {
-      const meta = this.orm.getMetadata().get(OutboxRecordSchema.meta.className);
-      const schema = isPostgres(this.orm) ? this.orm.config.get('schema') : undefined;
-      const table = `${schema ? `"${schema}".` : ''}"${meta.tableName}"`;
-      return `select 1 from ${table} where "${meta.properties.publishedAt!.fieldNames[0]}" is null limit 1`;
-    })();
-    const rows = await this.orm.em.getConnection().execute<unknown[]>(this.pendingQuery);
-    return rows.length > 0;
+    this.pendingQuery ??= `select 1 from ${tableOf(this.orm.em, OutboxRecordSchema)} where published_at is null limit 1`;
+    return (await selectRows(this.orm.em, this.pendingQuery, [])).length > 0;
   }
 
   private pass(): Promise<void> {
@@ -187,10 +182,13 @@ export class OutboxRelay {
   }
 
   private async publishBatch(em: EntityManager): Promise<number> {
-    const rows = await em.find(OutboxRecordSchema, { publishedAt: null }, { orderBy: { seq: 'asc' }, limit: this.options.batchSize });
+    const rows = await this.tables.unpublished(0, this.options.batchSize, em);
     if (rows.length === 0) return 0;
     await Promise.all(rows.map((row) => this.send(toEnvelope(this.source, row))));
-    await em.nativeUpdate(OutboxRecordSchema, { seq: { $in: rows.map((r) => r.seq) } }, { publishedAt: new Date() });
+    await this.tables.markPublished(
+      rows.map((r) => r.seq),
+      em,
+    );
     return rows.length;
   }
 

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { pino, type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../../../src/kernel/db/migration.runner.js';
 import { createModuleOrm, databaseTargetFor, migrateModuleSchema } from '../../../src/kernel/db/module-orm.factory.js';
+import { SqlEventTables } from '../../../src/kernel/events/sql.event-tables.js';
 import { eventTablesMigrations } from '../../../src/kernel/events/event-tables.migration.js';
 import { createModuleDatabase, EVENT_TABLES } from '../../../src/kernel/events/module-database.factory.js';
 import type { ModuleDefinition } from '../../../src/kernel/module.js';
@@ -245,6 +246,64 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     await expect(
       createModuleDatabase('catalog', definition.entities, { kind: 'postgres', url: main, schema: 'catalog' }, pino({ level: 'silent' })),
     ).rejects.toThrow(/has no migrations/);
+  });
+
+  it('event tables: a batch claims each event once, a claim waits for an uncommitted one and finds it taken, the outbox reads back in order and is marked and pruned', async () => {
+    const orm = await createModuleDatabase('ledger', [], { kind: 'postgres', url: databaseUrl('tables'), schema: 'ledger' }, pino({ level: 'silent' }));
+    const tables = new SqlEventTables(orm);
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    try {
+      await orm.em.transactional((em) => tables.claimInbox(em, b, 'ledger.booked.v1'));
+      const claimed = await orm.em.transactional((em) =>
+        tables.claimInboxMany(em, [
+          { id: a, type: 'ledger.booked.v1' },
+          { id: b, type: 'ledger.booked.v1' },
+          { id: a, type: 'ledger.booked.v1' },
+        ]),
+      );
+      expect(claimed).toEqual([true, false, false]);
+
+      // Two replicas handle the same event at once: the second's claim waits for the first transaction and is refused.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const first = orm.em.transactional(async (em) => {
+        const won = await tables.claimInbox(em, c, 'ledger.booked.v1');
+        await held;
+        return won;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = orm.em.transactional((em) => tables.claimInbox(em, c, 'ledger.booked.v1'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      release();
+      expect([await first, await second]).toEqual([true, false]);
+
+      const events = [1, 2, 3].map((n) => ({
+        specversion: '1.0' as const,
+        id: randomUUID(),
+        source: 'ledger',
+        type: 'ledger.booked.v1',
+        subject: `entry-${n}`,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json' as const,
+        data: { n, note: "it's" },
+        traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+      }));
+      await orm.em.transactional((em) => tables.appendOutbox(em, events));
+      const rows = await tables.unpublished(0, 10);
+      expect(rows.map((r) => [r.id, r.subject, r.data, r.traceparent])).toEqual(events.map((e) => [e.id, e.subject, e.data, e.traceparent]));
+      expect(rows.map((r) => r.seq)).toEqual([...rows.map((r) => r.seq)].sort((x, y) => x - y));
+      await orm.em.transactional((em) => tables.markPublished([rows[0]!.seq], em));
+      expect((await tables.unpublished(0, 10)).map((r) => r.id)).toEqual([events[1]!.id, events[2]!.id]);
+      expect((await tables.unpublished(rows[1]!.seq, 10)).map((r) => r.id)).toEqual([events[2]!.id]);
+
+      const later = new Date(Date.now() + 60_000);
+      expect(await tables.prune(later, later)).toEqual({ outbox: 1, inbox: 3 });
+      expect(await tables.unpublished(0, 10)).toHaveLength(2);
+    } finally {
+      await orm.close(true);
+    }
   });
 
   it('the whole system runs on PostgreSQL (DATABASE_URL): a product is created and read back, an order confirmed and read back', {

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventTablesFor } from '../../../src/kernel/events/event-tables.factory.js';
+import { SqlEventTables } from '../../../src/kernel/events/sql.event-tables.js';
 import { EventTablesPruner } from '../../../src/kernel/events/event-tables.pruner.js';
 import { startEventSystem, type EventSystem } from '../../support/fixtures/event-system.js';
 
@@ -16,7 +16,7 @@ describe('pruning the event tables', () => {
 
   const pruner = (module: string) =>
     new EventTablesPruner(
-      eventTablesFor(sys.system.modules.get(module)!.orm),
+      new SqlEventTables(sys.system.modules.get(module)!.orm),
       { outboxMs: HOUR, inboxMs: 2 * HOUR, pruneIntervalMs: 60_000 },
       pino({ level: 'silent' }),
     );

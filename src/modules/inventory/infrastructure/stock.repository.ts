@@ -1,18 +1,9 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { changeRows, dateColumn, jsonColumn, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
-import type { Reservation, ReservationLine, ReservationStatus, StockItem } from '../domain/stock.js';
+import { changeRows, insertEntity, selectEntities, tableOf } from '../../../kernel/db/plain-sql.js';
+import type { Reservation, ReservationLine, StockItem } from '../domain/stock.js';
 import { ReservationSchema } from './reservation.schema.js';
 import { StockItemSchema } from './stock-item.schema.js';
 import type { StockRepository } from '../application/stock-repository.port.js';
-
-interface ReservationRow {
-  order_id: string;
-  user_id: string;
-  status: ReservationStatus;
-  lines: unknown;
-  created_at: unknown;
-  updated_at: unknown;
-}
 
 /**
  * Stock moves are single conditional UPDATEs, never read-then-write, so that any number of
@@ -48,32 +39,12 @@ export class OrmStockRepository implements StockRepository {
   }
 
   async findReservation(em: EntityManager, orderId: string): Promise<Reservation | null> {
-    const [row] = await selectRows<ReservationRow>(
-      em,
-      `select order_id, user_id, status, lines, created_at, updated_at from ${tableOf(em, ReservationSchema)} where order_id = ?`,
-      [orderId],
-    );
-    return row
-      ? {
-          orderId: row.order_id,
-          userId: row.user_id,
-          status: row.status,
-          lines: jsonColumn<ReservationLine[]>(row.lines),
-          createdAt: dateColumn(row.created_at),
-          updatedAt: dateColumn(row.updated_at),
-        }
-      : null;
+    const [reservation] = await selectEntities(em, ReservationSchema, 'order_id = ?', [orderId]);
+    return reservation ?? null;
   }
 
-  async addReservation(em: EntityManager, r: Reservation): Promise<void> {
-    await changeRows(em, `insert into ${tableOf(em, ReservationSchema)} (order_id, user_id, status, lines, created_at, updated_at) values (?, ?, ?, ?, ?, ?)`, [
-      r.orderId,
-      r.userId,
-      r.status,
-      JSON.stringify(r.lines),
-      r.createdAt,
-      r.updatedAt,
-    ]);
+  addReservation(em: EntityManager, reservation: Reservation): Promise<void> {
+    return insertEntity(em, ReservationSchema, reservation);
   }
 
   async saveSettlement(em: EntityManager, r: Reservation): Promise<boolean> {

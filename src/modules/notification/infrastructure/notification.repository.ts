@@ -1,44 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { v7 as uuidv7 } from 'uuid';
-import { changeRows, dateColumn, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
-import type { Notification, NotificationKind, NotificationStatus, Recipient } from '../domain/notification.js';
+import { changeRows, insertEntity, selectEntities, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
+import type { Notification, Recipient } from '../domain/notification.js';
 import type { Rendered } from '../domain/notification.templates.js';
 import { NotificationSchema, RecipientSchema } from './notification.schema.js';
 import type { NotificationRepository } from '../application/notification-repository.port.js';
-
-const NOTIFICATION_COLUMNS = 'id, user_id, event_id, kind, subject, body, status, attempts, due_at, last_error, created_at, sent_at';
-
-interface NotificationRow {
-  id: string;
-  user_id: string;
-  event_id: string;
-  kind: NotificationKind;
-  subject: string;
-  body: string;
-  status: NotificationStatus;
-  attempts: number;
-  due_at: unknown;
-  last_error: string | null;
-  created_at: unknown;
-  sent_at: unknown;
-}
-
-function toNotification(row: NotificationRow): Notification {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    eventId: row.event_id,
-    kind: row.kind,
-    subject: row.subject,
-    body: row.body,
-    status: row.status,
-    attempts: Number(row.attempts),
-    dueAt: dateColumn(row.due_at),
-    lastError: row.last_error,
-    createdAt: dateColumn(row.created_at),
-    sentAt: row.sent_at === null ? null : dateColumn(row.sent_at),
-  };
-}
 
 /**
  * What every order's message goes through (recorded, found due, claimed, marked) is plain SQL:
@@ -68,40 +34,38 @@ export class OrmNotificationRepository implements NotificationRepository {
    */
   async record(em: EntityManager, userId: string, eventId: string, rendered: Rendered): Promise<void> {
     const now = new Date();
-    await changeRows(em, `insert into ${tableOf(em, NotificationSchema)} (${NOTIFICATION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-      uuidv7(),
+    await insertEntity(em, NotificationSchema, {
+      id: uuidv7(),
       userId,
       eventId,
-      rendered.kind,
-      rendered.subject,
-      rendered.body,
-      'pending',
-      0,
-      now,
-      null,
-      now,
-      null,
-    ]);
+      ...rendered,
+      status: 'pending',
+      attempts: 0,
+      dueAt: now,
+      lastError: null,
+      createdAt: now,
+      sentAt: null,
+    });
   }
 
   /** Pending ones whose time has come, and sending ones whose claim expired (their sender died). */
-  async due(em: EntityManager, now: Date, limit: number): Promise<Notification[]> {
-    const rows = await selectRows<NotificationRow>(
-      em,
-      `select ${NOTIFICATION_COLUMNS} from ${tableOf(em, NotificationSchema)} where status in (?, ?) and due_at <= ? order by due_at asc limit ?`,
-      ['pending', 'sending', now, limit],
-    );
-    return rows.map(toNotification);
+  due(em: EntityManager, now: Date, limit: number): Promise<Notification[]> {
+    return selectEntities(em, NotificationSchema, 'status in (?, ?) and due_at <= ? order by due_at asc limit ?', ['pending', 'sending', now, limit]);
   }
 
   /** Takes one for sending until `until`; false if another sender got it first. */
   async claim(em: EntityManager, n: Notification, until: Date): Promise<boolean> {
-    const table = tableOf(em, NotificationSchema);
-    return (await changeRows(em, `update ${table} set status = ?, due_at = ? where id = ? and status = ? and due_at = ?`, ['sending', until, n.id, n.status, n.dueAt])) === 1;
+    const sql = `update ${tableOf(em, NotificationSchema)} set status = ?, due_at = ? where id = ? and status = ? and due_at = ?`;
+    return (await changeRows(em, sql, ['sending', until, n.id, n.status, n.dueAt])) === 1;
   }
 
   async markSent(em: EntityManager, id: string, attempts: number): Promise<void> {
-    await changeRows(em, `update ${tableOf(em, NotificationSchema)} set status = ?, sent_at = ?, attempts = ?, last_error = null where id = ?`, ['sent', new Date(), attempts, id]);
+    await changeRows(em, `update ${tableOf(em, NotificationSchema)} set status = ?, sent_at = ?, attempts = ?, last_error = null where id = ?`, [
+      'sent',
+      new Date(),
+      attempts,
+      id,
+    ]);
   }
 
   async markFailed(em: EntityManager, id: string, attempts: number, error: string, retryAt: Date | null): Promise<void> {

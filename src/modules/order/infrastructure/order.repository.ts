@@ -1,43 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { changeRows, dateColumn, jsonColumn, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
+import { changeRows, insertEntity, jsonColumn, selectEntities, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
 import type { Money } from '../../../kernel/shared/money.js';
-import type { CancelReason } from '../contracts/order-cancelled.event.js';
-import type { KnownProduct, Order, OrderLine, OrderStatus } from '../domain/order.js';
+import type { KnownProduct, Order } from '../domain/order.js';
 import { KnownProductSchema } from './known-product.schema.js';
 import { OrderSchema } from './order.schema.js';
 import type { OrderRepository } from '../application/order-repository.port.js';
-
-const ORDER_COLUMNS = 'id, user_id, status, items, total, payment_method, cancel_reason, idempotency_key, request_hash, created_at, updated_at';
-
-interface OrderRow {
-  id: string;
-  user_id: string;
-  status: OrderStatus;
-  items: unknown;
-  total: unknown;
-  payment_method: string;
-  cancel_reason: CancelReason | null;
-  idempotency_key: string | null;
-  request_hash: string | null;
-  created_at: unknown;
-  updated_at: unknown;
-}
-
-function toOrder(row: OrderRow): Order {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    status: row.status,
-    items: jsonColumn<OrderLine[]>(row.items),
-    total: jsonColumn<Money>(row.total),
-    paymentMethod: row.payment_method,
-    cancelReason: row.cancel_reason,
-    idempotencyKey: row.idempotency_key,
-    requestHash: row.request_hash,
-    createdAt: dateColumn(row.created_at),
-    updatedAt: dateColumn(row.updated_at),
-  };
-}
 
 /**
  * What every order goes through (placed, looked up, settled, polled) is plain SQL, and an order
@@ -46,32 +13,17 @@ function toOrder(row: OrderRow): Order {
  */
 export class OrmOrderRepository implements OrderRepository {
   async findById(em: EntityManager, id: string): Promise<Order | null> {
-    const [row] = await selectRows<OrderRow>(em, `select ${ORDER_COLUMNS} from ${tableOf(em, OrderSchema)} where id = ?`, [id]);
-    return row ? toOrder(row) : null;
+    const [order] = await selectEntities(em, OrderSchema, 'id = ?', [id]);
+    return order ?? null;
   }
 
   async findByIdempotencyKey(em: EntityManager, userId: string, idempotencyKey: string): Promise<Order | null> {
-    const [row] = await selectRows<OrderRow>(em, `select ${ORDER_COLUMNS} from ${tableOf(em, OrderSchema)} where user_id = ? and idempotency_key = ?`, [
-      userId,
-      idempotencyKey,
-    ]);
-    return row ? toOrder(row) : null;
+    const [order] = await selectEntities(em, OrderSchema, 'user_id = ? and idempotency_key = ?', [userId, idempotencyKey]);
+    return order ?? null;
   }
 
-  async add(em: EntityManager, o: Order): Promise<void> {
-    await changeRows(em, `insert into ${tableOf(em, OrderSchema)} (${ORDER_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-      o.id,
-      o.userId,
-      o.status,
-      JSON.stringify(o.items),
-      JSON.stringify(o.total),
-      o.paymentMethod,
-      o.cancelReason,
-      o.idempotencyKey,
-      o.requestHash,
-      o.createdAt,
-      o.updatedAt,
-    ]);
+  add(em: EntityManager, order: Order): Promise<void> {
+    return insertEntity(em, OrderSchema, order);
   }
 
   async saveSettlement(em: EntityManager, o: Order): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { changeRows, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
+import { insertEntity, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
 import type { Payment } from '../domain/payment.js';
 import { PaymentSchema } from './payment.schema.js';
 import type { PaymentRepository } from '../application/payment-repository.port.js';
@@ -15,11 +15,7 @@ export class OrmPaymentRepository implements PaymentRepository {
     return em.find(PaymentSchema, { orderId, ...(userId === undefined ? {} : { userId }) }, { orderBy: { createdAt: 'asc' } });
   }
 
-  async add(em: EntityManager, p: Payment): Promise<void> {
-    await changeRows(
-      em,
-      `insert into ${tableOf(em, PaymentSchema)} (id, order_id, user_id, amount, payment_method, status, provider_reference, failure_reason, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [p.id, p.orderId, p.userId, JSON.stringify(p.amount), p.paymentMethod, p.status, p.providerReference, p.failureReason, p.createdAt],
-    );
+  add(em: EntityManager, payment: Payment): Promise<void> {
+    return insertEntity(em, PaymentSchema, payment);
   }
 }

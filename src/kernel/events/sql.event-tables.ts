@@ -1,0 +1,87 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { changeRows, jsonColumn, selectRows, tableOf } from '../db/plain-sql.js';
+import type { EventEnvelope } from './event-envelope.js';
+import type { EventTables, OutboxRow } from './event-tables.port.js';
+import { InboxRecordSchema } from './inbox.entity.js';
+import { OutboxRecordSchema } from './outbox.entity.js';
+
+const OUTBOX_COLUMNS = 'id, type, subject, time, data, traceparent, tracestate, requestid, published_at';
+
+type RawOutboxRow = Omit<OutboxRow, 'data'> & { data: unknown };
+
+/**
+ * The event tables by plain SQL through the module's ORM connection, on SQLite and PostgreSQL.
+ * They are written for every event, so entity queries, hydration and tracked changes would cost
+ * several times the statements (`npm run bench:orm`); on SQLite the writes inside a transaction
+ * run as prepared statements on its connection (`plain-sql`).
+ */
+export class SqlEventTables implements EventTables {
+  constructor(protected readonly orm: MikroORM) {}
+
+  async appendOutbox(em: EntityManager, events: readonly EventEnvelope[]): Promise<void> {
+    if (events.length === 0) return;
+    const params = events.flatMap((e) => [
+      e.id,
+      e.type,
+      e.subject,
+      e.time,
+      JSON.stringify(e.data),
+      e.traceparent ?? null,
+      e.tracestate ?? null,
+      e.requestid ?? null,
+    ]);
+    const rows = events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, null)').join(', ');
+    await changeRows(em, `insert into ${tableOf(em, OutboxRecordSchema)} (${OUTBOX_COLUMNS}) values ${rows}`, params);
+  }
+
+  /**
+   * A record another transaction holds uncommitted makes the insert wait for it: a second replica
+   * handling the same event finds it applied instead of applying it again.
+   */
+  async claimInbox(em: EntityManager, eventId: string, type: string): Promise<boolean> {
+    return (
+      (await changeRows(em, `insert into ${tableOf(em, InboxRecordSchema)} (event_id, type, processed_at) values (?, ?, ?) on conflict do nothing`, [
+        eventId,
+        type,
+        new Date(),
+      ])) === 1
+    );
+  }
+
+  async claimInboxMany(em: EntityManager, events: readonly { id: string; type: string }[]): Promise<boolean[]> {
+    if (events.length === 0) return [];
+    const processedAt = new Date();
+    const inserted = await selectRows<{ event_id: string }>(
+      em,
+      `insert into ${tableOf(em, InboxRecordSchema)} (event_id, type, processed_at) values ${events.map(() => '(?, ?, ?)').join(', ')} on conflict do nothing returning event_id`,
+      events.flatMap(({ id, type }) => [id, type, processedAt]),
+    );
+    // An id twice in one batch is inserted once: only its first occurrence is applied.
+    const fresh = new Set(inserted.map((r) => r.event_id));
+    return events.map(({ id }) => fresh.delete(id));
+  }
+
+  async unpublished(afterSeq: number, limit: number, em: EntityManager = this.orm.em): Promise<OutboxRow[]> {
+    const rows = await selectRows<RawOutboxRow>(
+      em,
+      `select seq, id, type, subject, time, data, traceparent, tracestate, requestid from ${tableOf(em, OutboxRecordSchema)} where seq > ? and published_at is null order by seq limit ?`,
+      [afterSeq, limit],
+    );
+    return rows.map((row) => ({ ...row, seq: Number(row.seq), data: jsonColumn<Record<string, unknown>>(row.data) }));
+  }
+
+  async markPublished(seqs: readonly number[], em: EntityManager = this.orm.em): Promise<void> {
+    if (seqs.length === 0) return;
+    await changeRows(em, `update ${tableOf(em, OutboxRecordSchema)} set published_at = ? where seq in (${seqs.map(() => '?').join(', ')})`, [
+      new Date(),
+      ...seqs,
+    ]);
+  }
+
+  async prune(publishedBefore: Date, processedBefore: Date): Promise<{ outbox: number; inbox: number }> {
+    const em = this.orm.em;
+    const outbox = await changeRows(em, `delete from ${tableOf(em, OutboxRecordSchema)} where published_at < ?`, [publishedBefore]);
+    const inbox = await changeRows(em, `delete from ${tableOf(em, InboxRecordSchema)} where processed_at < ?`, [processedBefore]);
+    return { outbox, inbox };
+  }
+}
