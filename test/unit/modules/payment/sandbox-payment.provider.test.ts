@@ -82,6 +82,17 @@ describe('SandboxPaymentProvider', () => {
       expect(lines().map((l) => l.key)).toEqual(['order-A', 'order-B']);
     });
 
+    it('charges a key once when charged concurrently, by one instance or by two sharing the directory (two replicas)', async () => {
+      const one = new SandboxPaymentProvider(file);
+      const same = await Promise.all([1, 2, 3].map(() => one.charge(request('pm_card_visa', 'order-A'))));
+      expect(new Set(same.map((r) => r.reference)).size).toBe(1);
+
+      const other = new SandboxPaymentProvider(file);
+      const both = await Promise.all([one, other, one, other].map((p) => p.charge(request('pm_card_visa', 'order-B'))));
+      expect(new Set(both.map((r) => r.reference)).size).toBe(1);
+      expect(lines().map((l) => l.key)).toEqual(['order-A', 'order-B']);
+    });
+
     it('survives a restart: a new instance on the same file never charges a known key again', async () => {
       const before = new SandboxPaymentProvider(file);
       const captured = await before.charge(request('pm_card_visa', 'order-A'));
