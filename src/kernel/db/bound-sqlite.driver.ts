@@ -1,5 +1,28 @@
 import { AbstractSqlDriver, BetterSqliteConnection, BetterSqlitePlatform, type Knex } from '@mikro-orm/better-sqlite';
 import type { AnyEntity, Configuration, EntityData, LoggingOptions, QueryResult, Transaction } from '@mikro-orm/core';
+import Database from 'better-sqlite3';
+
+/** Distinct SQL texts kept prepared per connection; the ORM generates a few dozen per module. */
+const PREPARED_STATEMENTS = 500;
+
+/**
+ * Makes a connection keep its statements prepared: the query builder asks the driver to prepare
+ * every statement anew, and compiling the same SQL again cost more than running it.
+ */
+export function keepStatementsPrepared<C extends { prepare(sql: string): unknown }>(connection: C): C {
+  const prepare = connection.prepare.bind(connection);
+  const prepared = new Map<string, unknown>();
+  connection.prepare = (sql: string) => {
+    let statement = prepared.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (prepared.size >= PREPARED_STATEMENTS) prepared.delete(prepared.keys().next().value!);
+      prepared.set(sql, statement);
+    }
+    return statement;
+  };
+  return connection;
+}
 
 /**
  * The parameters as the SQLite driver can bind them, or undefined when one of them needs the ORM's
@@ -23,6 +46,28 @@ function bindable(params: readonly unknown[]): unknown[] | undefined {
  * bindings instead, for the statements whose values bind as they are; the rest go the ORM's way.
  */
 export class BoundSqliteConnection extends BetterSqliteConnection {
+  /** The read-only connection once opened; null for a database in memory, which has none. */
+  private readOnly: Database.Database | null | undefined;
+
+  /**
+   * A second connection, read-only, for statements that only read outside a transaction. The pool
+   * has one connection, which a transaction holds while it waits for other work: there such a read
+   * would wait behind it (and through knex), while a WAL reader sees the last commit at once.
+   */
+  reader(): Database.Database | undefined {
+    if (this.readOnly === undefined) {
+      const file = this.config.get('dbName');
+      this.readOnly = file && file !== ':memory:' ? keepStatementsPrepared(new Database(file, { readonly: true, fileMustExist: true })) : null;
+    }
+    return this.readOnly ?? undefined;
+  }
+
+  override async close(force?: boolean): Promise<void> {
+    this.readOnly?.close();
+    this.readOnly = undefined;
+    await super.close(force);
+  }
+
   override async execute<T extends QueryResult | EntityData<AnyEntity> | EntityData<AnyEntity>[] = EntityData<AnyEntity>[]>(
     queryOrKnex: string | Knex.QueryBuilder | Knex.Raw,
     params: unknown[] = [],

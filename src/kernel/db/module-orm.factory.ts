@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { AnyEntitySchema } from './entity-schema.js';
 import { applyMigrations, hasMigrationsTable, quoteIdent, recordMigrations } from './migration.runner.js';
 import type { SchemaMigration } from './schema-migration.js';
-import { BoundSqliteDriver } from './bound-sqlite.driver.js';
+import { BoundSqliteDriver, keepStatementsPrepared } from './bound-sqlite.driver.js';
 
 /** Where one module keeps its data. */
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string; pool?: PoolSize };
@@ -166,9 +166,6 @@ async function migrateSqlite(orm: MikroORM, migrations: readonly SchemaMigration
   return { applied: await applyMigrations(orm, 'sqlite', migrations), baselined: false };
 }
 
-/** Distinct SQL texts kept prepared per connection; the ORM generates a few dozen per module. */
-const PREPARED_STATEMENTS = 500;
-
 interface SqliteConnection {
   pragma(sql: string): unknown;
   prepare(sql: string): unknown;
@@ -177,24 +174,11 @@ interface SqliteConnection {
 /**
  * WAL lets readers run beside the writer; `synchronous = normal` skips the fsync on every commit,
  * which in WAL mode still survives a killed process (only a power cut can lose the last commits).
- * The query builder asks the driver to prepare every statement anew; compiling the same SQL again
- * cost more than running it, so each connection keeps its statements prepared.
  */
 function tuneSqliteConnection(connection: SqliteConnection, done: (err: Error | null, connection: unknown) => void): void {
   connection.pragma('journal_mode = wal');
   connection.pragma('synchronous = normal');
-  const prepare = connection.prepare.bind(connection);
-  const prepared = new Map<string, unknown>();
-  connection.prepare = (sql: string) => {
-    let statement = prepared.get(sql);
-    if (statement === undefined) {
-      statement = prepare(sql);
-      if (prepared.size >= PREPARED_STATEMENTS) prepared.delete(prepared.keys().next().value!);
-      prepared.set(sql, statement);
-    }
-    return statement;
-  };
-  done(null, connection);
+  done(null, keepStatementsPrepared(connection));
 }
 
 export async function createModuleOrm(

@@ -12,7 +12,7 @@ import { BoundSqliteConnection } from './bound-sqlite.driver.js';
 
 /** The part of a better-sqlite3 connection used here; it keeps its statements prepared (module-orm.factory). */
 interface SqliteConnection {
-  prepare(sql: string): { all(...params: unknown[]): unknown; run(...params: unknown[]): { changes: number } };
+  prepare(sql: string): { readonly?: boolean; all(...params: unknown[]): unknown; run(...params: unknown[]): { changes: number } };
 }
 
 /** As the ORM stores them on SQLite: dates as epoch milliseconds, booleans as 0 and 1. */
@@ -30,18 +30,23 @@ export function tableOf(em: EntityManager, entity: { meta: { tableName: string }
 }
 
 /**
- * Inside a transaction on SQLite the statement runs straight on the transaction's connection, as a
- * prepared statement: the ORM's and knex's way to it cost more than the statement. Anywhere else it
- * goes through the ORM's pool, so that outside a transaction it waits for open ones to end
- * instead of joining one.
+ * On SQLite the statement runs as a prepared statement straight on a connection, skipping the
+ * ORM's and knex's way to it, which cost more than the statement: inside a transaction on the
+ * transaction's connection; outside one, a read on the read-only connection (it sees the last
+ * commit). Anything else goes through the ORM's pool, so that outside a transaction it waits for
+ * open ones to end instead of joining one.
  */
 async function execute<T>(em: EntityManager, sql: string, params: readonly unknown[], method: 'all' | 'run'): Promise<T> {
   const trx = em.getTransactionContext<{ client: { acquireConnection(): Promise<SqliteConnection> } }>();
+  const connection = em.getConnection();
   try {
-    if (trx && em.getConnection() instanceof BoundSqliteConnection) {
-      const statement = (await trx.client.acquireConnection()).prepare(sql);
-      const values = params.map(sqliteValue);
-      return (method === 'all' ? statement.all(...values) : { affectedRows: statement.run(...values).changes }) as T;
+    if (connection instanceof BoundSqliteConnection) {
+      const read = trx || method !== 'all' ? undefined : connection.reader()?.prepare(sql);
+      const statement = trx ? (await trx.client.acquireConnection()).prepare(sql) : read?.readonly ? read : undefined;
+      if (statement) {
+        const values = params.map(sqliteValue);
+        return (method === 'all' ? statement.all(...values) : { affectedRows: statement.run(...values).changes }) as T;
+      }
     }
     return await em.getConnection().execute<T & object>(sql, [...params], method, trx);
   } catch (err) {
