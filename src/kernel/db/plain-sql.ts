@@ -1,4 +1,5 @@
 import { type EntityManager, type EntitySchema, JsonType } from '@mikro-orm/core';
+import type Database from 'better-sqlite3';
 import { BoundSqliteConnection } from './bound-sqlite.driver.js';
 
 /**
@@ -9,11 +10,6 @@ import { BoundSqliteConnection } from './bound-sqlite.driver.js';
  * JSON binds as its text. Errors come as the ORM's exceptions, so a lost race on a unique key is
  * a `UniqueConstraintViolationException` here as well.
  */
-
-/** The part of a better-sqlite3 connection used here; it keeps its statements prepared (module-orm.factory). */
-interface SqliteConnection {
-  prepare(sql: string): { readonly?: boolean; all(...params: unknown[]): unknown; run(...params: unknown[]): { changes: number } };
-}
 
 /** As the ORM stores them on SQLite: dates as epoch milliseconds, booleans as 0 and 1. */
 function sqliteValue(value: unknown): unknown {
@@ -30,23 +26,33 @@ export function tableOf(em: EntityManager, entity: { meta: { tableName: string }
 }
 
 /**
- * On SQLite the statement runs as a prepared statement straight on a connection, skipping the
- * ORM's and knex's way to it, which cost more than the statement: inside a transaction on the
- * transaction's connection; outside one, a read on the read-only connection (it sees the last
- * commit). Anything else goes through the ORM's pool, so that outside a transaction it waits for
- * open ones to end instead of joining one.
+ * On SQLite a statement runs prepared straight on a connection (both keep their statements
+ * prepared), skipping the ORM's and knex's way to it, which cost more than the statement: inside a
+ * transaction on the transaction's connection; outside one, a read on the read-only connection
+ * (it sees the last commit). Undefined for anything else, which goes through the ORM's pool, so
+ * that outside a transaction it waits for open ones to end instead of joining one.
  */
-async function execute<T>(em: EntityManager, sql: string, params: readonly unknown[], method: 'all' | 'run'): Promise<T> {
-  const trx = em.getTransactionContext<{ client: { acquireConnection(): Promise<SqliteConnection> } }>();
+async function directStatement(
+  em: EntityManager,
+  trx: { client: { acquireConnection(): Promise<Database.Database> } } | undefined,
+  sql: string,
+  method: 'all' | 'run',
+): Promise<Database.Statement | undefined> {
   const connection = em.getConnection();
+  if (!(connection instanceof BoundSqliteConnection)) return undefined;
+  if (trx) return (await trx.client.acquireConnection()).prepare(sql);
+  if (method !== 'all') return undefined;
+  const read = connection.reader()?.prepare(sql);
+  return read?.readonly ? read : undefined;
+}
+
+async function execute<T>(em: EntityManager, sql: string, params: readonly unknown[], method: 'all' | 'run'): Promise<T> {
+  const trx = em.getTransactionContext<{ client: { acquireConnection(): Promise<Database.Database> } }>();
   try {
-    if (connection instanceof BoundSqliteConnection) {
-      const read = trx || method !== 'all' ? undefined : connection.reader()?.prepare(sql);
-      const statement = trx ? (await trx.client.acquireConnection()).prepare(sql) : read?.readonly ? read : undefined;
-      if (statement) {
-        const values = params.map(sqliteValue);
-        return (method === 'all' ? statement.all(...values) : { affectedRows: statement.run(...values).changes }) as T;
-      }
+    const statement = await directStatement(em, trx, sql, method);
+    if (statement) {
+      const values = params.map(sqliteValue);
+      return (method === 'all' ? statement.all(...values) : { affectedRows: statement.run(...values).changes }) as T;
     }
     return await em.getConnection().execute<T & object>(sql, [...params], method, trx);
   } catch (err) {
@@ -73,7 +79,7 @@ export function jsonColumn<T>(value: unknown): T {
  * A date column as read: epoch milliseconds on SQLite; on PostgreSQL the ORM's pool returns
  * timestamps as text (so that it, not the driver, picks the time zone), or a Date.
  */
-export function dateColumn(value: unknown): Date {
+function dateColumn(value: unknown): Date {
   if (value instanceof Date) return value;
   return typeof value === 'number' || /^\d+$/.test(String(value)) ? new Date(Number(value)) : new Date(String(value));
 }

@@ -5,7 +5,7 @@ import type { EventTables, OutboxRow } from './event-tables.port.js';
 import { InboxRecordSchema } from './inbox.entity.js';
 import { OutboxRecordSchema } from './outbox.entity.js';
 
-const OUTBOX_COLUMNS = 'id, type, subject, time, data, traceparent, tracestate, requestid, published_at';
+const OUTBOX_COLUMNS = 'id, type, subject, time, data, traceparent, tracestate, requestid';
 
 type RawOutboxRow = Omit<OutboxRow, 'data'> & { data: unknown };
 
@@ -16,7 +16,7 @@ type RawOutboxRow = Omit<OutboxRow, 'data'> & { data: unknown };
  * run as prepared statements on its connection (`plain-sql`).
  */
 export class SqlEventTables implements EventTables {
-  constructor(protected readonly orm: MikroORM) {}
+  constructor(private readonly orm: MikroORM) {}
 
   async appendOutbox(em: EntityManager, events: readonly EventEnvelope[]): Promise<void> {
     if (events.length === 0) return;
@@ -30,7 +30,7 @@ export class SqlEventTables implements EventTables {
       e.tracestate ?? null,
       e.requestid ?? null,
     ]);
-    const rows = events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, null)').join(', ');
+    const rows = events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
     await changeRows(em, `insert into ${tableOf(em, OutboxRecordSchema)} (${OUTBOX_COLUMNS}) values ${rows}`, params);
   }
 

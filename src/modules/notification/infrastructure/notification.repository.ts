@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { v7 as uuidv7 } from 'uuid';
-import { changeRows, insertEntity, selectEntities, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
+import { changeRows, insertEntity, selectEntities, tableOf } from '../../../kernel/db/plain-sql.js';
 import type { Notification, Recipient } from '../domain/notification.js';
 import type { Rendered } from '../domain/notification.templates.js';
 import { NotificationSchema, RecipientSchema } from './notification.schema.js';
@@ -20,12 +20,8 @@ export class OrmNotificationRepository implements NotificationRepository {
   async findRecipients(em: EntityManager, userIds: readonly string[]): Promise<Map<string, Recipient>> {
     const ids = [...new Set(userIds)];
     if (ids.length === 0) return new Map();
-    const rows = await selectRows<{ user_id: string; email: string; name: string }>(
-      em,
-      `select user_id, email, name from ${tableOf(em, RecipientSchema)} where user_id in (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
-    return new Map(rows.map((r) => [r.user_id, { userId: r.user_id, email: r.email, name: r.name }]));
+    const found = await selectEntities(em, RecipientSchema, `user_id in (${ids.map(() => '?').join(', ')})`, ids);
+    return new Map(found.map((r) => [r.userId, r]));
   }
 
   /**

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { changeRows, insertEntity, jsonColumn, selectEntities, selectRows, tableOf } from '../../../kernel/db/plain-sql.js';
-import type { Money } from '../../../kernel/shared/money.js';
+import { changeRows, insertEntity, selectEntities, tableOf } from '../../../kernel/db/plain-sql.js';
 import type { KnownProduct, Order } from '../domain/order.js';
 import { KnownProductSchema } from './known-product.schema.js';
 import { OrderSchema } from './order.schema.js';
@@ -45,12 +44,8 @@ export class OrmOrderRepository implements OrderRepository {
 
   async knownProducts(em: EntityManager, ids: readonly string[]): Promise<Map<string, KnownProduct>> {
     if (ids.length === 0) return new Map();
-    const rows = await selectRows<{ product_id: string; sku: string; name: string; price: unknown }>(
-      em,
-      `select product_id, sku, name, price from ${tableOf(em, KnownProductSchema)} where product_id in (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
-    return new Map(rows.map((r) => [r.product_id, { productId: r.product_id, sku: r.sku, name: r.name, price: jsonColumn<Money>(r.price) }]));
+    const found = await selectEntities(em, KnownProductSchema, `product_id in (${ids.map(() => '?').join(', ')})`, ids);
+    return new Map(found.map((p) => [p.productId, p]));
   }
 
   async saveKnownProduct(em: EntityManager, product: KnownProduct): Promise<void> {
