@@ -1,6 +1,7 @@
 import { type EntityManager, type EntitySchema, JsonType } from '@mikro-orm/core';
 import type Database from 'better-sqlite3';
 import { BoundSqliteConnection } from './bound-sqlite.driver.js';
+import { SqliteTransaction } from './sqlite.transaction.js';
 
 /**
  * Plain SQL on a module's database, in the transaction `em` is bound to. For the saga's hot path:
@@ -32,24 +33,18 @@ export function tableOf(em: EntityManager, entity: { meta: { tableName: string }
  * (it sees the last commit). Undefined for anything else, which goes through the ORM's pool, so
  * that outside a transaction it waits for open ones to end instead of joining one.
  */
-async function directStatement(
-  em: EntityManager,
-  trx: { client: { acquireConnection(): Promise<Database.Database> } } | undefined,
-  sql: string,
-  method: 'all' | 'run',
-): Promise<Database.Statement | undefined> {
+function directStatement(em: EntityManager, trx: unknown, sql: string, method: 'all' | 'run'): Database.Statement | undefined {
+  if (trx instanceof SqliteTransaction) return trx.prepare(sql);
   const connection = em.getConnection();
-  if (!(connection instanceof BoundSqliteConnection)) return undefined;
-  if (trx) return (await trx.client.acquireConnection()).prepare(sql);
-  if (method !== 'all') return undefined;
+  if (trx || method !== 'all' || !(connection instanceof BoundSqliteConnection)) return undefined;
   const read = connection.reader()?.prepare(sql);
   return read?.readonly ? read : undefined;
 }
 
 async function execute<T>(em: EntityManager, sql: string, params: readonly unknown[], method: 'all' | 'run'): Promise<T> {
-  const trx = em.getTransactionContext<{ client: { acquireConnection(): Promise<Database.Database> } }>();
+  const trx = em.getTransactionContext();
   try {
-    const statement = await directStatement(em, trx, sql, method);
+    const statement = directStatement(em, trx, sql, method);
     if (statement) {
       const values = params.map(sqliteValue);
       return (method === 'all' ? statement.all(...values) : { affectedRows: statement.run(...values).changes }) as T;

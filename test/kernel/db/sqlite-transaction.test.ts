@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/core';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { changeRows, selectRows } from '../../../src/kernel/db/plain-sql.js';
+import { OutboxRecordSchema } from '../../../src/kernel/events/outbox.entity.js';
+import { createModuleDatabase } from '../../../src/kernel/events/module-database.factory.js';
+
+/**
+ * SQLite transactions run as BEGIN/COMMIT/ROLLBACK on the pool's connection, not through knex's
+ * transaction: what the ORM does inside one (unit-of-work flushes, queries it builds, raw SQL) and
+ * plain statements must all land in it, and commit or roll back together.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'mercato-sqlite-trx-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const record = (id: string) => ({ id, type: 'ledger.booked.v1', subject: 's', time: 't', data: { id } });
+
+describe('a SQLite transaction', () => {
+  let orm: MikroORM;
+  const ids = async () => (await selectRows<{ id: string }>(orm.em, 'select id from event_outbox order by seq', [])).map((r) => r.id);
+
+  beforeEach(async () => {
+    orm = await createModuleDatabase('ledger', [], { kind: 'sqlite', file: join(dir, `${randomUUID()}.db`) }, pino({ level: 'silent' }));
+  });
+  afterEach(() => orm.close(true));
+
+  it('commits the ORM’s flushes, its queries and plain statements together', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    await orm.em.transactional(async (em) => {
+      em.create(OutboxRecordSchema, record(a));
+      await em.flush();
+      await changeRows(em, 'insert into event_outbox (id, type, subject, time, data) values (?, ?, ?, ?, ?)', [b, 't', 's', 't', '{}']);
+      // Built by the ORM, run through knex on the transaction's connection: sees both uncommitted rows.
+      expect(await em.count(OutboxRecordSchema, {})).toBe(2);
+      expect(await em.getConnection().execute('select count(*) as n from event_outbox', [], 'all', em.getTransactionContext())).toEqual([{ n: 2 }]);
+    });
+    expect(await ids()).toEqual([a, b]);
+  });
+
+  it('rolls all of it back when the work fails, and the connection serves the next one', async () => {
+    await expect(
+      orm.em.transactional(async (em) => {
+        em.create(OutboxRecordSchema, record(randomUUID()));
+        await em.flush();
+        await changeRows(em, 'insert into event_outbox (id, type, subject, time, data) values (?, ?, ?, ?, ?)', [randomUUID(), 't', 's', 't', '{}']);
+        throw new Error('the handler failed');
+      }),
+    ).rejects.toThrow('the handler failed');
+    expect(await ids()).toEqual([]);
+    const next = randomUUID();
+    await orm.em.transactional(async (em) => {
+      em.create(OutboxRecordSchema, record(next));
+    });
+    expect(await ids()).toEqual([next]);
+  });
+
+  it('rolls back a nested transaction to its savepoint and keeps the outer one’s work', async () => {
+    const [outer, inner] = [randomUUID(), randomUUID()];
+    await orm.em.transactional(async (em) => {
+      em.create(OutboxRecordSchema, record(outer));
+      await em.flush();
+      await expect(
+        em.transactional(async (nested) => {
+          nested.create(OutboxRecordSchema, record(inner));
+          await nested.flush();
+          expect(await nested.count(OutboxRecordSchema, {})).toBe(2);
+          throw new Error('inner failed');
+        }),
+      ).rejects.toThrow('inner failed');
+    });
+    expect(await ids()).toEqual([outer]);
+  });
+
+  it('runs concurrent transactions one after another on the one connection', async () => {
+    const written = Array.from({ length: 20 }, () => randomUUID());
+    await Promise.all(
+      written.map((id) =>
+        orm.em.transactional(async (em) => {
+          await changeRows(em, 'insert into event_outbox (id, type, subject, time, data) values (?, ?, ?, ?, ?)', [id, 't', 's', 't', '{}']);
+          await new Promise((resolve) => setImmediate(resolve));
+          // Each sees its own row and no other transaction's uncommitted one.
+          const mine = await selectRows<{ id: string }>(em, 'select id from event_outbox where id = ?', [id]);
+          expect(mine).toEqual([{ id }]);
+        }),
+      ),
+    );
+    expect((await ids()).sort()).toEqual([...written].sort());
+  });
+
+  it('refuses statements once it has ended', async () => {
+    let ended: Parameters<Parameters<typeof orm.em.transactional>[0]>[0] | undefined;
+    await orm.em.transactional(async (em) => {
+      ended = em;
+    });
+    await expect(selectRows(ended!, 'select 1', [])).rejects.toThrow('the transaction has already ended');
+  });
+});
