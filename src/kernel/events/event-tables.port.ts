@@ -29,9 +29,16 @@ export interface EventTables {
   claimInbox(em: EntityManager, eventId: string, type: string): Promise<boolean>;
   /** `claimInbox` for the events of one transaction (a consumer's batch), one answer per event in order. */
   claimInboxMany(em: EntityManager, events: readonly { id: string; type: string }[]): Promise<boolean[]>;
-  /** Committed rows not yet marked published with a seq above `afterSeq`, oldest first; in `em`'s transaction when given. */
-  unpublished(afterSeq: number, limit: number, em?: EntityManager): Promise<OutboxRow[]>;
-  markPublished(seqs: readonly number[], em?: EntityManager): Promise<void>;
+  /** Committed rows not yet marked published with a seq above `afterSeq`, oldest first. */
+  unpublished(afterSeq: number, limit: number): Promise<OutboxRow[]>;
+  markPublished(seqs: readonly number[]): Promise<void>;
+  /**
+   * Hands the oldest unpublished rows (at most `limit`) to `send` and marks them published once it
+   * resolves; when it fails they stay unpublished. On PostgreSQL the batch is read and marked in one
+   * transaction that holds the advisory lock `lock`, so that replicas relay one batch at a time.
+   * Returns how many rows were sent.
+   */
+  relayBatch(limit: number, lock: string, send: (rows: OutboxRow[]) => Promise<void>): Promise<number>;
   /** Deletes outbox rows published and inbox records processed before the given times; returns the counts. */
   prune(publishedBefore: Date, processedBefore: Date): Promise<{ outbox: number; inbox: number }>;
 }

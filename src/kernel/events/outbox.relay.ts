@@ -1,6 +1,5 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { selectRows, tableOf } from '../db/plain-sql.js';
-import { isPostgres } from '../db/module-orm.factory.js';
 import type { Logger } from 'pino';
 import { NO_EVENT_TRACING, type EventTracing } from './event-tracing.js';
 import type { EventEnvelope } from './event-envelope.js';
@@ -172,24 +171,10 @@ export class OutboxRelay {
    * process per file and a single connection, which must not be held while a broker is away.
    */
   private async claimedPass(): Promise<void> {
-    const relayed = isPostgres(this.orm)
-      ? await this.orm.em.fork().transactional(async (em) => {
-          await em.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`outbox:${this.source}`], 'all', em.getTransactionContext());
-          return this.publishBatch(em);
-        })
-      : await this.publishBatch(this.orm.em.fork());
+    const relayed = await this.tables.relayBatch(this.options.batchSize, `outbox:${this.source}`, async (rows) => {
+      await Promise.all(rows.map((row) => this.send(toEnvelope(this.source, row))));
+    });
     if (relayed === this.options.batchSize) this.again = this.behind = true;
-  }
-
-  private async publishBatch(em: EntityManager): Promise<number> {
-    const rows = await this.tables.unpublished(0, this.options.batchSize, em);
-    if (rows.length === 0) return 0;
-    await Promise.all(rows.map((row) => this.send(toEnvelope(this.source, row))));
-    await this.tables.markPublished(
-      rows.map((r) => r.seq),
-      em,
-    );
-    return rows.length;
   }
 
   /**

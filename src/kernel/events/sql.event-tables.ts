@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { isPostgres } from '../db/module-orm.factory.js';
 import { changeRows, jsonColumn, selectRows, tableOf } from '../db/plain-sql.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { EventTables, OutboxRow } from './event-tables.port.js';
@@ -7,7 +8,18 @@ import { OutboxRecordSchema } from './outbox.entity.js';
 
 const OUTBOX_COLUMNS = 'id, type, subject, time, data, traceparent, tracestate, requestid';
 
-type RawOutboxRow = Omit<OutboxRow, 'data'> & { data: unknown };
+type RawOutboxRow = Omit<OutboxRow, 'seq' | 'data'> & { seq: number | string; data: unknown };
+
+/** PostgreSQL returns a bigint `seq` as text, and `data` parsed; SQLite returns a number and text. */
+function toOutboxRow(row: RawOutboxRow): OutboxRow {
+  return { ...row, seq: Number(row.seq), data: jsonColumn<Record<string, unknown>>(row.data) };
+}
+
+/** knex's pool of `pg` connections, as far as the relay's batch uses it. */
+interface KnexPool {
+  acquireConnection(): Promise<{ query(text: string): Promise<unknown>; escapeLiteral(value: string): string }>;
+  releaseConnection(connection: unknown): Promise<void>;
+}
 
 /**
  * The event tables by plain SQL through the module's ORM connection, on SQLite and PostgreSQL.
@@ -61,21 +73,65 @@ export class SqlEventTables implements EventTables {
     return events.map(({ id }) => fresh.delete(id));
   }
 
-  async unpublished(afterSeq: number, limit: number, em: EntityManager = this.orm.em): Promise<OutboxRow[]> {
+  async unpublished(afterSeq: number, limit: number): Promise<OutboxRow[]> {
+    const em = this.orm.em;
     const rows = await selectRows<RawOutboxRow>(
       em,
-      `select seq, id, type, subject, time, data, traceparent, tracestate, requestid from ${tableOf(em, OutboxRecordSchema)} where seq > ? and published_at is null order by seq limit ?`,
+      `select seq, ${OUTBOX_COLUMNS} from ${tableOf(em, OutboxRecordSchema)} where seq > ? and published_at is null order by seq limit ?`,
       [afterSeq, limit],
     );
-    return rows.map((row) => ({ ...row, seq: Number(row.seq), data: jsonColumn<Record<string, unknown>>(row.data) }));
+    return rows.map(toOutboxRow);
   }
 
-  async markPublished(seqs: readonly number[], em: EntityManager = this.orm.em): Promise<void> {
+  async markPublished(seqs: readonly number[]): Promise<void> {
     if (seqs.length === 0) return;
+    const em = this.orm.em;
     await changeRows(em, `update ${tableOf(em, OutboxRecordSchema)} set published_at = ? where seq in (${seqs.map(() => '?').join(', ')})`, [
       new Date(),
       ...seqs,
     ]);
+  }
+
+  async relayBatch(limit: number, lock: string, send: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+    if (!isPostgres(this.orm)) {
+      // One process per SQLite file: no lock, and no transaction held while the broker is away.
+      const rows = await this.unpublished(0, limit);
+      if (rows.length === 0) return 0;
+      await send(rows);
+      await this.markPublished(rows.map((r) => r.seq));
+      return rows.length;
+    }
+    return this.relayBatchUnderLock(limit, lock, send);
+  }
+
+  /**
+   * The batch's transaction in two round trips instead of five: BEGIN, the lock and the read go as
+   * one multi-statement query, the mark and COMMIT as another, straight on a pooled connection.
+   * PostgreSQL runs each statement of such a query with its own snapshot (READ COMMITTED), so the
+   * read, taken after the lock is granted, sees what the replica that held it last marked.
+   */
+  private async relayBatchUnderLock(limit: number, lock: string, send: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+    const table = tableOf(this.orm.em, OutboxRecordSchema);
+    const pool = (this.orm.em.getConnection() as unknown as { getKnex(): { client: KnexPool } }).getKnex().client;
+    const connection = await pool.acquireConnection();
+    try {
+      const [, , read] = (await connection.query(
+        `begin; select pg_advisory_xact_lock(hashtext(${connection.escapeLiteral(lock)})); ` +
+          `select seq, ${OUTBOX_COLUMNS} from ${table} where published_at is null order by seq limit ${Math.trunc(limit)}`,
+      )) as { rows: RawOutboxRow[] }[];
+      const rows = read!.rows.map(toOutboxRow);
+      if (rows.length > 0) await send(rows);
+      await connection.query(
+        rows.length > 0 ? `update ${table} set published_at = now() where seq in (${rows.map((r) => r.seq).join(', ')}); commit` : 'commit',
+      );
+      return rows.length;
+    } catch (err) {
+      // Ends the transaction (and frees the lock) unless the connection itself is gone, which does that too.
+      await connection.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      await pool.releaseConnection(connection);
+    }
   }
 
   async prune(publishedBefore: Date, processedBefore: Date): Promise<{ outbox: number; inbox: number }> {

@@ -294,7 +294,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       const rows = await tables.unpublished(0, 10);
       expect(rows.map((r) => [r.id, r.subject, r.data, r.traceparent])).toEqual(events.map((e) => [e.id, e.subject, e.data, e.traceparent]));
       expect(rows.map((r) => r.seq)).toEqual([...rows.map((r) => r.seq)].sort((x, y) => x - y));
-      await orm.em.transactional((em) => tables.markPublished([rows[0]!.seq], em));
+      await tables.markPublished([rows[0]!.seq]);
       expect((await tables.unpublished(0, 10)).map((r) => r.id)).toEqual([events[1]!.id, events[2]!.id]);
       expect((await tables.unpublished(rows[1]!.seq, 10)).map((r) => r.id)).toEqual([events[2]!.id]);
 
@@ -303,6 +303,53 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       expect(await tables.unpublished(0, 10)).toHaveLength(2);
     } finally {
       await orm.close(true);
+    }
+  });
+
+  it('relay batches: two replicas relay one batch at a time and send no row twice; a failed send leaves its rows and the lock', async () => {
+    const open = () => createModuleDatabase('ledger', [], { kind: 'postgres', url: databaseUrl('relay'), schema: 'ledger' }, pino({ level: 'silent' }));
+    const [orm, other] = [await open(), await open()];
+    const [tables, replica] = [new SqlEventTables(orm), new SqlEventTables(other)];
+    const envelope = (n: number) => ({
+      specversion: '1.0' as const,
+      id: randomUUID(),
+      source: 'ledger',
+      type: 'ledger.booked.v1',
+      subject: `entry-${n}`,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json' as const,
+      data: { n, note: "it's" },
+    });
+    try {
+      const events = [1, 2, 3, 4, 5].map(envelope);
+      await orm.em.transactional((em) => tables.appendOutbox(em, events));
+
+      await expect(tables.relayBatch(2, 'outbox:ledger', async () => Promise.reject(new Error('broker away')))).rejects.toThrow('broker away');
+      expect(await tables.unpublished(0, 10)).toHaveLength(5);
+
+      const sent: string[][] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const first = tables.relayBatch(3, 'outbox:ledger', async (rows) => {
+        await held;
+        sent.push(rows.map((r) => r.id));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The other replica waits for the lock, then reads only what the first left unmarked.
+      const second = replica.relayBatch(3, 'outbox:ledger', async (rows) => {
+        sent.push(rows.map((r) => r.id));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(sent).toEqual([]);
+      release();
+      expect([await first, await second]).toEqual([3, 2]);
+      expect(sent).toEqual([events.slice(0, 3).map((e) => e.id), events.slice(3).map((e) => e.id)]);
+      expect(await tables.unpublished(0, 10)).toEqual([]);
+      expect(await replica.relayBatch(3, 'outbox:ledger', async () => Promise.reject(new Error('nothing to send')))).toBe(0);
+    } finally {
+      await Promise.all([orm.close(true), other.close(true)]);
     }
   });
 
