@@ -63,6 +63,17 @@ export class BoundSqliteConnection extends BetterSqliteConnection {
     return this.readOnly ?? undefined;
   }
 
+  /** Runs `work` on the pool's connection, once no transaction holds it. */
+  async onPooledConnection<T>(work: (connection: Database.Database) => T): Promise<T> {
+    const pool = this.getKnex().client as Knex.Client & { releaseConnection(connection: unknown): Promise<void> };
+    const connection = (await pool.acquireConnection()) as Database.Database;
+    try {
+      return work(connection);
+    } finally {
+      await pool.releaseConnection(connection);
+    }
+  }
+
   override async close(force?: boolean): Promise<void> {
     this.readOnly?.close();
     this.readOnly = undefined;

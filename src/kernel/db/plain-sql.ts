@@ -30,25 +30,24 @@ export function tableOf(em: EntityManager, entity: { meta: { tableName: string }
  * On SQLite a statement runs prepared straight on a connection (both keep their statements
  * prepared), skipping the ORM's and knex's way to it, which cost more than the statement: inside a
  * transaction on the transaction's connection; outside one, a read on the read-only connection
- * (it sees the last commit). Undefined for anything else, which goes through the ORM's pool, so
- * that outside a transaction it waits for open ones to end instead of joining one.
+ * (it sees the last commit), and anything else on the pool's connection once no transaction holds
+ * it. Undefined on PostgreSQL, where the statement goes through the ORM.
  */
-function directStatement(em: EntityManager, trx: unknown, sql: string, method: 'all' | 'run'): Database.Statement | undefined {
-  if (trx instanceof SqliteTransaction) return trx.prepare(sql);
+function onSqlite<T>(em: EntityManager, trx: unknown, sql: string, use: (statement: Database.Statement) => T): T | Promise<T> | undefined {
+  if (trx instanceof SqliteTransaction) return trx.onConnection((connection) => use(connection.prepare(sql)));
   const connection = em.getConnection();
-  if (trx || method !== 'all' || !(connection instanceof BoundSqliteConnection)) return undefined;
+  if (trx || !(connection instanceof BoundSqliteConnection)) return undefined;
   const read = connection.reader()?.prepare(sql);
-  return read?.readonly ? read : undefined;
+  if (read?.readonly) return use(read);
+  return connection.onPooledConnection((pooled) => use(pooled.prepare(sql)));
 }
 
 async function execute<T>(em: EntityManager, sql: string, params: readonly unknown[], method: 'all' | 'run'): Promise<T> {
   const trx = em.getTransactionContext();
   try {
-    const statement = directStatement(em, trx, sql, method);
-    if (statement) {
-      const values = params.map(sqliteValue);
-      return (method === 'all' ? statement.all(...values) : { affectedRows: statement.run(...values).changes }) as T;
-    }
+    const values = params.map(sqliteValue);
+    const result = onSqlite(em, trx, sql, (statement) => (method === 'all' ? statement.all(...values) : { affectedRows: statement.run(...values).changes }));
+    if (result !== undefined) return (await result) as T;
     return await em.getConnection().execute<T & object>(sql, [...params], method, trx);
   } catch (err) {
     throw em.getDriver().convertException(err as Error);

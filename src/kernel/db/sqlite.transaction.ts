@@ -55,9 +55,9 @@ export class SqliteTransaction {
     return new SqliteTransaction(this.pool, this.connection, name, this.depth + 1);
   }
 
-  /** A statement to run in this transaction, prepared on its connection. */
-  prepare(sql: string): Database.Statement {
-    return this.open().prepare(sql);
+  /** Runs `work` on the transaction's connection, while the transaction lasts. */
+  onConnection<T>(work: (connection: Database.Database) => T): T {
+    return work(this.open());
   }
 
   /** The connection, while the transaction lasts. */
