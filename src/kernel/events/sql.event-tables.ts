@@ -17,7 +17,7 @@ function toOutboxRow(row: RawOutboxRow): OutboxRow {
 
 /** knex's pool of `pg` connections, as far as the relay's batch uses it. */
 interface KnexPool {
-  acquireConnection(): Promise<{ query(text: string): Promise<unknown>; escapeLiteral(value: string): string }>;
+  acquireConnection(): Promise<{ query(text: string): Promise<unknown>; escapeLiteral(value: string): string; __knex__disposed?: unknown }>;
   releaseConnection(connection: unknown): Promise<void>;
 }
 
@@ -107,8 +107,9 @@ export class SqlEventTables implements EventTables {
   /**
    * The batch's transaction in two round trips instead of five: BEGIN, the lock and the read go as
    * one multi-statement query, the mark and COMMIT as another, straight on a pooled connection.
-   * PostgreSQL runs each statement of such a query with its own snapshot (READ COMMITTED), so the
-   * read, taken after the lock is granted, sees what the replica that held it last marked.
+   * PostgreSQL runs each statement of such a query with its own snapshot under READ COMMITTED (set
+   * explicitly, whatever the database's default), so the read, taken after the lock is granted,
+   * sees what the replica that held it last marked.
    */
   private async relayBatchUnderLock(limit: number, lock: string, send: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
     const table = tableOf(this.orm.em, OutboxRecordSchema);
@@ -116,7 +117,7 @@ export class SqlEventTables implements EventTables {
     const connection = await pool.acquireConnection();
     try {
       const [, , read] = (await connection.query(
-        `begin; select pg_advisory_xact_lock(hashtext(${connection.escapeLiteral(lock)})); ` +
+        `begin isolation level read committed; select pg_advisory_xact_lock(hashtext(${connection.escapeLiteral(lock)})); ` +
           `select seq, ${OUTBOX_COLUMNS} from ${table} where published_at is null order by seq limit ${Math.trunc(limit)}`,
       )) as { rows: RawOutboxRow[] }[];
       const rows = read!.rows.map(toOutboxRow);
@@ -126,8 +127,10 @@ export class SqlEventTables implements EventTables {
       );
       return rows.length;
     } catch (err) {
-      // Ends the transaction (and frees the lock) unless the connection itself is gone, which does that too.
-      await connection.query('rollback').catch(() => undefined);
+      // Ends the transaction and frees the lock; a connection that cannot is destroyed, not lent again.
+      await connection.query('rollback').catch((failed: unknown) => {
+        connection.__knex__disposed = failed;
+      });
       throw err;
     } finally {
       await pool.releaseConnection(connection);

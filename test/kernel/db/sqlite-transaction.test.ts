@@ -91,6 +91,33 @@ describe('a SQLite transaction', () => {
     expect((await ids()).sort()).toEqual([...written].sort());
   });
 
+  it('a late rollback of an ended transaction leaves the next one on the connection alone', async () => {
+    const connection = orm.em.getConnection();
+    const ended = await connection.begin();
+    await connection.commit(ended);
+    const next = await connection.begin();
+    const id = randomUUID();
+    await connection.execute('insert into event_outbox (id, type, subject, time, data) values (?, ?, ?, ?, ?)', [id, 't', 's', 't', '{}'], 'run', next);
+    await connection.rollback(ended);
+    await connection.commit(next);
+    expect(await ids()).toEqual([id]);
+  });
+
+  it('refuses a second nested transaction while one is open, and a nested one whose outer transaction has ended', async () => {
+    const connection = orm.em.getConnection();
+    const outer = await connection.begin();
+    const nested = await connection.begin({ ctx: outer });
+    await expect(connection.begin({ ctx: outer })).rejects.toThrow('a nested transaction is already open');
+    await connection.rollback(outer);
+    await expect(connection.execute('select 1', [], 'all', nested)).rejects.toThrow('the transaction has already ended');
+    await expect(connection.begin({ ctx: nested })).rejects.toThrow('the transaction has already ended');
+    // The connection is free and outside any transaction: the next one begins.
+    await orm.em.transactional(async (em) => {
+      em.create(OutboxRecordSchema, record(randomUUID()));
+    });
+    expect(await ids()).toHaveLength(1);
+  });
+
   it('refuses statements once it has ended', async () => {
     let ended: Parameters<Parameters<typeof orm.em.transactional>[0]>[0] | undefined;
     await orm.em.transactional(async (em) => {
