@@ -1,6 +1,7 @@
 import { AbstractSqlDriver, BetterSqliteConnection, BetterSqlitePlatform, type Knex } from '@mikro-orm/better-sqlite';
-import { type AnyEntity, type Configuration, type EntityData, EventType, type LoggingOptions, type QueryResult, type Transaction } from '@mikro-orm/core';
+import type { AnyEntity, Configuration, EntityData, LoggingOptions, QueryResult, Transaction } from '@mikro-orm/core';
 import Database from 'better-sqlite3';
+import { withPooledTransactions } from './pooled.transaction.js';
 import { SqliteTransaction } from './sqlite.transaction.js';
 
 /** Distinct SQL texts kept prepared per connection; the ORM generates a few dozen per module. */
@@ -46,7 +47,7 @@ function bindable(params: readonly unknown[]): unknown[] | undefined {
  * under load) and no prepared statement is ever reused. This connection passes the values as
  * bindings instead, for the statements whose values bind as they are; the rest go the ORM's way.
  */
-export class BoundSqliteConnection extends BetterSqliteConnection {
+export class BoundSqliteConnection extends withPooledTransactions(BetterSqliteConnection, SqliteTransaction.begin) {
   /** The read-only connection once opened; null for a database in memory, which has none. */
   private readOnly: Database.Database | null | undefined;
 
@@ -78,39 +79,6 @@ export class BoundSqliteConnection extends BetterSqliteConnection {
     this.readOnly?.close();
     this.readOnly = undefined;
     await super.close(force);
-  }
-
-  override async begin(options: Parameters<BetterSqliteConnection['begin']>[0] = {}): Promise<Knex.Transaction> {
-    const outer = options.ctx as unknown;
-    if (outer !== undefined && !(outer instanceof SqliteTransaction)) return super.begin(options);
-    if (outer instanceof SqliteTransaction) {
-      const nested = outer.savepoint();
-      this.logQuery(this.platform.getSavepointSQL(nested.savepointName!), options.loggerContext);
-      return nested as unknown as Knex.Transaction;
-    }
-    await options.eventBroadcaster?.dispatchEvent(EventType.beforeTransactionStart);
-    const trx = (await SqliteTransaction.begin(this.getKnex().client)) as unknown as Knex.Transaction;
-    this.logQuery('begin', options.loggerContext);
-    await options.eventBroadcaster?.dispatchEvent(EventType.afterTransactionStart, trx);
-    return trx;
-  }
-
-  override async commit(...[ctx, eventBroadcaster, loggerContext]: Parameters<BetterSqliteConnection['commit']>): Promise<void> {
-    const trx = ctx as unknown;
-    if (!(trx instanceof SqliteTransaction)) return super.commit(ctx, eventBroadcaster, loggerContext);
-    if (trx.isRoot) await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionCommit, ctx);
-    trx.commit();
-    this.logQuery(trx.savepointName ? this.platform.getReleaseSavepointSQL(trx.savepointName) : this.platform.getCommitTransactionSQL(), loggerContext);
-    if (trx.isRoot) await eventBroadcaster?.dispatchEvent(EventType.afterTransactionCommit, ctx);
-  }
-
-  override async rollback(...[ctx, eventBroadcaster, loggerContext]: Parameters<BetterSqliteConnection['rollback']>): Promise<void> {
-    const trx = ctx as unknown;
-    if (!(trx instanceof SqliteTransaction)) return super.rollback(ctx, eventBroadcaster, loggerContext);
-    if (trx.isRoot) await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionRollback, ctx);
-    await trx.rollback();
-    this.logQuery(trx.savepointName ? this.platform.getRollbackToSavepointSQL(trx.savepointName) : this.platform.getRollbackTransactionSQL(), loggerContext);
-    if (trx.isRoot) await eventBroadcaster?.dispatchEvent(EventType.afterTransactionRollback, ctx);
   }
 
   override async execute<T extends QueryResult | EntityData<AnyEntity> | EntityData<AnyEntity>[] = EntityData<AnyEntity>[]>(

@@ -31,7 +31,7 @@ export function databaseTargetFor(module: string, settings: DatabaseSettings): D
 }
 
 export function isPostgres(orm: MikroORM): boolean {
-  return orm.config.get('driver')?.name === 'PostgreSqlDriver';
+  return orm.em.getPlatform().constructor.name === 'PostgreSqlPlatform';
 }
 
 /** First key of the advisory lock taken while a schema is migrated (the second is the schema name's hash). */
@@ -76,10 +76,11 @@ export async function postgresOrmOptions(
   logger: Logger | undefined,
   pool?: PoolSettings,
 ): Promise<Options> {
-  const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
+  // Loaded on demand: a deployment on SQLite never loads the PostgreSQL driver.
+  const { PostgresDriver } = await import('./postgres.driver.js');
   return {
     ...commonOptions(module, entities, logger),
-    driver: PostgreSqlDriver,
+    driver: PostgresDriver,
     clientUrl: target.url,
     schema: target.schema,
     ...(target.pool ? { pool: target.pool } : {}),

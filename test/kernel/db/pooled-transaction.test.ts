@@ -1,30 +1,54 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changeRows, selectRows } from '../../../src/kernel/db/plain-sql.js';
+import { connectToServer, type DatabaseTarget } from '../../../src/kernel/db/module-orm.factory.js';
+import { changeRows, selectRows, tableOf } from '../../../src/kernel/db/plain-sql.js';
 import { OutboxRecordSchema } from '../../../src/kernel/events/outbox.entity.js';
 import { createModuleDatabase } from '../../../src/kernel/events/module-database.factory.js';
 
 /**
- * SQLite transactions run as BEGIN/COMMIT/ROLLBACK on the pool's connection, not through knex's
- * transaction: what the ORM does inside one (unit-of-work flushes, queries it builds, raw SQL) and
- * plain statements must all land in it, and commit or roll back together.
+ * Transactions run as plain BEGIN/COMMIT/ROLLBACK on a pooled connection, not through knex's
+ * transaction (on PostgreSQL the BEGIN goes with the first statement): what the ORM does inside
+ * one (unit-of-work flushes, queries it builds, raw SQL) and plain statements must all land in it,
+ * and commit or roll back together. The same cases on SQLite and on the real PostgreSQL server
+ * (TEST_DATABASE_URL), in a database of this run, dropped at the end.
  */
-const dir = mkdtempSync(join(tmpdir(), 'mercato-sqlite-trx-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = mkdtempSync(join(tmpdir(), 'mercato-pooled-trx-'));
+const SERVER_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE = `mercato_test_trx_${randomBytes(5).toString('hex')}`;
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  const admin = await connectToServer(SERVER_URL);
+  try {
+    await admin.em.getConnection().execute(`drop database if exists "${DATABASE}" with (force)`);
+  } finally {
+    await admin.close(true);
+  }
+});
 
 const record = (id: string) => ({ id, type: 'ledger.booked.v1', subject: 's', time: 't', data: { id } });
 
-describe('a SQLite transaction', () => {
+describe.each([
+  ['SQLite', (): DatabaseTarget => ({ kind: 'sqlite', file: join(dir, `${randomUUID()}.db`) })],
+  [
+    'PostgreSQL',
+    (): DatabaseTarget => {
+      const url = new URL(SERVER_URL);
+      url.pathname = `/${DATABASE}`;
+      return { kind: 'postgres', url: url.toString(), schema: `ledger_${randomBytes(4).toString('hex')}` };
+    },
+  ],
+] as const)('a transaction on %s', (_, target) => {
   let orm: MikroORM;
-  const ids = async () => (await selectRows<{ id: string }>(orm.em, 'select id from event_outbox order by seq', [])).map((r) => r.id);
+  const outbox = () => tableOf(orm.em, OutboxRecordSchema);
+  const ids = async () => (await selectRows<{ id: string }>(orm.em, `select id from ${outbox()} order by seq`, [])).map((r) => r.id);
 
   beforeEach(async () => {
-    orm = await createModuleDatabase('ledger', [], { kind: 'sqlite', file: join(dir, `${randomUUID()}.db`) }, pino({ level: 'silent' }));
+    orm = await createModuleDatabase('ledger', [], target(), pino({ level: 'silent' }));
   });
   afterEach(() => orm.close(true));
 
@@ -33,10 +57,12 @@ describe('a SQLite transaction', () => {
     await orm.em.transactional(async (em) => {
       em.create(OutboxRecordSchema, record(a));
       await em.flush();
-      await changeRows(em, 'insert into event_outbox (id, type, subject, time, data) values (?, ?, ?, ?, ?)', [b, 't', 's', 't', '{}']);
+      await changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [b, 't', 's', 't', '{}']);
       // Built by the ORM, run through knex on the transaction's connection: sees both uncommitted rows.
       expect(await em.count(OutboxRecordSchema, {})).toBe(2);
-      expect(await em.getConnection().execute('select count(*) as n from event_outbox', [], 'all', em.getTransactionContext())).toEqual([{ n: 2 }]);
+      expect(await em.getConnection().execute(`select cast(count(*) as integer) as n from ${outbox()}`, [], 'all', em.getTransactionContext())).toEqual([
+        { n: 2 },
+      ]);
     });
     expect(await ids()).toEqual([a, b]);
   });
@@ -46,7 +72,7 @@ describe('a SQLite transaction', () => {
       orm.em.transactional(async (em) => {
         em.create(OutboxRecordSchema, record(randomUUID()));
         await em.flush();
-        await changeRows(em, 'insert into event_outbox (id, type, subject, time, data) values (?, ?, ?, ?, ?)', [randomUUID(), 't', 's', 't', '{}']);
+        await changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [randomUUID(), 't', 's', 't', '{}']);
         throw new Error('the handler failed');
       }),
     ).rejects.toThrow('the handler failed');
@@ -80,10 +106,10 @@ describe('a SQLite transaction', () => {
     await Promise.all(
       written.map((id) =>
         orm.em.transactional(async (em) => {
-          await changeRows(em, 'insert into event_outbox (id, type, subject, time, data) values (?, ?, ?, ?, ?)', [id, 't', 's', 't', '{}']);
+          await changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [id, 't', 's', 't', '{}']);
           await new Promise((resolve) => setImmediate(resolve));
           // Each sees its own row and no other transaction's uncommitted one.
-          const mine = await selectRows<{ id: string }>(em, 'select id from event_outbox where id = ?', [id]);
+          const mine = await selectRows<{ id: string }>(em, `select id from ${outbox()} where id = ?`, [id]);
           expect(mine).toEqual([{ id }]);
         }),
       ),
@@ -97,7 +123,7 @@ describe('a SQLite transaction', () => {
     await connection.commit(ended);
     const next = await connection.begin();
     const id = randomUUID();
-    await connection.execute('insert into event_outbox (id, type, subject, time, data) values (?, ?, ?, ?, ?)', [id, 't', 's', 't', '{}'], 'run', next);
+    await connection.execute(`insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [id, 't', 's', 't', '{}'], 'run', next);
     await connection.rollback(ended);
     await connection.commit(next);
     expect(await ids()).toEqual([id]);
