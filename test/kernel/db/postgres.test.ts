@@ -23,6 +23,18 @@ const SERVER_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.
 const RUN = `mercato_test_${randomBytes(5).toString('hex')}`;
 const created = new Set<string>();
 
+/** The n-th event a test module `ledger` publishes. */
+const ledgerEvent = (n: number) => ({
+  specversion: '1.0' as const,
+  id: randomUUID(),
+  source: 'ledger',
+  type: 'ledger.booked.v1',
+  subject: `entry-${n}`,
+  time: new Date().toISOString(),
+  datacontenttype: 'application/json' as const,
+  data: { n, note: "it's" },
+});
+
 function databaseUrl(suffix: string): string {
   const url = new URL(SERVER_URL);
   url.pathname = `/${RUN}_${suffix}`;
@@ -279,17 +291,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       release();
       expect([await first, await second]).toEqual([true, false]);
 
-      const events = [1, 2, 3].map((n) => ({
-        specversion: '1.0' as const,
-        id: randomUUID(),
-        source: 'ledger',
-        type: 'ledger.booked.v1',
-        subject: `entry-${n}`,
-        time: new Date().toISOString(),
-        datacontenttype: 'application/json' as const,
-        data: { n, note: "it's" },
-        traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
-      }));
+      const events = [1, 2, 3].map((n) => ({ ...ledgerEvent(n), traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` }));
       await orm.em.transactional((em) => tables.appendOutbox(em, events));
       const rows = await tables.unpublished(0, 10);
       expect(rows.map((r) => [r.id, r.subject, r.data, r.traceparent])).toEqual(events.map((e) => [e.id, e.subject, e.data, e.traceparent]));
@@ -310,18 +312,8 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     const open = () => createModuleDatabase('ledger', [], { kind: 'postgres', url: databaseUrl('relay'), schema: 'ledger' }, pino({ level: 'silent' }));
     const [orm, other] = [await open(), await open()];
     const [tables, replica] = [new SqlEventTables(orm), new SqlEventTables(other)];
-    const envelope = (n: number) => ({
-      specversion: '1.0' as const,
-      id: randomUUID(),
-      source: 'ledger',
-      type: 'ledger.booked.v1',
-      subject: `entry-${n}`,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json' as const,
-      data: { n, note: "it's" },
-    });
     try {
-      const events = [1, 2, 3, 4, 5].map(envelope);
+      const events = [1, 2, 3, 4, 5].map(ledgerEvent);
       await orm.em.transactional((em) => tables.appendOutbox(em, events));
 
       await expect(tables.relayBatch(2, 'outbox:ledger', async () => Promise.reject(new Error('broker away')))).rejects.toThrow('broker away');
