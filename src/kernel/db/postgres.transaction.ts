@@ -17,15 +17,17 @@ export interface PgConnection {
  * statements are plain text). A transaction that ran no statement sends nothing at all.
  */
 export class PostgresTransaction extends PooledTransaction<PgConnection> {
-  /** On the outermost transaction: BEGIN has been sent. */
-  private begun = false;
+  /** On the outermost transaction: BEGIN has been sent, so COMMIT or ROLLBACK must be. */
+  private began = false;
+  /** On the outermost transaction: the next statement carries BEGIN. */
+  private needsBegin = true;
   /** The connection as the ORM's queries see it: their first one carries the BEGIN. */
   private readonly statements: PgConnection;
 
   private constructor(pool: KnexClient, connection: PgConnection, parent: PostgresTransaction | undefined, savepointName: string | undefined) {
     super(pool, connection, parent, savepointName);
     this.statements = Object.assign(Object.create(connection) as PgConnection, {
-      query: (config: QueryConfig, callback: Callback) => this.query(config, callback),
+      query: (config: QueryConfig | string, callback?: Callback) => this.query(config, callback),
     });
   }
 
@@ -35,14 +37,10 @@ export class PostgresTransaction extends PooledTransaction<PgConnection> {
 
   protected async control(sql: string): Promise<void> {
     const root = this.root() as PostgresTransaction;
-    if (!root.begun) {
-      // Nothing ran: there is nothing to end on the server.
-      if (sql === 'COMMIT' || sql === 'ROLLBACK') return;
-      root.begun = true;
-      await this.connection.query(`BEGIN; ${sql}`);
-      return;
-    }
-    await this.connection.query(sql);
+    if (sql.startsWith('SAVEPOINT')) await this.connection.query(root.withBegin(sql));
+    // Ending: nothing to end on the server if nothing ran, and never a BEGIN in front (it would
+    // fail in an aborted transaction and take the ROLLBACK with it).
+    else if (root.began) await this.connection.query(sql);
   }
 
   protected queryConnection(): PgConnection {
@@ -59,17 +57,42 @@ export class PostgresTransaction extends PooledTransaction<PgConnection> {
     return after === 'rollback' || this.savepointName !== undefined;
   }
 
-  private query(config: QueryConfig, callback: Callback): unknown {
+  /** `sql`, preceded by BEGIN when the transaction has not begun on the server yet. */
+  private withBegin(sql: string): string {
+    if (!this.needsBegin) return sql;
+    this.began = true;
+    this.needsBegin = false;
+    return sql ? `BEGIN; ${sql}` : 'BEGIN';
+  }
+
+  private query(config: QueryConfig | string, callback?: Callback): unknown {
+    // Checked again here: knex took the connection while the transaction was open, but a query
+    // sent after it ended would run on a connection the pool may have lent to someone else.
+    if (this.isCompleted()) {
+      const ended = new Error('the transaction has already ended');
+      if (!callback) return Promise.reject(ended);
+      callback(ended, undefined);
+      return undefined;
+    }
     const root = this.root() as PostgresTransaction;
-    if (root.begun) return this.connection.query(config, callback);
-    root.begun = true;
-    if (config.values && config.values.length > 0) {
-      // Values bound apart from the text need a statement of their own; `pg` sends BEGIN first.
-      void (this.connection.query('BEGIN') as Promise<unknown>).catch(() => undefined);
+    if (!root.needsBegin) return this.connection.query(config, callback);
+    if (!callback || !isPlainText(config)) {
+      // Bound values, a prepared or streamed query: a statement of its own, which `pg` sends first.
+      void (this.connection.query(root.withBegin('')) as Promise<unknown>).catch(() => undefined);
       return this.connection.query(config, callback);
     }
-    return this.connection.query({ ...config, text: `BEGIN; ${config.text}` }, (err, result) =>
-      callback(err, Array.isArray(result) ? (result.length === 2 ? result[1] : result.slice(1)) : result),
-    );
+    return this.connection.query({ ...config, text: root.withBegin(config.text) }, (err, result) => {
+      // PostgreSQL parses the whole text first: on a syntax error not even the BEGIN ran, so the
+      // next statement carries it again (if the BEGIN did run, that statement fails as aborted).
+      if (err) root.needsBegin = true;
+      callback(err, Array.isArray(result) ? (result.length === 2 ? result[1] : result.slice(1)) : result);
+    });
   }
+}
+
+/** A query `pg` sends as plain text (the simple protocol), which may hold several statements. */
+function isPlainText(config: QueryConfig | string): config is QueryConfig {
+  if (typeof config !== 'object') return false;
+  const extended = config as QueryConfig & { submit?: unknown; name?: unknown; rows?: unknown; queryMode?: unknown };
+  return !extended.values?.length && typeof extended.submit !== 'function' && !extended.name && !extended.rows && extended.queryMode !== 'extended';
 }

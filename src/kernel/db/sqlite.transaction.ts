@@ -6,6 +6,16 @@ import { type Disposable, type KnexClient, PooledTransaction } from './pooled.tr
  * prepared statements on it, and so do plain statements (`onConnection`).
  */
 export class SqliteTransaction extends PooledTransaction<Database.Database> {
+  /** The connection as the ORM's queries see it: a statement prepared after the end is refused. */
+  private readonly statements: Database.Database;
+
+  private constructor(pool: KnexClient, connection: Database.Database, parent: SqliteTransaction | undefined, savepointName: string | undefined) {
+    super(pool, connection, parent, savepointName);
+    this.statements = Object.assign(Object.create(connection) as Database.Database, {
+      prepare: (sql: string) => this.open().prepare(sql),
+    });
+  }
+
   /** Takes the pool's connection (waiting for another transaction to end) and begins on it. */
   static async begin(pool: KnexClient): Promise<SqliteTransaction> {
     const connection = (await pool.acquireConnection()) as Database.Database & Disposable;
@@ -31,7 +41,8 @@ export class SqliteTransaction extends PooledTransaction<Database.Database> {
   }
 
   protected queryConnection(): Database.Database {
-    return this.open();
+    this.open();
+    return this.statements;
   }
 
   protected nested(name: string): SqliteTransaction {

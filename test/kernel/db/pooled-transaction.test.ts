@@ -144,6 +144,35 @@ describe.each([
     expect(await ids()).toHaveLength(1);
   });
 
+  it('keeps the work after a statement the database could not parse (caught) in the transaction', async () => {
+    await expect(
+      orm.em.transactional(async (em) => {
+        await expect(selectRows(em, 'selec nothing', [])).rejects.toThrow();
+        await changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [randomUUID(), 't', 's', 't', '{}']);
+        throw new Error('the handler failed');
+      }),
+    ).rejects.toThrow('the handler failed');
+    expect(await ids()).toEqual([]);
+  });
+
+  it('refuses a statement that reaches the connection only after the transaction ended', async () => {
+    const connection = orm.em.getConnection();
+    const trx = await connection.begin();
+    // What knex's runner does with a transaction: take its connection, then (later) send on it.
+    const handed = await (trx as unknown as { client: { acquireConnection(): Promise<object> } }).client.acquireConnection();
+    await connection.rollback(trx);
+    const send = async () =>
+      'prepare' in handed
+        ? (handed as { prepare(sql: string): { all(): unknown } }).prepare('select 1').all()
+        : new Promise((resolve, reject) =>
+            (handed as { query(config: object, callback: (err: Error | null, result: unknown) => void): void }).query(
+              { text: 'select 1', values: [] },
+              (err, result) => (err ? reject(err) : resolve(result)),
+            ),
+          );
+    await expect(send()).rejects.toThrow('the transaction has already ended');
+  });
+
   it('refuses statements once it has ended', async () => {
     let ended: Parameters<Parameters<typeof orm.em.transactional>[0]>[0] | undefined;
     await orm.em.transactional(async (em) => {
