@@ -23,6 +23,10 @@ export class PostgresTransaction extends PooledTransaction<PgConnection> {
   private needsBegin = true;
   /** The connection as the ORM's queries see it: their first one carries the BEGIN. */
   private readonly statements: PgConnection;
+  /** On the outermost transaction: statements sent together with COMMIT. */
+  private withCommit: string[] = [];
+  /** COMMIT went out with statements in front: if it failed, one of them may have, leaving the transaction open. */
+  private commitCarried = false;
 
   private constructor(pool: KnexClient, connection: PgConnection, parent: PostgresTransaction | undefined, savepointName: string | undefined) {
     super(pool, connection, parent, savepointName);
@@ -35,9 +39,23 @@ export class PostgresTransaction extends PooledTransaction<PgConnection> {
     return new PostgresTransaction(pool, (await pool.acquireConnection()) as PgConnection, undefined, undefined);
   }
 
+  /**
+   * Sends `sql` (its values already in its text) together with COMMIT, a round trip less; a
+   * rollback drops it. Only the outermost transaction carries statements: a savepoint's work can
+   * be rolled back on its own.
+   */
+  carryToCommit(sql: string): void {
+    this.open();
+    if (!this.isRoot) throw new Error('only the outermost transaction carries statements to its commit');
+    this.withCommit.push(sql);
+  }
+
   protected async control(sql: string): Promise<void> {
     const root = this.root() as PostgresTransaction;
-    if (sql.startsWith('SAVEPOINT')) await this.connection.query(root.withBegin(sql));
+    if (sql === 'COMMIT' && this.withCommit.length > 0) {
+      this.commitCarried = true;
+      await this.connection.query(this.withBegin(`${this.withCommit.join('; ')}; COMMIT`));
+    } else if (sql.startsWith('SAVEPOINT')) await this.connection.query(root.withBegin(sql));
     // Ending: nothing to end on the server if nothing ran, and never a BEGIN in front (it would
     // fail in an aborted transaction and take the ROLLBACK with it).
     else if (root.began) await this.connection.query(sql);
@@ -53,8 +71,9 @@ export class PostgresTransaction extends PooledTransaction<PgConnection> {
   }
 
   protected stillOpen(after: 'commit' | 'rollback'): boolean {
-    // A failed COMMIT ends the transaction; after a failed ROLLBACK nothing is known, so assume it is open.
-    return after === 'rollback' || this.savepointName !== undefined;
+    // A failed COMMIT ends the transaction, unless a statement in front of it failed first; after a
+    // failed ROLLBACK nothing is known, so assume it is open. A needless ROLLBACK is only a warning.
+    return after === 'rollback' || this.savepointName !== undefined || this.commitCarried;
   }
 
   /** `sql`, preceded by BEGIN when the transaction has not begun on the server yet. */

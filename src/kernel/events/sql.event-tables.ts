@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { isPostgres } from '../db/module-orm.factory.js';
-import { changeRows, jsonColumn, selectRows, tableOf } from '../db/plain-sql.js';
+import { changeRows, changeRowsAtCommit, jsonColumn, selectRows, tableOf } from '../db/plain-sql.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { EventTables, OutboxRow } from './event-tables.port.js';
 import { InboxRecordSchema } from './inbox.entity.js';
@@ -43,7 +43,8 @@ export class SqlEventTables implements EventTables {
       e.requestid ?? null,
     ]);
     const rows = events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    await changeRows(em, `insert into ${tableOf(em, OutboxRecordSchema)} (${OUTBOX_COLUMNS}) values ${rows}`, params);
+    // The unit of work appends its events last: on PostgreSQL the insert rides with the COMMIT.
+    await changeRowsAtCommit(em, `insert into ${tableOf(em, OutboxRecordSchema)} (${OUTBOX_COLUMNS}) values ${rows}`, params);
   }
 
   /**

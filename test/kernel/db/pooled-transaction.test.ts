@@ -6,7 +6,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectToServer, type DatabaseTarget } from '../../../src/kernel/db/module-orm.factory.js';
-import { changeRows, selectRows, tableOf } from '../../../src/kernel/db/plain-sql.js';
+import { changeRows, changeRowsAtCommit, selectRows, tableOf } from '../../../src/kernel/db/plain-sql.js';
 import { OutboxRecordSchema } from '../../../src/kernel/events/outbox.entity.js';
 import { createModuleDatabase } from '../../../src/kernel/events/module-database.factory.js';
 
@@ -171,6 +171,27 @@ describe.each([
             ),
           );
     await expect(send()).rejects.toThrow('the transaction has already ended');
+  });
+
+  it('runs statements carried to the commit with it, drops them on a rollback, and rolls everything back when one fails', async () => {
+    const insert = () => `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`;
+    const [kept, dropped, first, clash] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await orm.em.transactional((em) => changeRowsAtCommit(em, insert(), [kept, 't', 's', 't', '{}']));
+    await expect(
+      orm.em.transactional(async (em) => {
+        await changeRowsAtCommit(em, insert(), [dropped, 't', 's', 't', '{}']);
+        throw new Error('the handler failed');
+      }),
+    ).rejects.toThrow('the handler failed');
+    // A carried insert that breaks the unique id fails the commit: the statement before it is not kept either.
+    await expect(
+      orm.em.transactional(async (em) => {
+        await changeRows(em, insert(), [first, 't', 's', 't', '{}']);
+        await changeRowsAtCommit(em, insert(), [kept, 't', 's', 't', '{}']);
+      }),
+    ).rejects.toThrow();
+    await orm.em.transactional((em) => changeRowsAtCommit(em, insert(), [clash, 't', 's', 't', '{}']));
+    expect(await ids()).toEqual([kept, clash]);
   });
 
   it('refuses statements once it has ended', async () => {
