@@ -1,7 +1,7 @@
 import { AbstractSqlDriver, BetterSqliteConnection, BetterSqlitePlatform, type Knex } from '@mikro-orm/better-sqlite';
 import type { AnyEntity, Configuration, EntityData, LoggingOptions, QueryResult, Transaction } from '@mikro-orm/core';
 import Database from 'better-sqlite3';
-import { withPooledTransactions } from './pooled.transaction.js';
+import { type KnexClient, withPooledTransactions } from './pooled.transaction.js';
 import { SqliteTransaction } from './sqlite.transaction.js';
 
 /** Distinct SQL texts kept prepared per connection; the ORM generates a few dozen per module. */
@@ -66,7 +66,7 @@ export class BoundSqliteConnection extends withPooledTransactions(BetterSqliteCo
 
   /** Runs `work` on the pool's connection, once no transaction holds it. */
   async onPooledConnection<T>(work: (connection: Database.Database) => T): Promise<T> {
-    const pool = this.getKnex().client as Knex.Client & { releaseConnection(connection: unknown): Promise<void> };
+    const pool = this.getKnex().client as KnexClient;
     const connection = (await pool.acquireConnection()) as Database.Database;
     try {
       return work(connection);

@@ -15,12 +15,6 @@ function toOutboxRow(row: RawOutboxRow): OutboxRow {
   return { ...row, seq: Number(row.seq), data: jsonColumn<Record<string, unknown>>(row.data) };
 }
 
-/** knex's pool of `pg` connections, as far as the relay's batch uses it. */
-interface KnexPool {
-  acquireConnection(): Promise<{ query(text: string): Promise<unknown>; escapeLiteral(value: string): string; __knex__disposed?: unknown }>;
-  releaseConnection(connection: unknown): Promise<void>;
-}
-
 /**
  * The event tables by plain SQL through the module's ORM connection, on SQLite and PostgreSQL.
  * They are written for every event, so entity queries, hydration and tracked changes would cost
@@ -106,36 +100,30 @@ export class SqlEventTables implements EventTables {
   }
 
   /**
-   * The batch's transaction in two round trips instead of five: BEGIN, the lock and the read go as
-   * one multi-statement query, the mark and COMMIT as another, straight on a pooled connection.
-   * PostgreSQL runs each statement of such a query with its own snapshot under READ COMMITTED (set
-   * explicitly, whatever the database's default), so the read, taken after the lock is granted,
-   * sees what the replica that held it last marked.
+   * The batch's transaction in two round trips: its BEGIN goes with the first query (the lock and
+   * the read, one multi-statement text), and the mark with its COMMIT. PostgreSQL runs each
+   * statement of such a text with its own snapshot under READ COMMITTED (set explicitly, whatever
+   * the database's default), so the read, taken after the lock is granted, sees what the replica
+   * that held it last marked.
    */
-  private async relayBatchUnderLock(limit: number, lock: string, send: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
-    const table = tableOf(this.orm.em, OutboxRecordSchema);
-    const pool = (this.orm.em.getConnection() as unknown as { getKnex(): { client: KnexPool } }).getKnex().client;
-    const connection = await pool.acquireConnection();
-    try {
-      const [, , read] = (await connection.query(
-        `begin isolation level read committed; select pg_advisory_xact_lock(hashtext(${connection.escapeLiteral(lock)})); ` +
-          `select seq, ${OUTBOX_COLUMNS} from ${table} where published_at is null order by seq limit ${Math.trunc(limit)}`,
-      )) as { rows: RawOutboxRow[] }[];
-      const rows = read!.rows.map(toOutboxRow);
-      if (rows.length > 0) await send(rows);
-      await connection.query(
-        rows.length > 0 ? `update ${table} set published_at = now() where seq in (${rows.map((r) => r.seq).join(', ')}); commit` : 'commit',
+  private relayBatchUnderLock(limit: number, lock: string, send: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const table = tableOf(em, OutboxRecordSchema);
+      const [, , read] = await selectRows<RawOutboxRow[]>(
+        em,
+        'set transaction isolation level read committed; select pg_advisory_xact_lock(hashtext(?)); ' +
+          `select seq, ${OUTBOX_COLUMNS} from ${table} where published_at is null order by seq limit ?`,
+        [lock, limit],
       );
+      const rows = read!.map(toOutboxRow);
+      if (rows.length === 0) return 0;
+      await send(rows);
+      await changeRowsAtCommit(em, `update ${table} set published_at = ? where seq in (${rows.map(() => '?').join(', ')})`, [
+        new Date(),
+        ...rows.map((r) => r.seq),
+      ]);
       return rows.length;
-    } catch (err) {
-      // Ends the transaction and frees the lock; a connection that cannot is destroyed, not lent again.
-      await connection.query('rollback').catch((failed: unknown) => {
-        connection.__knex__disposed = failed;
-      });
-      throw err;
-    } finally {
-      await pool.releaseConnection(connection);
-    }
+    });
   }
 
   async prune(publishedBefore: Date, processedBefore: Date): Promise<{ outbox: number; inbox: number }> {
