@@ -46,7 +46,9 @@ function fingerprint(files) {
 function removeOldBuilds(current) {
   for (const entry of readdirSync(OUT)) {
     const path = join(OUT, entry);
-    if (entry !== current && Date.now() - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { recursive: true, force: true });
+    // Another process starting at the same time may have removed it already.
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (entry !== current && stats && Date.now() - stats.mtimeMs > KEEP_MS) rmSync(path, { recursive: true, force: true });
   }
 }
 
