@@ -1,6 +1,7 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { ProviderUnavailableError, type ChargeRequest, type ChargeResult, type PaymentProvider } from '../domain/payment-provider.port.js';
 
 /** Stripe's decline test methods all start with this (pm_card_chargeDeclined, ...InsufficientFunds, ...). */
@@ -8,38 +9,48 @@ const DECLINED_PREFIX = 'pm_card_chargeDeclined';
 /** Not a Stripe method: lets anyone watch the saga handle a provider outage. */
 export const SANDBOX_UNAVAILABLE_METHOD = 'pm_sandbox_unavailable';
 
+/** The provider's own store of idempotency keys, beside the ledger. */
+const CLAIMS_FILE = 'payment-sandbox-claims.db';
+
 /**
  * A stand-in for a card processor that behaves like Stripe's test mode: `pm_card_*` methods are
  * captured, `pm_card_chargeDeclined*` are declined. Like a real provider it remembers idempotency
- * keys across restarts and across the replicas that share its directory: each key is claimed with
- * an exclusive file create, so two processes charging the same order agree on one charge; the
- * JSON-lines ledger beside it records every charge once.
+ * keys across restarts and across the replicas that share its directory: each key is claimed by
+ * an insert into a SQLite file there (one row per key, so two processes charging the same order
+ * agree on one charge), and the JSON-lines ledger beside it gets one line per charge. A file per
+ * claim did the same at a cost that showed in profiles: creating a file is the kernel's most
+ * expensive step of a charge, and the directory grew by one file per order for ever.
  */
 export class SandboxPaymentProvider implements PaymentProvider {
-  private readonly ledger = new Map<string, ChargeResult>();
-  /** The claims directory exists (made once, not checked on every charge). */
-  private claimsDirMade = false;
+  private readonly claims: Database.Database;
+  private readonly claim: Database.Statement<[string, string]>;
+  private readonly claimed: Database.Statement<[string], { result: string }>;
+  private readonly counted: Database.Statement<[], { n: number }>;
+  private ledgerFd: number | undefined;
 
-  /** `ledgerFile` undefined keeps the ledger in memory (tests). */
+  /** `ledgerFile` undefined keeps everything in memory (tests). */
   constructor(private readonly ledgerFile?: string) {
-    if (ledgerFile && existsSync(ledgerFile)) {
-      for (const line of readFileSync(ledgerFile, 'utf8').split('\n')) {
-        if (!line.trim()) continue;
-        const { key, result } = JSON.parse(line) as { key: string; result: ChargeResult };
-        this.ledger.set(key, result);
-      }
-    }
+    if (ledgerFile) mkdirSync(dirname(ledgerFile), { recursive: true });
+    this.claims = new Database(ledgerFile ? join(dirname(ledgerFile), CLAIMS_FILE) : ':memory:');
+    // Replicas sharing the directory write to the same file: WAL lets them, and waiting out a
+    // replica's write beats failing a charge.
+    this.claims.pragma('busy_timeout = 5000');
+    this.claims.pragma('journal_mode = WAL');
+    this.claims.pragma('synchronous = NORMAL');
+    this.claims.exec('create table if not exists claim (key text primary key, result text not null) without rowid');
+    this.claim = this.claims.prepare('insert into claim (key, result) values (?, ?) on conflict (key) do nothing');
+    this.claimed = this.claims.prepare('select result from claim where key = ?');
+    this.counted = this.claims.prepare('select count(*) as n from claim');
   }
 
   /** How many distinct charges (captured or declined) the provider has recorded. */
   get chargeCount(): number {
-    return this.ledger.size;
+    return this.counted.get()!.n;
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    // A key charged by another process is found when its claim below fails, not by looking first.
-    const known = this.ledger.get(request.idempotencyKey);
-    if (known) return known;
+    const known = this.claimed.get(request.idempotencyKey);
+    if (known) return JSON.parse(known.result) as ChargeResult;
     if (request.paymentMethod === SANDBOX_UNAVAILABLE_METHOD) throw new ProviderUnavailableError('sandbox provider is unavailable');
     const reference = `ch_sandbox_${randomUUID().replaceAll('-', '')}`;
     const result: ChargeResult = request.paymentMethod.startsWith(DECLINED_PREFIX)
@@ -50,36 +61,15 @@ export class SandboxPaymentProvider implements PaymentProvider {
     return this.record(request.idempotencyKey, result);
   }
 
-  private claimFile(key: string): string | undefined {
-    return this.ledgerFile ? join(dirname(this.ledgerFile), 'payment-sandbox-claims', `${Buffer.from(key).toString('base64url')}.json`) : undefined;
-  }
-
-  /** A charge another process (or an earlier life of this one) already made for the key. */
-  private claimedElsewhere(key: string): ChargeResult | undefined {
-    const file = this.claimFile(key);
-    if (!file || !existsSync(file)) return undefined;
-    const result = JSON.parse(readFileSync(file, 'utf8')) as ChargeResult;
-    this.ledger.set(key, result);
-    return result;
-  }
-
   private record(key: string, result: ChargeResult): ChargeResult {
-    const file = this.claimFile(key);
-    if (this.ledgerFile && file) {
-      if (!this.claimsDirMade) {
-        mkdirSync(dirname(file), { recursive: true });
-        this.claimsDirMade = true;
-      }
-      try {
-        writeFileSync(file, JSON.stringify(result), { flag: 'wx' });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        // Another process charged this key a moment ago: its charge is the one.
-        return this.claimedElsewhere(key)!;
-      }
-      appendFileSync(this.ledgerFile, `${JSON.stringify({ key, result })}\n`);
+    const json = JSON.stringify(result);
+    // Another process charged this key a moment ago: its charge is the one.
+    if (this.claim.run(key, json).changes === 0) return JSON.parse(this.claimed.get(key)!.result) as ChargeResult;
+    if (this.ledgerFile) {
+      // One append-mode descriptor for the process: each line is one write, whole, after the others'.
+      this.ledgerFd ??= openSync(this.ledgerFile, 'a');
+      writeSync(this.ledgerFd, `${JSON.stringify({ key, result })}\n`);
     }
-    this.ledger.set(key, result);
     return result;
   }
 }

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderUnavailableError, type ChargeRequest } from '../../../../src/modules/payment/domain/payment-provider.port.js';
 import { SANDBOX_UNAVAILABLE_METHOD, SandboxPaymentProvider } from '../../../../src/modules/payment/infrastructure/sandbox-payment.provider.js';
@@ -109,13 +109,24 @@ describe('SandboxPaymentProvider', () => {
       expect(lines().map((l) => l.key)).toEqual(['order-A', 'order-B', 'order-C']);
     });
 
-    it('starts empty without a file, and tolerates blank lines', async () => {
+    it('starts empty without a file, and counts only what it recorded', async () => {
       expect(new SandboxPaymentProvider(file).chargeCount).toBe(0);
       const provider = new SandboxPaymentProvider(file);
       await provider.charge(request('pm_card_visa', 'order-A'));
-      const { appendFileSync } = await import('node:fs');
-      appendFileSync(file, '\n\n');
+      await expect(provider.charge(request(SANDBOX_UNAVAILABLE_METHOD, 'order-B'))).rejects.toBeInstanceOf(ProviderUnavailableError);
       expect(new SandboxPaymentProvider(file).chargeCount).toBe(1);
+    });
+
+    it('keeps its directory at two files and a journal however many charges it makes', async () => {
+      const provider = new SandboxPaymentProvider(file);
+      for (let i = 0; i < 50; i++) await provider.charge(request('pm_card_visa'));
+      const { readdirSync } = await import('node:fs');
+      expect(
+        readdirSync(dirname(file))
+          .filter((f) => !f.endsWith('-wal') && !f.endsWith('-shm'))
+          .sort(),
+      ).toEqual(['payment-sandbox-claims.db', 'payment-sandbox-ledger.jsonl']);
+      expect(lines()).toHaveLength(50);
     });
   });
 });
