@@ -260,7 +260,7 @@ async function main(): Promise<number> {
       const dataDir = join(state.dataRoot!, s.name);
       mkdirSync(dataDir);
       const env: Record<string, string> = { DATA_DIR: dataDir };
-      // NODE_OPTIONS, because Topology starts `node --import tsx main.ts` with no room for flags (and --cpu-prof is not allowed there).
+      // NODE_OPTIONS, because Topology starts each process as `npm start` does, with no room for more flags (and --cpu-prof is not allowed there).
       const nodeOptions = [PROFILE_DIR ? `--import ${PRELOAD}` : '', process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim();
       if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
       if (PROFILE_DIR) Object.assign(env, { BENCH_CPU_PROF_DIR: PROFILE_DIR, BENCH_CPU_PROF_SIGNAL: '1', BENCH_CPU_PROF_NAME: s.name });
@@ -268,7 +268,7 @@ async function main(): Promise<number> {
     });
 
     const startAt = performance.now();
-    const topology = await Topology.start(specs, { databaseUrl: state.db.url });
+    const topology = await Topology.start(specs, { databaseUrl: state.db.url, launcher: 'npm-start' });
     state.topology = topology;
     state.topicPrefix = topology.topicPrefix;
     const readyMs = performance.now() - startAt;

@@ -16,6 +16,9 @@ import { freePort } from '../free-port.js';
 
 export const ADMIN = { email: 'admin@mercato.test', password: 'admin-password-1' };
 const MAIN = 'src/runtimes/main.ts';
+/** What `npm start` adds (package.json's script). */
+const NPM_START_NODE_FLAGS = ['--max-semi-space-size=4'];
+const NPM_START_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
 const KILL_TIMEOUT_MS = 5_000;
@@ -39,6 +42,12 @@ export interface TopologyOptions {
    * registry holds; `src/runtimes/main.ts` and ALL_MODULES by default.
    */
   program?: { entry: string; modules: readonly ModuleDefinition[] };
+  /**
+   * `npm-start`: each process runs as `npm start` runs it (the esbuild bundle, plain Node, its
+   * flags and allocator setting), as an operator would; the benchmarks measure that. `tsx` (the
+   * default) runs the TypeScript directly, so a test needs no build.
+   */
+  launcher?: 'tsx' | 'npm-start';
 }
 
 interface Member {
@@ -181,6 +190,14 @@ export class Topology {
     return env;
   }
 
+  private nodeArguments(): string[] {
+    if (this.options.launcher === 'npm-start') {
+      if (this.options.program) throw new Error('npm start runs src/runtimes/main.ts only');
+      return [...NPM_START_NODE_FLAGS, join(REPO, 'scripts/start.mjs')];
+    }
+    return ['--import', 'tsx', join(REPO, this.options.program?.entry ?? MAIN)];
+  }
+
   private environment(member: Member): Record<string, string> {
     const issuer = this.modules.find((m) => m.issuesTokens)?.name;
     const hostsIssuer = member.spec.modules
@@ -191,6 +208,7 @@ export class Topology {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? tmpdir(),
       NODE_ENV: 'development',
+      ...(this.options.launcher === 'npm-start' ? NPM_START_ENV : {}),
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       PORT: String(member.port),
@@ -223,8 +241,7 @@ export class Topology {
     if (this.running(name)) throw new Error(`${name} is already running`);
     member.expectedExit = false;
     const started = Date.now();
-    const entry = join(REPO, this.options.program?.entry ?? MAIN);
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO, env: this.environment(member), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, this.nodeArguments(), { cwd: REPO, env: this.environment(member), stdio: ['ignore', 'pipe', 'pipe'] });
     member.child = child;
     const out = { text: '' };
     const err = { text: '' };
