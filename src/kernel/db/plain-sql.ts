@@ -1,7 +1,9 @@
 import { type EntityManager, type EntitySchema, JsonType } from '@mikro-orm/core';
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import type Database from 'better-sqlite3';
 import { BoundSqliteConnection } from './bound-sqlite.driver.js';
-import { PostgresTransaction } from './postgres.transaction.js';
+import type { KnexClient } from './pooled.transaction.js';
+import { type PgConnection, type PgResult, PostgresTransaction } from './postgres.transaction.js';
 import { SqliteTransaction } from './sqlite.transaction.js';
 
 /**
@@ -43,12 +45,43 @@ function onSqlite<T>(em: EntityManager, trx: unknown, sql: string, use: (stateme
   return connection.onPooledConnection((pooled) => use(pooled.prepare(sql)));
 }
 
+/**
+ * On PostgreSQL a statement goes to `pg` as the ORM would send it (its values inlined by the ORM's
+ * platform, so a transaction's BEGIN can ride on it), skipping knex's builder, runner and the ORM's
+ * wrapper around them, which cost more than `pg` itself: inside a transaction on the transaction's
+ * connection, outside one on a connection of the pool. Undefined on SQLite, and in a transaction
+ * that is not one of ours.
+ */
+async function onPostgres(em: EntityManager, trx: unknown, sql: string, params: readonly unknown[]): Promise<PgResult | PgResult[] | undefined> {
+  const connection = em.getConnection();
+  // The two databases there are: not SQLite is PostgreSQL (whose driver is loaded only when used).
+  if (connection instanceof BoundSqliteConnection || (trx && !(trx instanceof PostgresTransaction))) return undefined;
+  const text = em.getPlatform().formatQuery(sql, [...params]);
+  if (trx instanceof PostgresTransaction) return trx.run(text);
+  const pool = (connection as AbstractSqlConnection).getKnex().client as KnexClient;
+  const pooled = (await pool.acquireConnection()) as PgConnection;
+  try {
+    return await new Promise<PgResult | PgResult[]>((resolve, reject) =>
+      pooled.query({ text }, (err, result) => (err ? reject(err) : resolve(result as PgResult))),
+    );
+  } finally {
+    await pool.releaseConnection(pooled);
+  }
+}
+
+/** A statement's answer as the ORM gives it: its rows, or how many it changed. */
+function fromPg(result: PgResult, method: 'all' | 'run'): unknown {
+  return method === 'all' ? result.rows : { affectedRows: result.rowCount ?? 0 };
+}
+
 async function execute<T>(em: EntityManager, sql: string, params: readonly unknown[], method: 'all' | 'run'): Promise<T> {
   const trx = em.getTransactionContext();
   try {
     const values = params.map(sqliteValue);
     const result = onSqlite(em, trx, sql, (statement) => (method === 'all' ? statement.all(...values) : { affectedRows: statement.run(...values).changes }));
     if (result !== undefined) return (await result) as T;
+    const pg = await onPostgres(em, trx, sql, params);
+    if (pg) return (Array.isArray(pg) ? pg.map((one) => fromPg(one, method)) : fromPg(pg, method)) as T;
     return await em.getConnection().execute<T & object>(sql, [...params], method, trx);
   } catch (err) {
     throw em.getDriver().convertException(err as Error);

@@ -6,6 +6,12 @@ interface QueryConfig {
 }
 type Callback = (err: Error | null, result: unknown) => void;
 
+/** What `pg` answers a statement with, as far as plain SQL reads it. */
+export interface PgResult {
+  rows: Record<string, unknown>[];
+  rowCount: number | null;
+}
+
 /** A `pg` connection, as far as a transaction uses it. */
 export interface PgConnection {
   query(config: QueryConfig | string, callback?: Callback): unknown;
@@ -48,6 +54,11 @@ export class PostgresTransaction extends PooledTransaction<PgConnection> {
     this.open();
     if (!this.isRoot) throw new Error('only the outermost transaction carries statements to its commit');
     this.withCommit.push(sql);
+  }
+
+  /** Runs plain-text statements (values already in their text) in the transaction, on its connection: one result per statement. */
+  run(text: string): Promise<PgResult | PgResult[]> {
+    return new Promise((resolve, reject) => this.query({ text }, (err, result) => (err ? reject(err) : resolve(result as PgResult | PgResult[]))));
   }
 
   protected async control(sql: string): Promise<void> {
