@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { isPostgres } from '../db/module-orm.factory.js';
 import { changeRows, changeRowsAtCommit, jsonColumn, selectRows, tableOf } from '../db/plain-sql.js';
+import { inNewTransaction } from '../db/new.transaction.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { EventTables, OutboxRow } from './event-tables.port.js';
 import { InboxRecordSchema } from './inbox.entity.js';
@@ -107,7 +108,7 @@ export class SqlEventTables implements EventTables {
    * that held it last marked.
    */
   private relayBatchUnderLock(limit: number, lock: string, send: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
-    return this.orm.em.fork().transactional(async (em) => {
+    return inNewTransaction(this.orm.em, async (em) => {
       const table = tableOf(em, OutboxRecordSchema);
       const [, , read] = await selectRows<RawOutboxRow[]>(
         em,

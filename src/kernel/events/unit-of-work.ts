@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { SpanKind } from '@opentelemetry/api';
 import { isPostgres } from '../db/module-orm.factory.js';
+import { inNewTransaction } from '../db/new.transaction.js';
 import type { RequestContext } from '../observability/request-context.js';
 import { NO_TRACING, type Tracing } from '../observability/tracing/tracing.js';
 import type { EventContract } from './event-contract.js';
@@ -41,8 +42,7 @@ export class UnitOfWork {
 
   private async transact<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const events: EventEnvelope[] = [];
-    // `transactional` forks its own entity manager: forking first as well would only cost time.
-    const result = await this.orm.em.transactional(async (em) => {
+    const result = await inNewTransaction(this.orm.em, async (em) => {
       const value = await work({
         em,
         publish: (contract, subject, data) => {
