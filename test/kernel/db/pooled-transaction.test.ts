@@ -6,6 +6,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectToServer, type DatabaseTarget } from '../../../src/kernel/db/module-orm.factory.js';
+import { inNewTransaction } from '../../../src/kernel/db/new.transaction.js';
 import { changeRows, changeRowsAtCommit, selectRows, tableOf } from '../../../src/kernel/db/plain-sql.js';
 import { OutboxRecordSchema } from '../../../src/kernel/events/outbox.entity.js';
 import { createModuleDatabase } from '../../../src/kernel/events/module-database.factory.js';
@@ -65,6 +66,40 @@ describe.each([
       ]);
     });
     expect(await ids()).toEqual([a, b]);
+  });
+
+  it('inNewTransaction: writes what the work left to the ORM (not flushed by it) with its plain statements, at commit', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const returned = await inNewTransaction(orm.em, async (em) => {
+      await changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [a, 't', 's', 't', '{}']);
+      em.create(OutboxRecordSchema, record(b));
+      // Inside, uncommitted: another reader of the database sees neither yet.
+      expect(await ids()).toEqual([]);
+      return 'done';
+    });
+    expect(returned).toBe('done');
+    expect(await ids()).toEqual([a, b]);
+  });
+
+  it('inNewTransaction: a failure rolls back the ORM’s changes and the plain statements, and the connection serves the next one', async () => {
+    await expect(
+      inNewTransaction(orm.em, async (em) => {
+        em.create(OutboxRecordSchema, record(randomUUID()));
+        await em.flush();
+        await changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [randomUUID(), 't', 's', 't', '{}']);
+        throw new Error('the handler failed');
+      }),
+    ).rejects.toThrow('the handler failed');
+    // A failed flush (a duplicate key) rolls back too.
+    const kept = randomUUID();
+    await inNewTransaction(orm.em, async (em) => changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [kept, 't', 's', 't', '{}']));
+    await expect(
+      inNewTransaction(orm.em, async (em) => {
+        await changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [randomUUID(), 't', 's', 't', '{}']);
+        em.create(OutboxRecordSchema, record(kept));
+      }),
+    ).rejects.toThrow();
+    expect(await ids()).toEqual([kept]);
   });
 
   it('rolls all of it back when the work fails, and the connection serves the next one', async () => {
