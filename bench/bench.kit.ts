@@ -326,15 +326,33 @@ function allPids(): number[] {
  * The local Kafka broker's JVM: the pid file `npm run kafka:start` writes, else the java process
  * running kafka.Kafka. Undefined when none is found.
  */
-export function kafkaBrokerPid(): number | undefined {
-  const dataDir = process.env.MERCATO_KAFKA_DATA ?? join(homedir(), '.cache/mercato-kafka/data');
-  try {
-    const pid = Number(readFileSync(join(dataDir, 'kafka.pid'), 'utf8').replace(/\D/g, ''));
-    if (pid > 0 && procCmdline(pid).includes('kafka.Kafka')) return pid;
-  } catch {
-    // no pid file: look for it
+/**
+ * The broker listening on `port` (the benches' broker, 9092 unless told): the one whose data
+ * directory under ~/.cache/mercato-kafka (or MERCATO_KAFKA_DATA) configures that listener and
+ * holds a live pid. Other brokers may run beside it (the test suite leaves its SASL one running).
+ */
+export function kafkaBrokerPid(port = 9092): number | undefined {
+  const root = join(homedir(), '.cache/mercato-kafka');
+  const dirs = process.env.MERCATO_KAFKA_DATA ? [process.env.MERCATO_KAFKA_DATA] : safeList(root).map((d) => join(root, d));
+  for (const dir of dirs) {
+    try {
+      const config = readFileSync(join(dir, 'config/server.properties'), 'utf8');
+      if (!new RegExp(`^listeners=.*://[^,]*:${port}(,|$)`, 'm').test(config)) continue;
+      const pid = Number(readFileSync(join(dir, 'kafka.pid'), 'utf8').replace(/\D/g, ''));
+      if (pid > 0 && procCmdline(pid).includes('kafka.Kafka')) return pid;
+    } catch {
+      // not a broker's data directory, or its broker is not running
+    }
   }
-  return allPids().find((pid) => /\bjava\b.*\bkafka\.Kafka\b/.test(procCmdline(pid)));
+  return undefined;
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /**

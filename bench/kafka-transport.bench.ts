@@ -24,12 +24,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { arch, cpus, homedir, loadavg, platform, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { arch, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaBrokerPid } from './bench.kit.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -107,7 +108,7 @@ export async function runKafkaTransportBench(partial: Partial<KafkaTransportBenc
 }
 
 async function runSide(side: SideResult['side'], prefix: string, options: KafkaTransportBenchOptions): Promise<SideResult> {
-  const broker = brokerPid();
+  const broker = kafkaBrokerPid(Number(options.brokers.split(',')[0]!.split(':').pop()));
   const nodeArgs = side === 'mercato' ? options.nodeArgs : [];
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SELF, '--child', side], {
     cwd: ROOT,
@@ -140,33 +141,6 @@ async function runSide(side: SideResult['side'], prefix: string, options: KafkaT
   } finally {
     clearTimeout(timer);
     process.off('exit', kill);
-  }
-}
-
-/** The local broker's pid (deploy/kafka keeps it in its data dir, one per Kafka version), if it runs. */
-function brokerPid(): number | undefined {
-  const base = join(homedir(), '.cache', 'mercato-kafka');
-  const dirs = process.env['MERCATO_KAFKA_DATA']
-    ? [process.env['MERCATO_KAFKA_DATA']]
-    : safeList(base)
-        .filter((d) => d.startsWith('data'))
-        .map((d) => join(base, d));
-  for (const dir of dirs) {
-    try {
-      const pid = Number(readFileSync(join(dir, 'kafka.pid'), 'utf8').trim());
-      if (Number.isInteger(pid) && cpuMsOf(pid) !== undefined) return pid;
-    } catch {
-      // no broker started from this dir
-    }
-  }
-  return undefined;
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
   }
 }
 
