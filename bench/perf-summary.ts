@@ -45,7 +45,9 @@ function samplesOf(text: string, pid: string): Sample[] {
     }
     current = undefined;
     const [ids, time] = line.trim().split(/\s+/);
-    if (ids?.split('/')[0] === pid && time) samples.push((current = { time: Number.parseFloat(time), frames: [] }));
+    if (ids?.split('/')[0] !== pid || !time) continue;
+    current = { time: Number.parseFloat(time), frames: [] };
+    samples.push(current);
   }
   return samples;
 }

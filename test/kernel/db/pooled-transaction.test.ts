@@ -92,7 +92,9 @@ describe.each([
     ).rejects.toThrow('the handler failed');
     // A failed flush (a duplicate key) rolls back too.
     const kept = randomUUID();
-    await inNewTransaction(orm.em, async (em) => changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [kept, 't', 's', 't', '{}']));
+    await inNewTransaction(orm.em, async (em) =>
+      changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [kept, 't', 's', 't', '{}']),
+    );
     await expect(
       inNewTransaction(orm.em, async (em) => {
         await changeRows(em, `insert into ${outbox()} (id, type, subject, time, data) values (?, ?, ?, ?, ?)`, [randomUUID(), 't', 's', 't', '{}']);
