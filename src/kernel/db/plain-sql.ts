@@ -3,7 +3,7 @@ import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import type Database from 'better-sqlite3';
 import { BoundSqliteConnection } from './bound-sqlite.driver.js';
 import type { KnexClient } from './pooled.transaction.js';
-import { type PgConnection, type PgResult, PostgresTransaction } from './postgres.transaction.js';
+import { type PgConnection, type PgResult, PostgresTransaction, runText } from './postgres.transaction.js';
 import { SqliteTransaction } from './sqlite.transaction.js';
 
 /**
@@ -61,9 +61,7 @@ async function onPostgres(em: EntityManager, trx: unknown, sql: string, params: 
   const pool = (connection as AbstractSqlConnection).getKnex().client as KnexClient;
   const pooled = (await pool.acquireConnection()) as PgConnection;
   try {
-    return await new Promise<PgResult | PgResult[]>((resolve, reject) =>
-      pooled.query({ text }, (err, result) => (err ? reject(err) : resolve(result as PgResult))),
-    );
+    return await runText(pooled, text);
   } finally {
     await pool.releaseConnection(pooled);
   }

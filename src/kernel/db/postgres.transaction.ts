@@ -17,6 +17,11 @@ export interface PgConnection {
   query(config: QueryConfig | string, callback?: Callback): unknown;
 }
 
+/** Runs plain-text statements on a connection: one result, or one per statement when there are several. */
+export function runText(connection: PgConnection, text: string): Promise<PgResult | PgResult[]> {
+  return new Promise((resolve, reject) => connection.query({ text }, (err, result) => (err ? reject(err) : resolve(result as PgResult | PgResult[]))));
+}
+
 /**
  * A transaction on a pooled PostgreSQL connection whose BEGIN goes with its first statement, as
  * one multi-statement query: a round trip less per transaction (the ORM inlines its values, so its
@@ -56,9 +61,9 @@ export class PostgresTransaction extends PooledTransaction<PgConnection> {
     this.withCommit.push(sql);
   }
 
-  /** Runs plain-text statements (values already in their text) in the transaction, on its connection: one result per statement. */
+  /** Runs plain-text statements (values already in their text) in the transaction, on its connection. */
   run(text: string): Promise<PgResult | PgResult[]> {
-    return new Promise((resolve, reject) => this.query({ text }, (err, result) => (err ? reject(err) : resolve(result as PgResult | PgResult[]))));
+    return runText(this.queryConnection(), text);
   }
 
   protected async control(sql: string): Promise<void> {
