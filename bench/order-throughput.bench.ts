@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { NPM_START_ENV, NPM_START_NODE_FLAGS } from '../test/support/npm-start.js';
 import {
   ChildServer,
   HttpClient,
@@ -79,14 +80,13 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 async function startMercato(dataDir: string): Promise<{ server: ChildServer; base: string }> {
   const port = await freePort();
-  // The young-generation size `npm start` sets (package.json); BENCH_NODE_ARGS: extra node flags (a later one wins); BENCH_CPU_PROF_DIR: a .cpuprofile of the server under load (see cpu-profile.preload.mjs).
+  // The flags and environment `npm start` sets (package.json); BENCH_NODE_ARGS: extra node flags (a later one wins); BENCH_CPU_PROF_DIR: a .cpuprofile of the server under load (see cpu-profile.preload.mjs).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   if (PROFILE_DIR) nodeArgs.push('--import', PRELOAD);
-  const server = ChildServer.start('mercato', ['--max-semi-space-size=4', ...nodeArgs, 'scripts/start.mjs'], ROOT, {
+  const server = ChildServer.start('mercato', [...NPM_START_NODE_FLAGS, ...nodeArgs, 'scripts/start.mjs'], ROOT, {
     ...cleanEnv(),
     NODE_ENV: 'development',
-    // As `npm start` sets it (see README, configuration): glibc keeps scrypt's 16 MiB buffers otherwise.
-    MALLOC_MMAP_THRESHOLD_: '131072',
+    ...NPM_START_ENV,
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),

@@ -7,6 +7,7 @@ import type { ModuleDefinition } from '../../../src/kernel/module.js';
 import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 import { KAFKA_BROKERS, REPO } from './infrastructure.js';
 import { freePort } from '../free-port.js';
+import { NPM_START_ENV, NPM_START_NODE_FLAGS } from '../npm-start.js';
 
 /**
  * Real Mercato processes (`node --import tsx src/runtimes/main.ts`) wired the way an operator would
@@ -16,9 +17,6 @@ import { freePort } from '../free-port.js';
 
 export const ADMIN = { email: 'admin@mercato.test', password: 'admin-password-1' };
 const MAIN = 'src/runtimes/main.ts';
-/** What `npm start` adds (package.json's script). */
-const NPM_START_NODE_FLAGS = ['--max-semi-space-size=4'];
-const NPM_START_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
 const KILL_TIMEOUT_MS = 5_000;
