@@ -84,7 +84,7 @@ module.exports = {
       severity: 'error',
       scope: 'folder',
       comment:
-        "The kernel's folders are layered, inner first: errors (leaf: domain and HTTP errors); " +
+        "The kernel's folders are layered, inner first: errors (leaf: domain and HTTP errors) and ids (leaf: UUIDv7 ids); " +
         'observability, config, db (each imports only errors); auth; http; events (the bus, its ' +
         'tables and the unit of work, on top of db and http); gateway; then module.ts and tokens.ts ' +
         "at the kernel's root. A folder imports only folders before it, so no two folders import " +

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids/id.generator.js';
 
 /** A CloudEvents 1.0 event as it travels between modules (structured form). */
 export interface EventEnvelope<T = unknown> {
@@ -31,7 +31,7 @@ export function createEnvelope<T>(fields: {
 }): EventEnvelope<T> {
   return {
     specversion: '1.0',
-    id: uuidv7(),
+    id: newId(),
     source: fields.source,
     type: fields.type,
     subject: fields.subject,

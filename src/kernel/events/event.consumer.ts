@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { ExponentialBackoff, handleAll, retry, type RetryPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids/id.generator.js';
 import { z } from 'zod';
 import type { UnitOfWork } from './unit-of-work.js';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
@@ -308,7 +308,7 @@ export class EventConsumer {
       existing.failedAt = new Date();
     } else {
       em.create(DeadLetterSchema, {
-        id: uuidv7(),
+        id: newId(),
         eventId: event.id,
         type: event.type,
         subject: event.subject,

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../../kernel/ids/id.generator.js';
 import { isUniqueViolation } from '../../../kernel/db/unique-violation.js';
 import type { UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
@@ -31,7 +31,7 @@ export class CreateProductCommand {
         if (await this.products.findBySku(tx.em, sku)) throw new DuplicateSkuError(sku);
         const now = new Date();
         const product: Product = {
-          id: uuidv7(),
+          id: newId(),
           sku,
           name: command.name,
           description: command.description ?? null,

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../../kernel/ids/id.generator.js';
 import { changeRows, insertEntity, selectEntities, tableOf } from '../../../kernel/db/plain-sql.js';
 import type { Notification, Recipient } from '../domain/notification.js';
 import type { Rendered } from '../domain/notification.templates.js';
@@ -31,7 +31,7 @@ export class OrmNotificationRepository implements NotificationRepository {
   async record(em: EntityManager, userId: string, eventId: string, rendered: Rendered): Promise<void> {
     const now = new Date();
     await insertEntity(em, NotificationSchema, {
-      id: uuidv7(),
+      id: newId(),
       userId,
       eventId,
       ...rendered,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../../kernel/ids/id.generator.js';
 import { isUniqueViolation } from '../../../kernel/db/unique-violation.js';
 import type { Transaction, UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
@@ -59,7 +59,7 @@ export class PlaceOrderCommand {
     const { items, total } = priceLines(command.items, known);
     const now = new Date();
     const order: Order = {
-      id: uuidv7(),
+      id: newId(),
       userId: command.userId,
       status: 'pending',
       items,

@@ -1,6 +1,6 @@
 import { ExponentialBackoff, handleType, retry, type RetryPolicy } from 'cockatiel';
 import { inject, injectable } from 'tsyringe';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../../kernel/ids/id.generator.js';
 import type { Transaction } from '../../../kernel/events/unit-of-work.js';
 import type { EventData } from '../../../kernel/events/event-contract.js';
 import type { EventEnvelope } from '../../../kernel/events/event-envelope.js';
@@ -48,7 +48,7 @@ export class ChargeOrderHandler implements EventHandler<StockReserved, Charged> 
     const { orderId, userId, amount, paymentMethod } = event.data;
     if (await this.payments.isCharged(tx.em, orderId)) return;
     const payment: Payment = {
-      id: uuidv7(),
+      id: newId(),
       orderId,
       userId,
       amount,

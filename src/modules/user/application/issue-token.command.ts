@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../../kernel/ids/id.generator.js';
 import type { AccessTokenSigner } from '../../../kernel/auth/access-token.signer.js';
 import { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
 import type { Transaction, UnitOfWork } from '../../../kernel/events/unit-of-work.js';
@@ -51,7 +51,7 @@ export class IssueTokenCommand {
     // A failure is already on record (begin); only a success takes it back.
     if (!user || !valid) throw new InvalidCredentialsError();
     await this.throttle.recordSuccess(attempt, own);
-    const refreshToken = await this.uow.run(async (tx) => this.addRefreshToken(tx, user.id, uuidv7()));
+    const refreshToken = await this.uow.run(async (tx) => this.addRefreshToken(tx, user.id, newId()));
     return this.issue(user, refreshToken);
   }
 
@@ -92,7 +92,7 @@ export class IssueTokenCommand {
     const token = generateRefreshToken();
     const now = new Date();
     this.refreshTokens.add(tx.em, {
-      id: uuidv7(),
+      id: newId(),
       tokenHash: hashRefreshToken(token),
       familyId,
       userId,

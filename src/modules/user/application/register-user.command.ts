@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../../kernel/ids/id.generator.js';
 import { PasswordHasher } from '../../../kernel/auth/password.hasher.js';
 import type { Transaction, UnitOfWork } from '../../../kernel/events/unit-of-work.js';
 import { TOKENS } from '../../../kernel/tokens.js';
@@ -41,7 +41,7 @@ export class RegisterUserCommand {
 
   create(tx: Transaction, fields: { email: string; name: string; passwordHash: string; role: Role }): User {
     const now = new Date();
-    const user: User = { id: uuidv7(), ...fields, createdAt: now, updatedAt: now };
+    const user: User = { id: newId(), ...fields, createdAt: now, updatedAt: now };
     this.users.add(tx.em, user);
     tx.publish(UserRegisteredV1, user.id, { userId: user.id, email: user.email, name: user.name, role: user.role });
     return user;

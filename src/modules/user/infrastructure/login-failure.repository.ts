@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../../kernel/ids/id.generator.js';
 import { LoginFailureSchema } from './login-failure.schema.js';
 import type { LoginFailureRepository } from '../application/login-failure-repository.port.js';
 
@@ -16,7 +16,7 @@ export class OrmLoginFailureRepository implements LoginFailureRepository {
   }
 
   add(em: EntityManager, scopeKey: string, failedAt: Date): string {
-    const id = uuidv7();
+    const id = newId();
     em.create(LoginFailureSchema, { id, scopeKey, failedAt });
     return id;
   }
