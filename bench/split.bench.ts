@@ -21,7 +21,7 @@
  * a last resort (SIGKILL the processes, DROP DATABASE through psql).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -67,6 +67,17 @@ import {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR ? resolve(process.env.BENCH_CPU_PROF_DIR) : undefined;
+/** BENCH_SPLIT_ENV="KAFKA_COMMIT_INTERVAL_MS=1000 RELAY_BATCH_SIZE=50": settings for every Mercato process (the split's environment is otherwise the topology's own). */
+const PROCESS_ENV: Record<string, string> = Object.fromEntries(
+  (process.env.BENCH_SPLIT_ENV ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`BENCH_SPLIT_ENV: "${pair}" is not NAME=VALUE`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+);
 const PROFILE_PHASE = process.env.BENCH_CPU_PROF_PHASE === 'idle' ? 'idle' : 'load';
 const PRELOAD = fileURLToPath(new URL('./cpu-profile.preload.mjs', import.meta.url));
 /** Another agent's Kafka transport ceiling bench (raw kafkajs vs Mercato's transport); run if present. */
@@ -210,13 +221,9 @@ PostgreSQL activity: not available (${(err as Error).message})`);
   }
 }
 
-/** Runs bench/kafka-transport.bench.ts (if there) as a child, bounded, and prints its output. */
+/** Runs bench/kafka-transport.bench.ts as a child, bounded, and prints its output. */
 async function kafkaBaseline(): Promise<void> {
   if (KAFKA_BASELINE_S === 0) return;
-  if (!existsSync(KAFKA_BASELINE)) {
-    out('\nraw-kafkajs baseline: bench/kafka-transport.bench.ts is not in this tree; skipped (it is run from here when present)');
-    return;
-  }
   out(`\nraw-kafkajs baseline and Mercato transport ceiling: bench/kafka-transport.bench.ts (at most ${KAFKA_BASELINE_S} s)`);
   const child = spawn(process.execPath, ['--import', 'tsx', KAFKA_BASELINE], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (c: Buffer) => process.stdout.write(c.toString('utf8').replace(/^/gm, '  | ')));
@@ -259,7 +266,7 @@ async function main(): Promise<number> {
     const specs = SPECS.map((s) => {
       const dataDir = join(state.dataRoot!, s.name);
       mkdirSync(dataDir);
-      const env: Record<string, string> = { DATA_DIR: dataDir };
+      const env: Record<string, string> = { ...PROCESS_ENV, DATA_DIR: dataDir };
       // NODE_OPTIONS, because Topology starts each process as `npm start` does, with no room for more flags (and --cpu-prof is not allowed there).
       const nodeOptions = [PROFILE_DIR ? `--import ${PRELOAD}` : '', process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim();
       if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
