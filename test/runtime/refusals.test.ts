@@ -277,6 +277,31 @@ describe.concurrent('main.ts as a process', () => {
     );
 
     it(
+      'writes JSON lines in development when its output is not a terminal (pretty lines are for a person at one)',
+      async () => {
+        let m: Mercato | undefined;
+        try {
+          m = await start({ MODULES: 'catalog', EVENT_BUS: 'memory', LOG_LEVEL: 'info' });
+          await waitReady(m);
+          expect((await httpClient(m.url, { contract: false }).get('/api/v1/products')).status).toBe(200);
+          expect(await stop(m, 'SIGTERM')).toEqual({ code: 0, signal: null });
+          const lines = m.stdout().split('\n').filter(Boolean);
+          const parsed = lines.map((line) => {
+            try {
+              return JSON.parse(line) as { msg?: string; path?: string };
+            } catch {
+              throw new Error(`not a JSON line: ${line}`);
+            }
+          });
+          expect(parsed.some((l) => l.msg === 'request' && l.path === '/api/v1/products')).toBe(true);
+        } finally {
+          await cleanup(m);
+        }
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       'runs all in one, stops on SIGTERM, and restarts on the same DATA_DIR with the same signing key',
       async () => {
         const dataDir = await tempDataDir();

@@ -107,6 +107,7 @@ export function scrubLine(line: string): string {
 
 export interface LoggerOptions {
   level: string;
+  /** Human-readable lines when stdout is a terminal; JSON lines otherwise, whatever this says. */
   pretty: boolean;
 }
 
@@ -136,7 +137,13 @@ export function createLogger(
       if (!ids) return scope ? { reqId: scope.requestId } : {};
       return scope ? { reqId: scope.requestId, ...ids } : ids;
     },
-    transport: options.pretty && !destination ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
+    // Pretty lines are for a person at a terminal. Piped or redirected (a file, a container's log
+    // driver, a harness), the output stays JSON lines: pino-pretty's worker thread cost the
+    // all-in-one about a sixth of its CPU per order at the info level (bench/README.md).
+    transport:
+      options.pretty && !destination && process.stdout.isTTY === true
+        ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
+        : undefined,
   };
   const logger = destination ? pino(settings, destination) : pino(settings);
   // Child bindings skip the formatters, so they are scrubbed on the way in; children inherit this.
