@@ -119,6 +119,9 @@ export class ChildServer {
   private readonly exitPromise: Promise<void>;
   /** Number of output lines the child wrote in total. */
   lineCount = 0;
+  /** Lines at warn or above (pino's JSON level 40+), and any line that is not a JSON log line (stderr, a crash). */
+  warningCount = 0;
+  private readonly warnings: string[] = [];
   /** performance.now() when the child was spawned. */
   readonly spawnedAt = performance.now();
 
@@ -138,6 +141,11 @@ export class ChildServer {
         this.lineCount++;
         this.lines.push(line);
         if (this.lines.length > 200) this.lines.shift();
+        if (!line.startsWith('{') || /"level":(?:[4-9]\d|\d{3,})\b/.test(line)) {
+          this.warningCount++;
+          this.warnings.push(line);
+          if (this.warnings.length > 200) this.warnings.shift();
+        }
       }
     };
     child.stdout?.on('data', keep);
@@ -178,6 +186,11 @@ export class ChildServer {
   /** The last lines the child wrote (stdout and stderr interleaved). */
   tail(n = 30): string {
     return this.lines.slice(-n).join('\n');
+  }
+
+  /** The last `n` lines at warn or above (see warningCount). */
+  warningTail(n = 5): string {
+    return this.warnings.slice(-n).join('\n');
   }
 
   /** Polls `url` until it answers 200; fails early if the child exits. Returns ms since the spawn. */

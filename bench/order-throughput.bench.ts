@@ -87,7 +87,8 @@ async function startMercato(dataDir: string): Promise<{ server: ChildServer; bas
     ...cleanEnv(),
     NODE_ENV: 'development',
     ...NPM_START_ENV,
-    LOG_LEVEL: 'warn',
+    // At the level `npm start` logs at (info: a line per request) unless BENCH_LOG_LEVEL says otherwise.
+    ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
     HOST: '127.0.0.1',
     PORT: String(port),
     DATA_DIR: dataDir,
@@ -236,8 +237,8 @@ async function main(): Promise<number> {
 
     const rss = mercato.pid ? procRss(mercato.pid) : undefined;
     out(`\nRSS now ${rss ? mib(rss.rss) : '-'}, lifetime peak (VmHWM) ${rss ? mib(rss.peak) : '-'} (target <= 250 MB under load)`);
-    const serverLines = mercato.lineCount;
-    const serverTail = mercato.tail(5);
+    const serverLines = mercato.warningCount;
+    const serverTail = mercato.warningTail(5);
     api.close();
     api = undefined;
     await mercato.stop(15_000);

@@ -266,7 +266,8 @@ async function main(): Promise<number> {
     const specs = SPECS.map((s) => {
       const dataDir = join(state.dataRoot!, s.name);
       mkdirSync(dataDir);
-      const env: Record<string, string> = { ...PROCESS_ENV, DATA_DIR: dataDir };
+      // At the level a deployment logs at by default (info: a line per request in every process it crosses).
+      const env: Record<string, string> = { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...PROCESS_ENV, DATA_DIR: dataDir };
       // NODE_OPTIONS, because Topology starts each process as `npm start` does, with no room for more flags (and --cpu-prof is not allowed there).
       const nodeOptions = [PROFILE_DIR ? `--import ${PRELOAD}` : '', process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim();
       if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
@@ -424,10 +425,7 @@ async function main(): Promise<number> {
       out(`  ${s.name.padEnd(12)} ${rss ? `${mib(rss.rss)} / ${mib(rss.peak)}` : '-'}`);
     }
     await databaseActivity(state.db, placed);
-    const warnLines = topology
-      .logs(4_000)
-      .split('\n')
-      .filter((l) => /"level":(40|50|60)|\bWARN\b|\bERROR\b|!/.test(l) && !/--- (started|exited)/.test(l));
+    const warnLines = topology.warnings(4_000).filter((l) => !/--- (started|exited)/.test(l));
     const crashes = topology.crashes();
     api.close();
     api = undefined;

@@ -70,6 +70,8 @@ export class Topology {
   readonly topicPrefix = `split_${randomBytes(5).toString('hex')}`;
   private readonly members = new Map<string, Member>();
   private readonly lines: string[] = [];
+  /** Lines at warn or above (pino level 40+), on stderr, or not JSON at all: kept apart, so a chatty info level cannot push them out. */
+  private readonly warningLines: string[] = [];
   /** Module → base URL of a port nothing listens on, for modules no process hosts. */
   private readonly nowhere: string;
 
@@ -146,6 +148,11 @@ export class Topology {
   /** Processes that exited without being told to (with their exit), for assertions. */
   crashes(): string[] {
     return [...this.members.values()].flatMap((m) => m.crashes.map((c) => `${m.spec.name}: ${c}`));
+  }
+
+  /** The last `count` lines at warn or above (and on stderr, or not JSON) of every process, prefixed with its name. */
+  warnings(count = 200): string[] {
+    return this.warningLines.slice(-count);
   }
 
   /** The last `count` lines every process wrote, prefixed with its name. */
@@ -229,9 +236,11 @@ export class Topology {
     for (const line of parts) {
       const prefixed = `[${name}]${stream === 'err' ? '!' : ''} ${line}`;
       this.lines.push(prefixed);
+      if (stream === 'err' || !line.startsWith('{') || /"level":(?:[4-9]\d|\d{3,})\b/.test(line)) this.warningLines.push(prefixed);
       if (process.env.SPLIT_VERBOSE === '1') process.stdout.write(`${prefixed}\n`);
     }
     if (this.lines.length > MAX_LOG_LINES) this.lines.splice(0, this.lines.length - MAX_LOG_LINES);
+    if (this.warningLines.length > MAX_LOG_LINES) this.warningLines.splice(0, this.warningLines.length - MAX_LOG_LINES);
   }
 
   private async launch(name: string): Promise<void> {
