@@ -83,6 +83,18 @@ describe('createLogger redaction', () => {
     expect(out).toContain('postgres://mercato:[redacted]@db:5432/mercato');
   });
 
+  it('censors objects a message interpolates (%j, %o, %O), whatever their values', () => {
+    const { logger, text, lines } = capture();
+    logger.info('keys %j', { signingKeys: [{ kty: 'EC', d: SECRETS.privateD }] });
+    logger.info('call %o', { token: 8675309123, authorization: { user: SECRETS.apiKey } });
+    logger.warn({ module: 'm' }, 'login %O', { email: 'a@b.c', password: `pw"${SECRETS.password}` });
+    const out = text();
+    expectClean(out);
+    expect(out).not.toContain('8675309123');
+    expect(lines).toHaveLength(3);
+    expect(out).toContain('a@b.c');
+  });
+
   it('leaves ordinary lines alone', () => {
     const { logger, text } = capture();
     logger.info({ method: 'POST', path: '/api/v1/orders', status: 201, tokenType: 'Bearer' }, 'request');
