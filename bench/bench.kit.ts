@@ -135,8 +135,19 @@ export class ChildServer {
         resolve();
       });
     });
-    const keep = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
+    // Per stream, the unfinished last line of a chunk waits for the rest (a cut JSON line is no
+    // warning), or for the end of the stream.
+    const keep = (stream: NodeJS.ReadableStream | null) => {
+      let partial = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const parts = (partial + chunk.toString('utf8')).split('\n');
+        partial = parts.pop() ?? '';
+        keepLines(parts);
+      });
+      stream?.on('end', () => keepLines([partial]));
+    };
+    const keepLines = (lines: string[]) => {
+      for (const line of lines) {
         if (!line.trim()) continue;
         this.lineCount++;
         this.lines.push(line);
@@ -148,8 +159,8 @@ export class ChildServer {
         }
       }
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    keep(child.stdout);
+    keep(child.stderr);
     live.add(this);
   }
 

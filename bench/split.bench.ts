@@ -80,7 +80,7 @@ const PROCESS_ENV: Record<string, string> = Object.fromEntries(
 );
 const PROFILE_PHASE = process.env.BENCH_CPU_PROF_PHASE === 'idle' ? 'idle' : 'load';
 const PRELOAD = fileURLToPath(new URL('./cpu-profile.preload.mjs', import.meta.url));
-/** Another agent's Kafka transport ceiling bench (raw kafkajs vs Mercato's transport); run if present. */
+/** The Kafka transport ceiling bench (raw kafkajs against Mercato's transport), run after the split processes stop. */
 const KAFKA_BASELINE = join(ROOT, 'bench/kafka-transport.bench.ts');
 
 const CUSTOMERS = intOption('customers', 'BENCH_CUSTOMERS', 20, 1, 200);
