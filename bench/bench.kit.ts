@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { isWarningLine } from '../test/support/log-lines.js';
 
 // ---------------------------------------------------------------- HTTP client
 
@@ -117,8 +118,6 @@ export class ChildServer {
   private readonly lines: string[] = [];
   private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exitPromise: Promise<void>;
-  /** Number of output lines the child wrote in total. */
-  lineCount = 0;
   /** Lines at warn or above (pino's JSON level 40+), and any line that is not a JSON log line (stderr, a crash). */
   warningCount = 0;
   private readonly warnings: string[] = [];
@@ -149,10 +148,9 @@ export class ChildServer {
     const keepLines = (lines: string[]) => {
       for (const line of lines) {
         if (!line.trim()) continue;
-        this.lineCount++;
         this.lines.push(line);
         if (this.lines.length > 200) this.lines.shift();
-        if (!line.startsWith('{') || /"level":(?:[4-9]\d|\d{3,})\b/.test(line)) {
+        if (isWarningLine(line)) {
           this.warningCount++;
           this.warnings.push(line);
           if (this.warnings.length > 200) this.warnings.shift();
@@ -346,10 +344,6 @@ function allPids(): number[] {
   }
 }
 
-/**
- * The local Kafka broker's JVM: the pid file `npm run kafka:start` writes, else the java process
- * running kafka.Kafka. Undefined when none is found.
- */
 /**
  * The broker listening on `port` (the benches' broker, 9092 unless told): the one whose data
  * directory under ~/.cache/mercato-kafka (or MERCATO_KAFKA_DATA) configures that listener and

@@ -425,7 +425,7 @@ async function main(): Promise<number> {
       out(`  ${s.name.padEnd(12)} ${rss ? `${mib(rss.rss)} / ${mib(rss.peak)}` : '-'}`);
     }
     await databaseActivity(state.db, placed);
-    const warnLines = topology.warnings(4_000).filter((l) => !/--- (started|exited)/.test(l));
+    const warnLines = topology.warnings(4_000);
     const crashes = topology.crashes();
     api.close();
     api = undefined;

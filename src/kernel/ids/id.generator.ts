@@ -8,8 +8,8 @@ import { v7 } from 'uuid';
  * Why not `v7()` itself: it asks WebCrypto for 16 random bytes per id, and that call is most of an
  * id's cost (about 4.5 of 5 µs here; 1.5–3 % of the CPU of an order all-in-one and of an event
  * through the Kafka transport, see bench/README.md). The same bytes come from a CSPRNG pool filled
- * 4 KiB at a time (Node's own `randomUUID()` pools its random bytes too). `v7()` with explicit bytes keeps no state,
- * so the time and counter are kept here.
+ * 4 KiB at a time (Node's own `randomUUID()` pools its random bytes too). `v7()` with explicit
+ * bytes keeps no state, so the time and counter are kept here.
  */
 const POOL_BYTES = 4096;
 const pool = Buffer.alloc(POOL_BYTES);

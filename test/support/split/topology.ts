@@ -7,6 +7,7 @@ import type { ModuleDefinition } from '../../../src/kernel/module.js';
 import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 import { KAFKA_BROKERS, REPO } from './infrastructure.js';
 import { freePort } from '../free-port.js';
+import { isWarningLine } from '../log-lines.js';
 import { NPM_START_ENV, NPM_START_NODE_FLAGS } from '../npm-start.js';
 
 /**
@@ -236,7 +237,7 @@ export class Topology {
     for (const line of parts) {
       const prefixed = `[${name}]${stream === 'err' ? '!' : ''} ${line}`;
       this.lines.push(prefixed);
-      if (stream === 'err' || !line.startsWith('{') || /"level":(?:[4-9]\d|\d{3,})\b/.test(line)) this.warningLines.push(prefixed);
+      if (stream === 'err' || isWarningLine(line)) this.warningLines.push(prefixed);
       if (process.env.SPLIT_VERBOSE === '1') process.stdout.write(`${prefixed}\n`);
     }
     if (this.lines.length > MAX_LOG_LINES) this.lines.splice(0, this.lines.length - MAX_LOG_LINES);
