@@ -19,7 +19,8 @@ export interface RelayOptions {
 
 /**
  * In one process every commit wakes its relay, so polling only catches what a wake-up missed
- * (a refused hand-over is retried sooner, below): it can be rare, and an idle process stays idle.
+ * (a row that committed after higher-numbered ones, a row left unmarked; a refused hand-over is
+ * retried sooner, below): it can be rare, and an idle process stays idle.
  */
 const IN_PROCESS_POLL_MS = 5_000;
 
@@ -47,6 +48,12 @@ export function toEnvelope(source: string, row: OutboxRecord | OutboxRow): Event
 export class OutboxRelay {
   /** Highest seq handed to the transport in this process's life. */
   private dispatchedUpTo = 0;
+  /** Rows handed to the transport (or waiting for an earlier one of their subject) and not yet marked. */
+  private readonly handedOver = new Set<number>();
+  /** While a pass reads: rows marked meanwhile, which its read may still show unmarked. */
+  private markedDuringRead: Set<number> | undefined;
+  /** The next pass reads the outbox from its start rather than after `dispatchedUpTo`. */
+  private sweepDue = false;
   private readonly inFlight = new Set<Promise<void>>();
   /** Per subject, the latest hand-over in flight (pipelined passes): the next one of that subject goes after it. */
   private readonly lastBySubject = new Map<string, { seq: number; taken: Promise<boolean> }>();
@@ -100,8 +107,10 @@ export class OutboxRelay {
    * any transaction or lock: on a quiet system that one query is all a poll costs.
    */
   private poll(): void {
-    if (this.transport.pipelined) this.nudge();
-    else if (this.running && !this.ticking) this.run(true);
+    if (this.transport.pipelined) {
+      this.sweepDue = true;
+      this.nudge();
+    } else if (this.running && !this.ticking) this.run(true);
   }
 
   private run(probe: boolean): void {
@@ -179,21 +188,38 @@ export class OutboxRelay {
 
   /**
    * For the in-memory transport, whose `publish` waits for the consumers: hand rows over without
-   * waiting for each other and mark each when it is done.
+   * waiting for each other and mark each when it is done. A pass reads after the highest row it
+   * handed over, except the timer's, which reads from the start: on PostgreSQL, transactions take
+   * their outbox numbers before they commit, and may commit in another order, so a row can turn
+   * up below rows already relayed.
    */
   private async pipelinedPass(): Promise<void> {
     const from = this.dispatchedUpTo;
-    const rows = await this.tables.unpublished(from, this.options.batchSize);
+    const sweep = this.sweepDue;
+    this.sweepDue = false;
+    const marked = new Set<number>();
+    this.markedDuringRead = marked;
+    let rows: OutboxRow[];
+    try {
+      rows = await this.tables.unpublished(sweep ? 0 : from, this.options.batchSize + (sweep ? this.handedOver.size : 0));
+    } finally {
+      this.markedDuringRead = undefined;
+    }
     // A hand-over was refused while we read: read again from there, or that row would be skipped.
     if (this.dispatchedUpTo < from) {
       this.again = true;
       return;
     }
     for (const row of rows) {
-      this.dispatchedUpTo = row.seq;
-      // A row handed over again after a refusal does not wait for the later ones it let through.
+      if (this.handedOver.has(row.seq) || marked.has(row.seq)) continue;
+      this.dispatchedUpTo = Math.max(this.dispatchedUpTo, row.seq);
       const previous = this.lastBySubject.get(row.subject);
+      // A row handed over again after a refusal, or found late by a sweep, does not wait for the later ones.
       const taken = this.handOver(row, previous && previous.seq < row.seq ? previous.taken : undefined);
+      if (previous && previous.seq > row.seq) {
+        this.track(taken.then(() => undefined));
+        continue;
+      }
       const entry = { seq: row.seq, taken };
       this.lastBySubject.set(row.subject, entry);
       this.track(
@@ -202,7 +228,7 @@ export class OutboxRelay {
         }),
       );
     }
-    if (rows.length === this.options.batchSize) this.again = true;
+    if (rows.length >= this.options.batchSize) this.again = true;
   }
 
   private track(work: Promise<void>): void {
@@ -216,8 +242,10 @@ export class OutboxRelay {
    * handed over again, followed by this one, on a later pass.
    */
   private async handOver(row: OutboxRow, previous?: Promise<boolean>): Promise<boolean> {
+    this.handedOver.add(row.seq);
     if (previous && !(await previous)) {
       this.dispatchedUpTo = Math.min(this.dispatchedUpTo, row.seq - 1);
+      this.handedOver.delete(row.seq);
       return false;
     }
     try {
@@ -225,6 +253,7 @@ export class OutboxRelay {
     } catch (err) {
       // Not taken: hand it (and what follows) over again on a later pass.
       this.dispatchedUpTo = Math.min(this.dispatchedUpTo, row.seq - 1);
+      this.handedOver.delete(row.seq);
       this.logger.warn({ err, eventId: row.id, type: row.type }, 'event not handed over; will retry');
       setTimeout(() => this.nudge(), this.options.intervalMs).unref();
       return false;
@@ -242,9 +271,12 @@ export class OutboxRelay {
       this.marking = undefined;
       try {
         await this.tables.markPublished(seqs);
+        for (const seq of seqs) this.markedDuringRead?.add(seq);
       } catch (err) {
-        // Left unmarked, the rows are handed over again after a restart and deduplicated downstream.
+        // Left unmarked, the rows are handed over again by the next sweep and deduplicated downstream.
         this.logger.warn({ err, events: seqs.length }, 'could not mark events published');
+      } finally {
+        for (const seq of seqs) this.handedOver.delete(seq);
       }
     });
     return this.marking;

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { PostgreSqlDriver, type EntityManager as PostgreSqlEntityManager } from '@mikro-orm/postgresql';
 import { pino, type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../../../src/kernel/db/migration.runner.js';
@@ -11,8 +11,11 @@ import { createModuleDatabase, EVENT_TABLES } from '../../../src/kernel/events/m
 import type { ModuleDefinition } from '../../../src/kernel/module.js';
 import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 import { httpClient } from '../../support/http-client.js';
+import { EVENTUALLY_MS, startEventSystem } from '../../support/fixtures/event-system.js';
+import { LedgerEntryMadeV1 } from '../../support/fixtures/ledger.module.js';
 import { customerEmail, Shop } from '../../support/saga-helpers.js';
 import { ADMIN, startTestSystem } from '../../support/test-system.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /**
  * Per-module PostgreSQL schemas built by per-module migrations, on the real server
@@ -342,6 +345,39 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
       expect(await replica.relayBatch(3, 'outbox:ledger', async () => Promise.reject(new Error('nothing to send')))).toBe(0);
     } finally {
       await Promise.all([orm.close(true), other.close(true)]);
+    }
+  });
+
+  it('in one process, an event whose transaction commits after a later-numbered one is relayed too', { timeout: 60_000 }, async () => {
+    const sys = await startEventSystem({ env: { DATABASE_URL: databaseUrl('late_commit') } });
+    const other = await adminOrm(databaseUrl('late_commit'));
+    try {
+      // An outbox row numbered before the next ones whose transaction commits after them. The unit
+      // of work's insert rides with its COMMIT, so this window is short, but concurrent commits can
+      // finish in either order: the relay must not take the highest number it saw as a horizon.
+      const late = other.em.fork() as unknown as PostgreSqlEntityManager;
+      await late.begin();
+      const data = { entryId: randomUUID(), account: 'acc-late', number: 1, amount: 5 };
+      await late.execute('insert into "ledger"."event_outbox" (id, type, subject, time, data) values (?, ?, ?, ?, ?)', [
+        randomUUID(),
+        LedgerEntryMadeV1.type,
+        'acc-late',
+        new Date().toISOString(),
+        JSON.stringify(data),
+      ]);
+      await sys.ledger.makeEntry('acc-early', 1);
+      await waitFor(() => sys.tally.seenFor('acc-early').length === 1, EVENTUALLY_MS, 'the later-numbered event handled');
+      await late.commit();
+      await sys.ledger.makeEntry('acc-early', 2);
+
+      await waitFor(() => sys.tally.seenFor('acc-late').length === 1, 15_000, 'the late-committed event handled');
+      await sys.settled();
+      expect(sys.tally.seenFor('acc-late')).toEqual([1]);
+      expect(sys.tally.seenFor('acc-early')).toEqual([1, 2]);
+      expect((await sys.outbox()).filter((row) => row.publishedAt === null)).toEqual([]);
+    } finally {
+      await other.close(true);
+      await sys.stop();
     }
   });
 
