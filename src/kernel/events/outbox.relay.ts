@@ -199,14 +199,17 @@ export class OutboxRelay {
     this.sweepDue = false;
     const marked = new Set<number>();
     this.markedDuringRead = marked;
+    // Rows in flight come back unmarked and are skipped: a full page still holds a batch of others.
+    const limit = this.options.batchSize + this.handedOver.size;
     let rows: OutboxRow[];
     try {
-      rows = await this.tables.unpublished(sweep ? 0 : from, this.options.batchSize + (sweep ? this.handedOver.size : 0));
+      rows = await this.tables.unpublished(sweep ? 0 : from, limit);
     } finally {
       this.markedDuringRead = undefined;
     }
     // A hand-over was refused while we read: read again from there, or that row would be skipped.
     if (this.dispatchedUpTo < from) {
+      this.sweepDue ||= sweep;
       this.again = true;
       return;
     }
@@ -217,6 +220,9 @@ export class OutboxRelay {
       // A row handed over again after a refusal, or found late by a sweep, does not wait for the later ones.
       const taken = this.handOver(row, previous && previous.seq < row.seq ? previous.taken : undefined);
       if (previous && previous.seq > row.seq) {
+        // Found late, below a row of its subject in flight: its transaction and that row's did not
+        // touch the same rows (one would have waited for the other's commit, and numbered after it),
+        // so no order between them is owed, and the subject's next row keeps waiting for the later one.
         this.track(taken.then(() => undefined));
         continue;
       }
@@ -228,7 +234,7 @@ export class OutboxRelay {
         }),
       );
     }
-    if (rows.length >= this.options.batchSize) this.again = true;
+    if (rows.length === limit) this.again = true;
   }
 
   private track(work: Promise<void>): void {

@@ -18,9 +18,16 @@ function fakeOutbox() {
   const rows: OutboxRecord[] = [];
   let readGate: Promise<void> | undefined;
   let failingMarks = 0;
+  const stats = { reads: 0 };
   const tables = {
-    async unpublished(after: number) {
-      const found = rows.filter((r) => !r.publishedAt && r.seq > after).map((r) => ({ ...r, traceparent: null }));
+    async unpublished(after: number, limit: number) {
+      stats.reads += 1;
+      // A database read takes a turn of the event loop: a relay reading in a loop must not starve timers.
+      await new Promise((resolve) => setImmediate(resolve));
+      const found = rows
+        .filter((r) => !r.publishedAt && r.seq > after)
+        .slice(0, limit)
+        .map((r) => ({ ...r, traceparent: null }));
       await readGate;
       return found;
     },
@@ -34,6 +41,7 @@ function fakeOutbox() {
   } as unknown as EventTables;
   return {
     rows,
+    stats,
     /** Commits one more event. */
     add(): OutboxRecord {
       const seq = rows.length + 1;
@@ -154,6 +162,27 @@ describe('the outbox relay', () => {
       // Left unmarked, it would wait for a restart and never be pruned.
       await everyRowPublished(outbox, broker, 10_000);
       expect(broker.handedOver).toEqual([row.id, row.id]);
+    } finally {
+      relay.halt();
+    }
+  });
+
+  it('does not spin on reads when a refusal sends it back below a full batch of rows in flight', async () => {
+    const outbox = fakeOutbox();
+    const broker = fakeTransport();
+    const relay = new OutboxRelay('ledger', outbox.orm, outbox.tables, broker.transport, { intervalMs: 20, batchSize: 2 }, pino({ level: 'silent' }));
+    const rows = Array.from({ length: 5 }, () => outbox.add());
+    try {
+      relay.start();
+      await waitFor(() => broker.handedOver.length === 5);
+      // Rows 2-5 stay in flight (their consumers are slow); row 1 is refused and read again.
+      broker.settle(rows[0]!.id, 'refuse');
+      await waitFor(() => broker.handedOver.filter((id) => id === rows[0]!.id).length === 2, 3_000, 'row 1 handed over again');
+      const readsBefore = outbox.stats.reads;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A pass that found only rows in flight and asked for another at once would read thousands of times here.
+      expect(outbox.stats.reads - readsBefore).toBeLessThan(50);
+      await everyRowPublished(outbox, broker, 3_000);
     } finally {
       relay.halt();
     }
