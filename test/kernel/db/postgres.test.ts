@@ -384,6 +384,45 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     }
   });
 
+  it('revoking a sign-in also revokes the token a refresh in progress issues meanwhile', { timeout: 60_000 }, async () => {
+    const url = databaseUrl('revoke_race');
+    const sys = await startTestSystem({ env: { DATABASE_URL: url } });
+    const other = await adminOrm(url);
+    try {
+      const http = httpClient(sys.url);
+      const email = customerEmail('revoke-race');
+      expect((await http.post('/api/v1/users', { email, password: 'customer-password-1', name: 'Race' })).status).toBe(201);
+      const signIn = await http.post('/api/v1/auth/token', { email, password: 'customer-password-1' });
+      expect(signIn.status).toBe(200);
+      const [token] = await query<{ id: string }>(url, 'select id from "user"."refresh_token" where revoked_at is null and used_at is null');
+
+      // A refresh in progress: it has taken its token (the row is locked) and not committed yet.
+      const refresh = other.em.fork() as unknown as PostgreSqlEntityManager;
+      await refresh.begin();
+      await refresh.execute('update "user"."refresh_token" set used_at = now() where id = ?', [token!.id]);
+      // The revocation waits for that lock...
+      const revoked = http.post('/api/v1/auth/revoke', { token: signIn.body.refresh_token });
+      await waitFor(
+        async () => (await query(url, "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).length > 0,
+        10_000,
+        'the revocation to wait for the refresh',
+      );
+      // ...while the refresh issues the next token of the sign-in and commits.
+      await refresh.execute(
+        'insert into "user"."refresh_token" (id, token_hash, family_id, user_id, expires_at, created_at) ' +
+          'select ?, md5(random()::text) || md5(random()::text), family_id, user_id, expires_at, now() from "user"."refresh_token" where id = ?',
+        [randomUUID(), token!.id],
+      );
+      await refresh.commit();
+      expect((await revoked).status).toBe(200);
+
+      expect(await query(url, 'select id from "user"."refresh_token" where revoked_at is null')).toEqual([]);
+    } finally {
+      await other.close(true);
+      await sys.stop();
+    }
+  });
+
   it('the whole system runs on PostgreSQL (DATABASE_URL): a product is created and read back, an order confirmed and read back', {
     timeout: 60_000,
   }, async () => {

@@ -24,11 +24,27 @@ export class OrmRefreshTokenRepository implements RefreshTokenRepository {
 
   /** Revokes every token of a family that is not revoked yet. */
   revokeFamily(em: EntityManager, familyId: string, now: Date): Promise<number> {
-    return em.nativeUpdate(RefreshTokenSchema, { familyId, revokedAt: null }, { revokedAt: now });
+    return revokeAll(em, { familyId }, now);
   }
 
   /** Revokes every live token of every family of an account: all its sessions end. */
   revokeAllOfUser(em: EntityManager, userId: string, now: Date): Promise<number> {
-    return em.nativeUpdate(RefreshTokenSchema, { userId, revokedAt: null }, { revokedAt: now });
+    return revokeAll(em, { userId }, now);
+  }
+}
+
+/**
+ * Revokes until nothing is left to revoke. On PostgreSQL (read committed) an UPDATE does not see
+ * rows committed after it began: a refresh that had taken a token of the set (`markUsed` locks it)
+ * makes the UPDATE wait, then commits the next token, which that UPDATE misses. The next UPDATE
+ * sees it; one that changes nothing saw every token, and a refresh that comes later finds its
+ * token revoked.
+ */
+async function revokeAll(em: EntityManager, where: { familyId: string } | { userId: string }, now: Date): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const changed = await em.nativeUpdate(RefreshTokenSchema, { ...where, revokedAt: null }, { revokedAt: now });
+    if (changed === 0) return total;
+    total += changed;
   }
 }
