@@ -349,8 +349,9 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
   });
 
   it('in one process, an event whose transaction commits after a later-numbered one is relayed too', { timeout: 60_000 }, async () => {
-    const sys = await startEventSystem({ env: { DATABASE_URL: databaseUrl('late_commit') } });
-    const other = await adminOrm(databaseUrl('late_commit'));
+    const url = databaseUrl('late_commit');
+    const sys = await startEventSystem({ env: { DATABASE_URL: url } });
+    const other = await adminOrm(url);
     try {
       // An outbox row numbered before the next ones whose transaction commits after them. The unit
       // of work's insert rides with its COMMIT, so this window is short, but concurrent commits can
