@@ -80,7 +80,7 @@ function statements(sql: string): string[] {
 async function postgresDifference(url: string, module: string, entities: readonly unknown[], existing: readonly SchemaMigration[]): Promise<string[]> {
   await ensurePostgresDatabase(url);
   const target = { kind: 'postgres' as const, url, schema: module };
-  const orm = await MikroORM.init(await postgresOrmOptions(module, [...(entities as never[]), ...EVENT_TABLES], target, undefined));
+  const orm = await MikroORM.init(await postgresOrmOptions([...(entities as never[]), ...EVENT_TABLES], target, undefined));
   try {
     await migrateModuleSchema(orm, module, [eventTablesMigration, ...existing]);
     return statements(await orm.schema.getUpdateSchemaSQL({ wrap: false, schema: module }));

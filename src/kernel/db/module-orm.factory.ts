@@ -54,12 +54,12 @@ export interface ModuleOrmOptions {
   migrations?: readonly SchemaMigration[];
 }
 
-function commonOptions(module: string, entities: readonly AnyEntitySchema[], logger: Logger | undefined): Options {
+function commonOptions(entities: readonly AnyEntitySchema[], logger: Logger | undefined): Options {
   return {
     entities: [...entities],
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
-    logger: (message) => logger?.debug({ module }, message),
+    logger: (message) => logger?.debug(message),
     debug: false,
   };
 }
@@ -70,7 +70,6 @@ function commonOptions(module: string, entities: readonly AnyEntitySchema[], log
  * what runs in production.
  */
 export async function postgresOrmOptions(
-  module: string,
   entities: readonly AnyEntitySchema[],
   target: Extract<DatabaseTarget, { kind: 'postgres' }>,
   logger: Logger | undefined,
@@ -79,7 +78,7 @@ export async function postgresOrmOptions(
   // Loaded on demand: a deployment on SQLite never loads the PostgreSQL driver.
   const { PostgresDriver } = await import('./postgres.driver.js');
   return {
-    ...commonOptions(module, entities, logger),
+    ...commonOptions(entities, logger),
     driver: PostgresDriver,
     clientUrl: target.url,
     schema: target.schema,
@@ -183,15 +182,15 @@ function tuneSqliteConnection(connection: SqliteConnection, done: (err: Error | 
 }
 
 export async function createModuleOrm(
-  module: string,
   entities: readonly AnyEntitySchema[],
   target: DatabaseTarget,
+  /** The module's logger: its lines already name the module. */
   logger: Logger,
   options: ModuleOrmOptions = {},
 ): Promise<MikroORM> {
   const migrations = options.migrations ?? [];
   if (target.kind === 'postgres') {
-    const orm = await MikroORM.init(await postgresOrmOptions(module, entities, target, logger, options.pool));
+    const orm = await MikroORM.init(await postgresOrmOptions(entities, target, logger, options.pool));
     try {
       // Only a missing database sends us to the server's maintenance database to create it.
       await orm.em
@@ -202,7 +201,7 @@ export async function createModuleOrm(
           await ensurePostgresDatabase(target.url);
         });
       const applied = await migrateModuleSchema(orm, target.schema, migrations);
-      if (applied.length > 0) logger.info({ module, schema: target.schema, migrations: applied }, 'database migrations applied');
+      if (applied.length > 0) logger.info({ schema: target.schema, migrations: applied }, 'database migrations applied');
     } catch (err) {
       await orm.close(true);
       throw err;
@@ -211,15 +210,15 @@ export async function createModuleOrm(
   }
   if (target.file !== ':memory:') mkdirSync(join(target.file, '..'), { recursive: true });
   const orm = await MikroORM.init({
-    ...commonOptions(module, entities, logger),
+    ...commonOptions(entities, logger),
     driver: BoundSqliteDriver,
     dbName: target.file,
     pool: { min: 1, max: 1, afterCreate: tuneSqliteConnection },
   });
   try {
     const { applied, baselined } = await migrateSqlite(orm, migrations);
-    if (baselined) logger.info({ module, file: target.file }, 'database from before migrations: schema updated and its migrations recorded as applied');
-    if (applied.length > 0) logger.info({ module, migrations: applied }, 'database migrations applied');
+    if (baselined) logger.info({ file: target.file }, 'database from before migrations: schema updated and its migrations recorded as applied');
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrations applied');
   } catch (err) {
     await orm.close(true);
     throw err;

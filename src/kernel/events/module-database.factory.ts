@@ -25,5 +25,5 @@ export async function createModuleDatabase(
   if (own.length === 0 && entities.length > 0) {
     throw new Error(`module "${module}" has no migrations: its schema is only built by migrations (add one with scripts/create-migration.ts)`);
   }
-  return createModuleOrm(module, [...entities, ...EVENT_TABLES], target, logger, { ...options, migrations: [...eventTablesMigrations, ...own] });
+  return createModuleOrm([...entities, ...EVENT_TABLES], target, logger, { ...options, migrations: [...eventTablesMigrations, ...own] });
 }

@@ -229,7 +229,7 @@ describe.skipIf(!available)('module databases on PostgreSQL', () => {
     const earlierInitial = { ...own[0]!, postgresql: (schema: string) => [...own[0]!.postgresql(schema), ...earlierEventTables] };
     const target = { kind: 'postgres' as const, url, schema: 'catalog' };
     // Built the way an earlier version did: no kernel migration, the event tables in the module's initial one.
-    const before = await createModuleOrm('catalog', [...definition.entities, ...EVENT_TABLES], target, pino({ level: 'silent' }), {
+    const before = await createModuleOrm([...definition.entities, ...EVENT_TABLES], target, pino({ level: 'silent' }), {
       migrations: [earlierInitial],
     });
     try {
