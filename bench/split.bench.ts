@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, POSTGRES_ADMIN_URL, startKafka, TestDatabase } from '../test/support/split/infrastructure.js';
 import { ADMIN, Topology, type ProcessSpec } from '../test/support/split/topology.js';
 import {
+  expectStatus,
   HttpClient,
   ProcessMeter,
   childPids,
@@ -64,6 +65,7 @@ import {
   warmUp,
   type OrderRun,
 } from './order-load.js';
+import { requestHops } from './request-hops.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR ? resolve(process.env.BENCH_CPU_PROF_DIR) : undefined;
@@ -98,6 +100,7 @@ const REPLICAS = intOption('replicas', 'BENCH_ORDER_REPLICAS', 2, 1, 4);
 const LOCK_WAIT_S = intOption('lock-wait-s', 'BENCH_LOCK_WAIT_S', 600, 0, 1_800);
 const WATCHDOG_S = intOption('watchdog-s', 'BENCH_WATCHDOG_S', 900, 120, 3_600);
 const KAFKA_BASELINE_S = intOption('kafka-baseline-s', 'BENCH_KAFKA_BASELINE_S', 300, 0, 1_800);
+const HOP_REQUESTS = intOption('hop-requests', 'BENCH_HOP_REQUESTS', 2_000, 0, 50_000);
 const TOTAL = CUSTOMERS * ORDERS;
 if (TOTAL > 5_000) throw new Error(`customers x orders must be at most 5000 (got ${TOTAL})`);
 const CLOSED_LIMIT_MS = 120_000;
@@ -416,6 +419,29 @@ async function main(): Promise<number> {
         `  CPU per order (Mercato summed) after ${placed} orders / in the first closed loop: ${fmt(lateCpu, 2)} / ${fmt(closedCpuPerOrder, 2)} ms = ${fmt(lateCpu / closedCpuPerOrder, 2)}x`,
       );
       ok &&= late.failures.length === 0;
+    }
+
+    // ---- one request, hop by hop
+    if (HOP_REQUESTS > 0) {
+      const owner = customers[0]!;
+      const order = await api.post<{ id: string }>(
+        '/api/v1/orders',
+        { items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa' },
+        { headers: owner.auth },
+      );
+      placed += 1;
+      const orderProcess = new HttpClient(topology.url('orders-1'), CUSTOMERS + 4);
+      out(
+        `\none request, hop by hop (${HOP_REQUESTS} of each, 20 concurrent; a process's floor is a /health/live it answers itself)  (load average ${loadLine()})`,
+      );
+      const lines = await requestHops({
+        gateway: api,
+        orderProcess,
+        processes: SPECS.map((s) => ({ name: s.name, pid: () => topology.pid(s.name) })),
+        poll: { path: `/api/v1/orders/${expectStatus(order, 202, 'place an order to poll').body.id}`, headers: owner.auth },
+        n: HOP_REQUESTS,
+      }).finally(() => orderProcess.close());
+      for (const l of lines) out(l);
     }
 
     out('\nRSS at the end (now / lifetime peak):');
