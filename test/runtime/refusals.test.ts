@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -160,6 +161,31 @@ async function stop(m: Mercato, signal: NodeJS.Signals): Promise<Exit> {
 
 // Every case is its own process on its own port and DATA_DIR: they all run at once.
 describe.concurrent('main.ts as a process', () => {
+  it(
+    'builds the bundle and exits with --build-only, as `npm install` runs it, without serving',
+    async () => {
+      const port = String(await freePort());
+      const child = spawn(process.execPath, [ENTRY, '--build-only'], {
+        cwd: REPO,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'development', HOST: '127.0.0.1', PORT: port, DATA_DIR: await tempDataDir() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.add(child);
+      let output = '';
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      const exit = await withTimeout(
+        new Promise<Exit>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal }))),
+        EXIT_TIMEOUT_MS,
+        '--build-only to exit',
+      );
+      expect({ exit, output }).toEqual({ exit: { code: 0, signal: null }, output: '' });
+      const builds = readdirSync(join(REPO, '.start')).filter((entry) => existsSync(join(REPO, '.start', entry, 'main.js')));
+      expect(builds.length).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   describe('refusing to start', () => {
     it(
       'refuses an unknown module, naming it',
