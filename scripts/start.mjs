@@ -56,6 +56,20 @@ function removeOldBuilds(current) {
   }
 }
 
+/**
+ * MikroORM's packages are CommonJS behind an ESM wrapper: imported from ESM, Node first scans each
+ * file they re-export for its names (cjs-module-lexer); required, it does not. So the bundle
+ * requires them, through a `require` each output file makes for itself: `/health/ready` about
+ * 0.1 s sooner (median 1.33 against 1.42 s after spawn, three runs each on a 2-vCPU VM).
+ */
+const requireMikroOrm = {
+  name: 'require-mikro-orm',
+  setup(build) {
+    build.onResolve({ filter: /^@mikro-orm\// }, (args) => ({ path: args.path, namespace: 'required' }));
+    build.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({ contents: `module.exports = __require_(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 const buildOnly = process.argv.includes('--build-only');
 const files = sources(SRC);
 const build = join(OUT, fingerprint([...files, join(ROOT, 'tsconfig.json'), fileURLToPath(import.meta.url)]));
@@ -78,6 +92,8 @@ if (!existsSync(join(build, 'main.js'))) {
     sourcemap: 'linked',
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'warning',
+    plugins: [requireMikroOrm],
+    banner: { js: "import { createRequire as __createRequire_ } from 'node:module'; const __require_ = __createRequire_(import.meta.url);" },
   });
   try {
     renameSync(staging, build);
