@@ -76,7 +76,7 @@ const build = join(OUT, fingerprint([...files, join(ROOT, 'tsconfig.json'), file
 if (!existsSync(join(build, 'main.js'))) {
   const { build: esbuild } = await import('esbuild').catch((err) => {
     if (!buildOnly || err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    process.stdout.write('start.mjs: esbuild is not installed (an install without dev dependencies): npm start will not run here; start:dist does\n');
+    process.stdout.write('start.mjs: no esbuild (an install without dev dependencies), so no start bundle: run the compiled build (npm run start:dist)\n');
     process.exit(0);
   });
   const staging = `${build}.${process.pid}`;
