@@ -6,7 +6,8 @@
  * - `GET /api/v1/orders/:id` through the gateway: a poll, relayed to an order process.
  * What a poll costs the gateway above its floor is what relaying costs it; what it costs the order
  * processes above theirs is the route itself (zero-trust and user token checks, the PostgreSQL
- * read, the answer and its log line).
+ * read, the answer and its log line). Every figure is per request sent: replicas that share the
+ * polls each show their share, so add them up for what one poll costs them.
  */
 import { type HttpClient, pool, procCpuMs } from './bench.kit.js';
 import { fmt } from './order-load.js';

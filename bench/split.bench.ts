@@ -421,29 +421,6 @@ async function main(): Promise<number> {
       ok &&= late.failures.length === 0;
     }
 
-    // ---- one request, hop by hop
-    if (HOP_REQUESTS > 0) {
-      const owner = customers[0]!;
-      const order = await api.post<{ id: string }>(
-        '/api/v1/orders',
-        { items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa' },
-        { headers: owner.auth },
-      );
-      placed += 1;
-      const orderProcess = new HttpClient(topology.url('orders-1'), CUSTOMERS + 4);
-      out(
-        `\none request, hop by hop (${HOP_REQUESTS} of each, 20 concurrent; a process's floor is a /health/live it answers itself)  (load average ${loadLine()})`,
-      );
-      const lines = await requestHops({
-        gateway: api,
-        orderProcess,
-        processes: SPECS.map((s) => ({ name: s.name, pid: () => topology.pid(s.name) })),
-        poll: { path: `/api/v1/orders/${expectStatus(order, 202, 'place an order to poll').body.id}`, headers: owner.auth },
-        n: HOP_REQUESTS,
-      }).finally(() => orderProcess.close());
-      for (const l of lines) out(l);
-    }
-
     out('\nRSS at the end (now / lifetime peak):');
     for (const s of SPECS) {
       const pid = topology.pid(s.name);
@@ -451,6 +428,29 @@ async function main(): Promise<number> {
       out(`  ${s.name.padEnd(12)} ${rss ? `${mib(rss.rss)} / ${mib(rss.peak)}` : '-'}`);
     }
     await databaseActivity(state.db, placed);
+    // ---- one request, hop by hop (after the database's statistics, which count per placed order)
+    if (HOP_REQUESTS > 0) {
+      const owner = customers[0]!;
+      const order = await api.post<{ id: string }>(
+        '/api/v1/orders',
+        { items: [{ productId, quantity: 1 }], paymentMethod: 'pm_card_visa' },
+        { headers: owner.auth },
+      );
+      const orderId = expectStatus(order, 202, 'place an order to poll').body.id;
+      const orderProcess = new HttpClient(topology.url('orders-1'), 20);
+      out(
+        `\none request, hop by hop (${HOP_REQUESTS} of each, 20 concurrent; a process's floor is a /health/live it answers itself)  (load average ${loadLine()})`,
+      );
+      const lines = await requestHops({
+        gateway: api,
+        orderProcess,
+        processes: SPECS.map((s) => ({ name: s.name, pid: () => topology.pid(s.name) })),
+        poll: { path: `/api/v1/orders/${orderId}`, headers: owner.auth },
+        n: HOP_REQUESTS,
+      }).finally(() => orderProcess.close());
+      for (const l of lines) out(l);
+    }
+
     const warnLines = topology.warnings(4_000);
     const crashes = topology.crashes();
     api.close();

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../support/http-client.js';
 import { freePort } from '../support/free-port.js';
+import { postgresAvailable, TestDatabase } from '../support/split/infrastructure.js';
 
 /**
  * The real entry point (`npm start`) in child processes: what an operator sees when the
@@ -309,6 +310,25 @@ describe.concurrent('main.ts as a process', () => {
           expect(await stop(m, 'SIGTERM')).toEqual({ code: 0, signal: null });
         } finally {
           await cleanup(m);
+        }
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'on PostgreSQL, creates its database when the server does not have it yet',
+      async () => {
+        if (!(await postgresAvailable('npm start on a missing database'))) return;
+        const db = await TestDatabase.create('runtime');
+        await db.drop();
+        let m: Mercato | undefined;
+        try {
+          m = await start({ DATABASE_URL: db.url });
+          await waitReady(m);
+          expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);
+        } finally {
+          await cleanup(m);
+          await db.drop();
         }
       },
       TEST_TIMEOUT_MS,
