@@ -27,7 +27,8 @@ export interface HopRequests {
   n: number;
 }
 
-const CONCURRENCY = 20;
+/** Requests in flight at once, and the sockets a client for this phase needs. */
+export const HOP_CONCURRENCY = 20;
 
 type Send = () => Promise<{ status: number }>;
 
@@ -37,10 +38,10 @@ async function cpuPerRequest(processes: readonly HopProcess[], n: number, label:
     const { status } = await send();
     if (status !== 200) throw new Error(`${label}: HTTP ${status}`);
   };
-  await pool(Math.ceil(n / 4), CONCURRENCY, answered);
+  await pool(Math.ceil(n / 4), HOP_CONCURRENCY, answered);
   const cpu = () => processes.map((p) => procCpuMs(p.pid() ?? -1) ?? NaN);
   const before = cpu();
-  await pool(n, CONCURRENCY, answered);
+  await pool(n, HOP_CONCURRENCY, answered);
   const after = cpu();
   return after.map((ms, i) => ((ms - before[i]!) * 1000) / n);
 }

@@ -65,7 +65,7 @@ import {
   warmUp,
   type OrderRun,
 } from './order-load.js';
-import { requestHops } from './request-hops.js';
+import { HOP_CONCURRENCY, requestHops } from './request-hops.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR ? resolve(process.env.BENCH_CPU_PROF_DIR) : undefined;
@@ -437,9 +437,9 @@ async function main(): Promise<number> {
         { headers: owner.auth },
       );
       const orderId = expectStatus(order, 202, 'place an order to poll').body.id;
-      const orderProcess = new HttpClient(topology.url('orders-1'), 20);
+      const orderProcess = new HttpClient(topology.url('orders-1'), HOP_CONCURRENCY);
       out(
-        `\none request, hop by hop (${HOP_REQUESTS} of each, 20 concurrent; a process's floor is a /health/live it answers itself)  (load average ${loadLine()})`,
+        `\none request, hop by hop (${HOP_REQUESTS} of each, ${HOP_CONCURRENCY} concurrent; a process's floor is a /health/live it answers itself)  (load average ${loadLine()})`,
       );
       const lines = await requestHops({
         gateway: api,

@@ -57,7 +57,7 @@ async function tempDataDir(): Promise<string> {
  * Starts Mercato as `npm start` does, with a clean environment (nothing leaks in from the test runner, which sets
  * NODE_ENV=test): development, quiet logs, loopback only, a fresh DATA_DIR unless one is given.
  */
-async function start(env: Record<string, string>): Promise<Mercato> {
+async function start(env: Record<string, string>, args: string[] = []): Promise<Mercato> {
   const port = env.PORT ?? String(await freePort());
   const childEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -71,7 +71,7 @@ async function start(env: Record<string, string>): Promise<Mercato> {
   };
   // An empty value means "not set at all" (to start a process without NODE_ENV, say).
   for (const [name, value] of Object.entries(childEnv)) if (value === '') delete childEnv[name];
-  const child = spawn(process.execPath, [ENTRY], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ENTRY, ...args], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -165,22 +165,9 @@ describe.concurrent('main.ts as a process', () => {
   it(
     'builds the bundle and exits with --build-only, as `npm install` runs it, without serving',
     async () => {
-      const port = String(await freePort());
-      const child = spawn(process.execPath, [ENTRY, '--build-only'], {
-        cwd: REPO,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'development', HOST: '127.0.0.1', PORT: port, DATA_DIR: await tempDataDir() },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.add(child);
-      let output = '';
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      const exit = await withTimeout(
-        new Promise<Exit>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal }))),
-        EXIT_TIMEOUT_MS,
-        '--build-only to exit',
-      );
-      expect({ exit, output }).toEqual({ exit: { code: 0, signal: null }, output: '' });
+      const m = await start({}, ['--build-only']);
+      const exit = await withTimeout(m.exited, EXIT_TIMEOUT_MS, '--build-only to exit');
+      expect({ exit, stdout: m.stdout(), stderr: m.stderr() }).toEqual({ exit: { code: 0, signal: null }, stdout: '', stderr: '' });
       const builds = readdirSync(join(REPO, '.start')).filter((entry) => existsSync(join(REPO, '.start', entry, 'main.js')));
       expect(builds.length).toBeGreaterThan(0);
     },
