@@ -103,8 +103,9 @@ function addressUrl(base: URL, address: string): string {
  * instance of its own (so `docker compose --scale` replicas and the pods behind a headless
  * Kubernetes Service are each seen), resolved again every `dnsRefreshMs` and soon after an
  * instance fails. Each instance has an active health check (`/health/ready`) and a circuit
- * breaker; requests go round-robin over those that are healthy and not broken. An address that
- * appears is probed before it takes traffic; one that disappears takes no more.
+ * breaker; requests go round-robin over those that are healthy and not broken (over every unbroken
+ * one when none is healthy: see `candidates`). An address that appears is probed before it takes
+ * traffic while others are healthy; one that disappears takes no more.
  */
 export class UpstreamPool {
   private upstreams: Upstream[];
@@ -191,14 +192,21 @@ export class UpstreamPool {
     if (this.dnsTimer) clearInterval(this.dnsTimer);
   }
 
-  /** Instances to try, in order, starting from the next in the rotation; broken ones left out. */
+  /**
+   * Instances to try, in order, starting from the next in the rotation; broken ones left out. When
+   * none passes its health check, every unbroken one is tried (Envoy's panic routing): readiness
+   * also fails on a dependency every replica shares, the broker above all, while requests that only
+   * write their module's database and outbox would still succeed. Sending nothing would turn a
+   * broker restart into an outage of every write; an instance that is really gone refuses the
+   * connection (tried elsewhere, counted by its breaker) and one that is really failing answers 5xx.
+   */
   candidates(): Upstream[] {
-    const usable = this.upstreams.filter((u) => u.healthy && u.breaker.state !== CircuitState.Open);
-    if (usable.length === 0) {
-      // Nothing to send to: maybe the replicas moved; look again (rate-limited).
-      this.refreshSoon();
-      return [];
-    }
+    const unbroken = this.upstreams.filter((u) => u.breaker.state !== CircuitState.Open);
+    const healthy = unbroken.filter((u) => u.healthy);
+    // None healthy: maybe the replicas moved; look again (rate-limited).
+    if (healthy.length === 0) this.refreshSoon();
+    const usable = healthy.length > 0 ? healthy : unbroken;
+    if (usable.length === 0) return [];
     const start = this.next++ % usable.length;
     return [...usable.slice(start), ...usable.slice(0, start)];
   }

@@ -1,5 +1,8 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { upstreamUrl } from '../../../src/kernel/gateway/proxy.middleware.js';
 import { NoUpstreamError, UnsendableRequestError, UpstreamPool } from '../../../src/kernel/gateway/upstream.pool.js';
 import { HttpError } from '../../../src/kernel/errors/http.errors.js';
@@ -31,6 +34,50 @@ describe('upstream pool: what opens an instance breaker', () => {
     for (let i = 0; i < 3; i++) await expect(pool.execute(upstream!, () => Promise.reject(withCode('ECONNRESET')))).rejects.toThrow();
     expect(pool.candidates()).toHaveLength(0);
     await expect(pool.execute(upstream!, () => Promise.resolve(1))).rejects.toBeInstanceOf(NoUpstreamError);
+  });
+});
+
+describe('upstream pool: which instances take a request', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  });
+
+  /** An instance whose readiness answers as told, and which serves every other request. */
+  async function instance(ready: boolean): Promise<string> {
+    const server = createServer((req, res) => {
+      res.writeHead(req.url === '/health/ready' && !ready ? 503 : 200).end();
+    });
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('sends only to the instances that pass their health check while any does', async () => {
+    const ready = await instance(true);
+    const pool = new UpstreamPool('order', [ready, await instance(false)], OPTIONS, pino({ level: 'silent' }));
+    await pool.start();
+    pool.stop();
+    for (let i = 0; i < 4; i++) expect(pool.candidates().map((u) => u.url)).toEqual([ready]);
+  });
+
+  it('sends to every unbroken instance when none passes (a broker down fails every replica), until their breakers open', async () => {
+    const urls = [await instance(false), await instance(false)];
+    const pool = new UpstreamPool('order', urls, OPTIONS, pino({ level: 'silent' }));
+    await pool.start();
+    pool.stop();
+    expect(pool.instances().map((i) => i.healthy)).toEqual([false, false]);
+    expect(
+      pool
+        .candidates()
+        .map((u) => u.url)
+        .sort(),
+    ).toEqual([...urls].sort());
+    for (const upstream of pool.candidates()) {
+      for (let i = 0; i < 3; i++) await expect(pool.execute(upstream, () => Promise.reject(withCode('ECONNREFUSED')))).rejects.toThrow();
+    }
+    expect(pool.candidates()).toEqual([]);
   });
 });
 
