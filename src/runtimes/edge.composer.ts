@@ -52,7 +52,12 @@ export async function composeEdge(
     await serviceTokenSource(config),
     selection.modules.map((m) => m.name),
   );
-  return { ...NO_EDGE, guards: [zeroTrustMiddleware(services)] };
+  return {
+    ...NO_EDGE,
+    guards: [zeroTrustMiddleware(services)],
+    start: async () => services.prefetchKeys(),
+    stop: () => services.stop(),
+  };
 }
 
 async function gatewayEdge(

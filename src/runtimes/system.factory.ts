@@ -149,6 +149,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
   let server: Server | undefined;
   routes.push(...edge.routes);
   await edge.start();
+  verifier.prefetchKeys();
   const app = createHttpApp({
     logger,
     requests,
@@ -218,6 +219,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
       draining = true;
       await closeServer(false);
       edge.stop();
+      verifier.stop();
       await rateLimit?.close();
       await stopModules();
       await bus.stop();
@@ -231,6 +233,7 @@ export async function createSystem(config: AppConfig, options: SystemOptions = {
       draining = true;
       await closeServer(true);
       edge.stop();
+      verifier.stop();
       void rateLimit?.close();
       bus.halt();
       // A crash waits for nothing: work still in flight is abandoned, not drained.

@@ -19,7 +19,8 @@ import { expectNoServerErrors } from '../support/assertions.js';
 async function fakeUpstream(): Promise<{ url: string; seen: string[]; server: Server }> {
   const seen: string[] = [];
   const server = createServer((req: IncomingMessage, res) => {
-    if (req.url !== '/health/ready') seen.push(req.url ?? '');
+    // Health probes and the gateway's own fetch of the token keys are not forwarded requests.
+    if (req.url !== '/health/ready' && req.url !== '/.well-known/jwks.json') seen.push(req.url ?? '');
     res.setHeader('content-type', 'application/json');
     res.end(req.url === '/.well-known/jwks.json' ? '{"keys":[]}' : JSON.stringify({ path: req.url }));
   });

@@ -45,6 +45,7 @@ const VERIFIED_MAX = 10_000;
 
 export class AccessTokenVerifier {
   private readonly getKey: JWTVerifyGetKey;
+  private readonly remote?: RemoteKeySet;
   /** Token → its principal and until when (epoch ms) that answer may be reused; oldest first. */
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
@@ -52,12 +53,24 @@ export class AccessTokenVerifier {
     source: JwksSource,
     private readonly opts: AccessTokenVerifierOptions,
   ) {
-    this.getKey =
-      source.kind === 'local'
-        ? createLocalJWKSet(source.keys.jwks())
-        : // The last good key set, refreshed in the background and fetched on an unknown kid only
-          // (that is how rotated keys arrive); a source that is down never turns valid tokens into 401s.
-          (source.kind === 'remote' ? new RemoteKeySet(source.url) : source.keySet).getKey;
+    if (source.kind === 'local') {
+      this.getKey = createLocalJWKSet(source.keys.jwks());
+    } else {
+      // The last good key set, refreshed in the background and fetched on an unknown kid only (that
+      // is how rotated keys arrive); a source that is down never turns valid tokens into 401s.
+      this.remote = source.kind === 'remote' ? new RemoteKeySet(source.url) : source.keySet;
+      this.getKey = this.remote.getKey;
+    }
+  }
+
+  /** Fetches a remote key set now, before the first token needs it (see RemoteKeySet.warmUp). */
+  prefetchKeys(): void {
+    this.remote?.warmUp();
+  }
+
+  /** Stops the remote key set's background work. */
+  stop(): void {
+    this.remote?.stop();
   }
 
   async verify(token: string): Promise<Principal> {

@@ -68,7 +68,22 @@ export class RemoteKeySet {
     }
   };
 
-  /** Stops the background refresh. */
+  /**
+   * Fetches the set now rather than for the first token, and until one arrives again every
+   * `retryMs`. Fetched for the first token, the keys of an instance that became ready just before
+   * the issuer went down would never come: it would answer 503 to every token for as long as the
+   * issuer stayed down, although the issuer was up while it started.
+   */
+  warmUp(): void {
+    this.startRefreshing();
+    const attempt = (): void => {
+      if (this.current || !this.timer) return;
+      this.refresh().catch(() => setTimeout(attempt, Math.max(this.retryMs, 1)).unref());
+    };
+    attempt();
+  }
+
+  /** Stops the background refresh (and the warm-up's retries). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

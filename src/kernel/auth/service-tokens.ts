@@ -42,4 +42,12 @@ export class ServiceTokenVerifier {
   verify(token: string): Promise<Principal> {
     return this.verifier.verify(token);
   }
+
+  prefetchKeys(): void {
+    this.verifier.prefetchKeys();
+  }
+
+  stop(): void {
+    this.verifier.stop();
+  }
 }

@@ -6,6 +6,7 @@ import { AccessTokenVerifier } from '../../../src/kernel/auth/access-token.verif
 import { RemoteKeySet } from '../../../src/kernel/auth/remote-key-set.js';
 import { generateSigningKeySet, type SigningKeySet } from '../../../src/kernel/auth/signing-keys.js';
 import { HttpError, UnauthorizedError } from '../../../src/kernel/errors/http.errors.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const opts = { issuer: 'https://auth.mercato.test', audience: 'mercato-api' };
 
@@ -123,6 +124,30 @@ describe('AccessTokenVerifier with a remote JWKS', () => {
     for (let i = 0; i < 10; i++) expect(await refusal(verifier.verify(await sign(stranger)))).toBeInstanceOf(UnauthorizedError);
     // The first fetch was within the cooldown of the initial one: no fetch at all.
     expect(source.requests - before).toBe(0);
+  });
+
+  it('fetches the keys when asked to prefetch, so tokens still verify when the source goes down before the first one', async () => {
+    const { keys, source, verifier } = await setup();
+    verifier.prefetchKeys();
+    await waitFor(async () => source.requests === 1, 5_000, 'the prefetch');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    source.mode = 'error';
+    expect((await verifier.verify(await sign(keys))).subject).toBe('s-1');
+  });
+
+  it('keeps trying to prefetch while the source is down, and stops once it has the keys', async () => {
+    const { keys, source, verifier } = await setup({ retryMs: 50 });
+    source.mode = 'error';
+    verifier.prefetchKeys();
+    await waitFor(async () => source.requests >= 3, 5_000, 'prefetch retries');
+    source.mode = 'up';
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fetched = source.requests;
+    // No token asked for the keys: the prefetch got them.
+    source.mode = 'error';
+    expect((await verifier.verify(await sign(keys))).subject).toBe('s-1');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(source.requests).toBe(fetched);
   });
 
   it('refreshes in the background, and a failed refresh keeps the set', async () => {
