@@ -43,6 +43,8 @@ interface Attempt {
   customer: number;
   /** Every answer it got, in order: status codes or `error: …`. */
   answers: (number | string)[];
+  /** The same answers with when they came (ms into the run) and, for errors, what they said. */
+  log: string[];
   final?: number;
   orderId?: string;
   ms: number;
@@ -68,12 +70,14 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
       const customers = await Promise.all(Array.from({ length: 4 }, () => sys.http.signUp(customerEmail('chaos'))));
       const attempts: Attempt[] = [];
       const faults: string[] = [];
+      const runStart = Date.now();
+      const fault = (what: string, since: number) => faults.push(`${what} down ${Date.now() - since} ms from +${since - runStart} ms`);
       let stopping = false;
 
       /** One order, retried with the same key until an answer that says what happened. */
       const attempt = async (n: number): Promise<void> => {
         const customer = n % customers.length;
-        const record: Attempt = { key: randomUUID(), customer, answers: [], ms: 0 };
+        const record: Attempt = { key: randomUUID(), customer, answers: [], log: [], ms: 0 };
         attempts.push(record);
         const method = n % DECLINED_EVERY === DECLINED_EVERY - 1 ? 'pm_card_chargeDeclined' : 'pm_card_visa';
         const t0 = Date.now();
@@ -82,6 +86,9 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
           try {
             const res = await sys.shop.order(customers[customer]!.token, [{ productId: product.id, quantity: 1 }], method, { 'idempotency-key': record.key });
             record.answers.push(res.status);
+            record.log.push(
+              `+${Date.now() - runStart} ms ${res.status}${res.status >= 400 ? ` ${(res.body as { detail?: string } | undefined)?.detail ?? ''}` : ''}`,
+            );
             if (res.status < 500 && res.status !== 408 && res.status !== 429) {
               record.final = res.status;
               if (res.status === 202) record.orderId = res.body.id;
@@ -90,6 +97,7 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
             retryAfterMs = Math.min(Number(res.headers.get('retry-after') ?? 0) * 1000 || 250, 1_000);
           } catch (err) {
             record.answers.push(`error: ${(err as Error).message}`);
+            record.log.push(`+${Date.now() - runStart} ms error: ${(err as Error).message}`);
           }
           await new Promise((r) => setTimeout(r, retryAfterMs));
         }
@@ -119,7 +127,7 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
           await sys.topology.restart('orders-2');
           await new Promise((r) => setTimeout(r, 5_000));
           await sys.topology.restart('users');
-          faults.push(`users down ${Date.now() - t} ms, orders-2 restarted meanwhile`);
+          fault('users (orders-2 restarted meanwhile)', t);
         }
         let brokerRestarted = false;
         const restartBroker = async () => {
@@ -128,7 +136,7 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
           await broker.stop();
           await new Promise((r) => setTimeout(r, 2_000));
           await broker.start();
-          faults.push(`broker down ${Date.now() - t} ms`);
+          fault('broker', t);
         };
         const down = new Map<string, Promise<void>>();
         // Restarts are slow on a loaded machine: CHAOS_MS of random faults counts from here.
@@ -149,7 +157,7 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
           down.set(
             victim,
             sys.topology.restart(victim).then(() => {
-              faults.push(`${victim} down ${Date.now() - t} ms`);
+              fault(victim, t);
               down.delete(victim);
             }),
           );
@@ -185,7 +193,7 @@ describe.skipIf(!available)('random SIGKILLs and a broker restart under a stream
       // Every attempt answered definitively (202, or a client error that says why) within 30 s.
       const undecided = attempts.filter((a) => a.final === undefined);
       expect(
-        undecided.map((a) => a.answers.slice(-3)),
+        undecided.map((a) => a.log.slice(-3)),
         'attempts without a definitive answer within 30 s',
       ).toEqual([]);
       expect(attempts.filter((a) => a.final !== 202).map((a) => a.answers)).toEqual([]);
