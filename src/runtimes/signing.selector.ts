@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccessTokenVerifier, type JwksSource } from '../kernel/auth/access-token.verifier.js';
@@ -47,7 +48,7 @@ export async function createVerifier(config: AppConfig, keys: SigningKeySet | un
   if (keys) return new AccessTokenVerifier({ kind: 'local', keys }, options);
   const issuerUrl = issuer ? config.serviceUrls[issuer]?.[0] : undefined;
   const url = config.auth.jwksUrl ?? (issuerUrl ? new URL('/.well-known/jwks.json', issuerUrl).toString() : undefined);
-  if (url) return new AccessTokenVerifier({ kind: 'remote', url }, options);
+  if (url) return new AccessTokenVerifier({ kind: 'remote', url, cacheFile: keptKeysFile(config, url) }, options);
   if (config.env === 'production' && !config.auth.signingKeys) {
     throw new StartupError(`This process verifies tokens but hosts no issuer: set AUTH_JWKS_URL${issuer ? ` or SERVICE_URLS_${issuer.toUpperCase()}` : ''}`);
   }
@@ -73,7 +74,7 @@ export async function loadServiceSigningKeys(config: AppConfig): Promise<Signing
 export async function serviceTokenSource(config: AppConfig): Promise<JwksSource> {
   const gatewayUrl = config.serviceUrls['gateway']?.[0];
   const url = config.auth.serviceJwksUrl ?? (gatewayUrl ? new URL('/.well-known/service-jwks.json', gatewayUrl).toString() : undefined);
-  if (url) return { kind: 'remote', url };
+  if (url) return { kind: 'remote', url, cacheFile: keptKeysFile(config, url) };
   if (config.auth.serviceSigningKeys) return { kind: 'local', keys: await loadServiceSigningKeys(config) };
   const developmentFile = join(config.dataDir, 'keys', 'service', 'signing-keys.json');
   if (config.env !== 'production' && existsSync(developmentFile)) return { kind: 'local', keys: await loadServiceSigningKeys(config) };
@@ -81,4 +82,12 @@ export async function serviceTokenSource(config: AppConfig): Promise<JwksSource>
   throw new StartupError(
     `MODULES=${config.modules} runs behind a gateway but cannot get its service-token keys, so it would refuse every request: set SERVICE_URLS_GATEWAY or SERVICE_TOKEN_JWKS_URL to the gateway, or SERVICE_TOKEN_KEYS to its keys${config.env === 'production' ? '' : ', or share its DATA_DIR'}${where}`,
   );
+}
+
+/**
+ * Where a process keeps the last key set it fetched from `url`, so that it can verify tokens when
+ * restarted while the source is down. Named by the URL: processes sharing a DATA_DIR share the file.
+ */
+function keptKeysFile(config: AppConfig, url: string): string {
+  return join(config.dataDir, 'keys', 'fetched', `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.jwks.json`);
 }

@@ -9,7 +9,11 @@ export interface Principal {
   email?: string;
 }
 
-export type JwksSource = { kind: 'local'; keys: SigningKeySet } | { kind: 'remote'; url: string } | { kind: 'cached'; keySet: RemoteKeySet };
+export type JwksSource =
+  | { kind: 'local'; keys: SigningKeySet }
+  /** `cacheFile`: where the last good set is kept across restarts (RemoteKeySetOptions). */
+  | { kind: 'remote'; url: string; cacheFile?: string }
+  | { kind: 'cached'; keySet: RemoteKeySet };
 
 export interface AccessTokenVerifierOptions {
   issuer: string;
@@ -58,7 +62,7 @@ export class AccessTokenVerifier {
     } else {
       // The last good key set, refreshed in the background and fetched on an unknown kid only (that
       // is how rotated keys arrive); a source that is down never turns valid tokens into 401s.
-      this.remote = source.kind === 'remote' ? new RemoteKeySet(source.url) : source.keySet;
+      this.remote = source.kind === 'remote' ? new RemoteKeySet(source.url, { cacheFile: source.cacheFile }) : source.keySet;
       this.getKey = this.remote.getKey;
     }
   }

@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 
 /** undici costs ~20 MiB and ~0.1 s of start-up; only a process that reaches others over HTTP loads it. */
@@ -20,15 +22,21 @@ export interface RemoteKeySetOptions {
   /** After a failed fetch, tokens that need keys get 503 without fetching again this soon. */
   retryMs?: number;
   timeoutMs?: number;
+  /**
+   * Where the last good set is kept across restarts: loaded at construction, written after each
+   * fetch that changed it. Without it, a process restarted while the source is down has no keys.
+   */
+  cacheFile?: string;
 }
 
 type GetKey = ReturnType<typeof createLocalJWKSet>;
 
 /**
  * A JWKS fetched over HTTP and kept: the last good set serves every token whose kid it knows, even
- * while the source is down; it is refreshed in the background, and fetched on demand only for a
- * kid it does not know (rate-limited, so made-up kids cannot cause a fetch storm). With no set yet,
- * or an unknown kid while the source is down, verification fails with KeySourceUnavailableError.
+ * while the source is down, and with `cacheFile` even after a restart; it is fetched at start
+ * (`warmUp`), refreshed in the background, and fetched on demand only for a kid it does not know
+ * (rate-limited, so made-up kids cannot cause a fetch storm). With no set yet, or an unknown kid
+ * while the source is down, verification fails with KeySourceUnavailableError.
  */
 export class RemoteKeySet {
   private current: { jwks: JSONWebKeySet; getKey: GetKey } | undefined;
@@ -40,6 +48,7 @@ export class RemoteKeySet {
   private readonly cooldownMs: number;
   private readonly retryMs: number;
   private readonly timeoutMs: number;
+  private readonly cacheFile: string | undefined;
   /** Fetch attempts so far (for tests and diagnostics). */
   fetches = 0;
 
@@ -51,19 +60,23 @@ export class RemoteKeySet {
     this.cooldownMs = options.cooldownMs ?? 30_000;
     this.retryMs = options.retryMs ?? 1_000;
     this.timeoutMs = options.timeoutMs ?? 3_000;
+    this.cacheFile = options.cacheFile;
+    // Until the source answers, the set kept by an earlier run serves (an unknown kid still asks).
+    const kept = this.cacheFile ? readKept(this.cacheFile) : undefined;
+    if (kept) this.current = { jwks: kept, getKey: createLocalJWKSet(kept) };
   }
 
   /** For jose's `jwtVerify`. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     this.startRefreshing();
-    if (!this.current) await this.refresh();
+    if (!this.current) await this.refresh(true);
     try {
       return await this.current!.getKey(header, token);
     } catch (err) {
       if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
       // A kid we do not know: a rotated-in key, or a made-up one. Ask the source, unless it just said.
       if (Date.now() - this.lastSuccessAt < this.cooldownMs) throw err;
-      await this.refresh();
+      await this.refresh(true);
       return this.current!.getKey(header, token);
     }
   };
@@ -77,8 +90,8 @@ export class RemoteKeySet {
   warmUp(): void {
     this.startRefreshing();
     const attempt = (): void => {
-      if (this.current || !this.timer) return;
-      this.refresh().catch(() => setTimeout(attempt, Math.max(this.retryMs, 1)).unref());
+      if (this.lastSuccessAt > 0 || !this.timer) return;
+      this.refresh(false).catch(() => setTimeout(attempt, Math.max(this.retryMs, 1)).unref());
     };
     attempt();
   }
@@ -91,20 +104,24 @@ export class RemoteKeySet {
 
   private startRefreshing(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.refreshIntervalMs);
+    this.timer = setInterval(() => void this.refresh(false).catch(() => undefined), this.refreshIntervalMs);
     this.timer.unref();
   }
 
-  /** One fetch at a time; failures keep the set we had. Throws KeySourceUnavailableError on failure. */
-  private async refresh(): Promise<void> {
+  /**
+   * One fetch at a time; failures keep the set we had. Throws KeySourceUnavailableError on failure.
+   * Fetches a token asks for are held back for `retryMs` after one of them failed (so a source that
+   * is down is not asked once per request); background ones neither wait for nor hold back those.
+   */
+  private async refresh(forToken: boolean): Promise<void> {
     if (!this.inFlight) {
-      if (Date.now() - this.lastFailureAt < this.retryMs) throw new KeySourceUnavailableError(`the key set at ${this.url} is unavailable`);
-      this.inFlight = this.fetch().finally(() => (this.inFlight = undefined));
+      if (forToken && Date.now() - this.lastFailureAt < this.retryMs) throw new KeySourceUnavailableError(`the key set at ${this.url} is unavailable`);
+      this.inFlight = this.fetch(forToken).finally(() => (this.inFlight = undefined));
     }
     await this.inFlight;
   }
 
-  private async fetch(): Promise<void> {
+  private async fetch(forToken: boolean): Promise<void> {
     this.fetches++;
     try {
       undici ??= import('undici');
@@ -116,11 +133,34 @@ export class RemoteKeySet {
       }
       const jwks = (await res.body.json()) as JSONWebKeySet;
       if (!jwks || !Array.isArray(jwks.keys)) throw new Error('not a JSON Web Key Set');
+      const changed = JSON.stringify(jwks) !== JSON.stringify(this.current?.jwks);
       this.current = { jwks, getKey: createLocalJWKSet(jwks) };
       this.lastSuccessAt = Date.now();
+      if (changed && this.cacheFile) keep(this.cacheFile, jwks);
     } catch (err) {
-      this.lastFailureAt = Date.now();
+      if (forToken) this.lastFailureAt = Date.now();
       throw new KeySourceUnavailableError(`the key set at ${this.url} is unavailable: ${(err as Error).message}`);
     }
+  }
+}
+
+function readKept(file: string): JSONWebKeySet | undefined {
+  try {
+    const jwks = JSON.parse(readFileSync(file, 'utf8')) as JSONWebKeySet;
+    return Array.isArray(jwks?.keys) && jwks.keys.length > 0 ? jwks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best effort, written whole (renamed into place): keeping the set must never fail a request. */
+function keep(file: string, jwks: JSONWebKeySet): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(jwks));
+    renameSync(partial, file);
+  } catch {
+    // A read-only or full disk: the set still serves from memory.
   }
 }

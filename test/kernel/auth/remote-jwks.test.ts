@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, it, expect } from 'vitest';
 import { AccessTokenSigner } from '../../../src/kernel/auth/access-token.signer.js';
 import { AccessTokenVerifier } from '../../../src/kernel/auth/access-token.verifier.js';
@@ -148,6 +151,44 @@ describe('AccessTokenVerifier with a remote JWKS', () => {
     expect((await verifier.verify(await sign(keys))).subject).toBe('s-1');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(source.requests).toBe(fetched);
+  });
+
+  it('does not let a failed prefetch hold back the fetch the first token asks for', async () => {
+    const { keys, source, verifier } = await setup({ retryMs: 60_000 });
+    source.mode = 'error';
+    verifier.prefetchKeys();
+    await waitFor(async () => source.requests >= 1, 5_000, 'the prefetch');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The source came up (the issuer finished starting) before the prefetch's next try.
+    source.mode = 'up';
+    expect((await verifier.verify(await sign(keys))).subject).toBe('s-1');
+  });
+
+  it('keeps the last good set in its cache file, so a restarted process verifies tokens while the source is down', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mercato-jwks-'));
+    try {
+      const cacheFile = join(dir, 'kept', 'issuer.jwks.json');
+      const { keys, source, verifier } = await setup({ cacheFile });
+      const token = await sign(keys);
+      await verifier.verify(token);
+      source.mode = 'error';
+
+      const restarted = new RemoteKeySet(source.url, { timeoutMs: 300, retryMs: 0, cacheFile });
+      keySets.push(restarted);
+      expect((await new AccessTokenVerifier({ kind: 'cached', keySet: restarted }, opts).verify(token)).subject).toBe('s-1');
+      // Without the file, the same restart has nothing to verify with.
+      const bare = new RemoteKeySet(source.url, { timeoutMs: 300, retryMs: 0 });
+      keySets.push(bare);
+      expectUnavailable(await refusal(new AccessTokenVerifier({ kind: 'cached', keySet: bare }, opts).verify(token)));
+
+      // Keys the issuer rotated in are learnt from the source as soon as it answers, and kept.
+      source.mode = 'up';
+      source.keys = await generateSigningKeySet();
+      expect((await new AccessTokenVerifier({ kind: 'cached', keySet: restarted }, opts).verify(await sign(source.keys))).subject).toBe('s-1');
+      expect(JSON.parse(readFileSync(cacheFile, 'utf8'))).toEqual(source.keys.jwks());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refreshes in the background, and a failed refresh keeps the set', async () => {
