@@ -9,6 +9,8 @@ let undici: Promise<typeof import('undici')> | undefined;
 export interface Upstream {
   readonly url: string;
   healthy: boolean;
+  /** Its last probe got an HTTP answer, ready or not: the process is up and serving. */
+  answering: boolean;
   /** Opens after consecutive failures; while open the instance gets no traffic. */
   breaker: CircuitBreakerPolicy;
 }
@@ -103,9 +105,9 @@ function addressUrl(base: URL, address: string): string {
  * instance of its own (so `docker compose --scale` replicas and the pods behind a headless
  * Kubernetes Service are each seen), resolved again every `dnsRefreshMs` and soon after an
  * instance fails. Each instance has an active health check (`/health/ready`) and a circuit
- * breaker; requests go round-robin over those that are healthy and not broken (over every unbroken
- * one when none is healthy: see `candidates`). An address that appears is probed before it takes
- * traffic while others are healthy; one that disappears takes no more.
+ * breaker; requests go round-robin over those that are healthy and not broken (when none is, over
+ * those that answered their probe: see `candidates`). An address that appears is probed before it
+ * takes traffic; one that disappears takes no more.
  */
 export class UpstreamPool {
   private upstreams: Upstream[];
@@ -144,11 +146,12 @@ export class UpstreamPool {
   }
 
   private newUpstream(url: string, healthy: boolean): Upstream {
-    return { url, healthy, breaker: this.newBreaker(url) };
+    return { url, healthy, answering: healthy, breaker: this.newBreaker(url) };
   }
 
   /**
-   * Counts only failures of the instance (network, timeouts, 5xx answers), never errors in how a
+   * Counts only failures of the instance (network, timeouts, and the 502–504 answers to requests
+   * safe to repeat elsewhere, see the proxy), never errors in how a
    * request was put together, which a client could otherwise use to break every instance.
    */
   private newBreaker(url: string): CircuitBreakerPolicy {
@@ -194,18 +197,18 @@ export class UpstreamPool {
 
   /**
    * Instances to try, in order, starting from the next in the rotation; broken ones left out. When
-   * none passes its health check, every unbroken one is tried (Envoy's panic routing): readiness
-   * also fails on a dependency every replica shares, the broker above all, while requests that only
-   * write their module's database and outbox would still succeed. Sending nothing would turn a
-   * broker restart into an outage of every write; an instance that is really gone refuses the
-   * connection (tried elsewhere, counted by its breaker) and one that is really failing answers 5xx.
+   * none passes its health check, those whose probe was answered (not ready, but up) are tried, as
+   * in Envoy's panic routing: readiness also fails on a dependency every replica shares, the broker
+   * above all, while requests that only write their module's database and outbox still succeed, so
+   * sending nothing would turn a broker restart into an outage of every write. An instance that is
+   * down or hung answers no probe and gets nothing.
    */
   candidates(): Upstream[] {
     const unbroken = this.upstreams.filter((u) => u.breaker.state !== CircuitState.Open);
     const healthy = unbroken.filter((u) => u.healthy);
     // None healthy: maybe the replicas moved; look again (rate-limited).
     if (healthy.length === 0) this.refreshSoon();
-    const usable = healthy.length > 0 ? healthy : unbroken;
+    const usable = healthy.length > 0 ? healthy : unbroken.filter((u) => u.answering);
     if (usable.length === 0) return [];
     const start = this.next++ % usable.length;
     return [...usable.slice(start), ...usable.slice(0, start)];
@@ -273,6 +276,7 @@ export class UpstreamPool {
 
   private async probe(upstream: Upstream): Promise<void> {
     let healthy = false;
+    let answering = false;
     try {
       undici ??= import('undici');
       const { request } = await undici;
@@ -282,6 +286,7 @@ export class UpstreamPool {
         signal: AbortSignal.timeout(this.options.healthTimeoutMs),
       });
       await res.body.dump();
+      answering = true;
       healthy = res.statusCode === 200;
     } catch {
       healthy = false;
@@ -294,11 +299,13 @@ export class UpstreamPool {
       this.logger.warn({ module: this.module, url: upstream.url, healthy }, 'upstream health changed');
     }
     upstream.healthy = healthy;
+    upstream.answering = answering;
     // A failed probe of a named instance: the replica may be gone; look again.
     if (!healthy) this.refreshSoon();
-    // candidates() skips open breakers, so cockatiel would never get to half-open them: a passing
-    // probe gives the instance a fresh breaker (a fresh failure count, too).
-    if (healthy && upstream.breaker.state === CircuitState.Open) upstream.breaker = this.newBreaker(upstream.url);
+    // candidates() skips open breakers, so cockatiel would never get to half-open them: an answered
+    // probe gives the instance a fresh breaker (a fresh failure count, too). Answered, not passed: while
+    // the broker is down no probe passes, and a replica restarted meanwhile must get back into service.
+    if (answering && upstream.breaker.state === CircuitState.Open) upstream.breaker = this.newBreaker(upstream.url);
   }
 }
 

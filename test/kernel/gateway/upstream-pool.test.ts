@@ -43,6 +43,9 @@ describe('upstream pool: which instances take a request', () => {
     await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
   });
 
+  /** Probes given ample time: a loaded machine must not turn a slow answer into no answer. */
+  const PROBED = { ...OPTIONS, healthTimeoutMs: 10_000 };
+
   /** An instance whose readiness answers as told, and which serves every other request. */
   async function instance(ready: boolean): Promise<string> {
     const server = createServer((req, res) => {
@@ -56,18 +59,19 @@ describe('upstream pool: which instances take a request', () => {
 
   it('sends only to the instances that pass their health check while any does', async () => {
     const ready = await instance(true);
-    const pool = new UpstreamPool('order', [ready, await instance(false)], OPTIONS, pino({ level: 'silent' }));
+    const pool = new UpstreamPool('order', [ready, await instance(false)], PROBED, pino({ level: 'silent' }));
     await pool.start();
     pool.stop();
     for (let i = 0; i < 4; i++) expect(pool.candidates().map((u) => u.url)).toEqual([ready]);
   });
 
-  it('sends to every unbroken instance when none passes (a broker down fails every replica), until their breakers open', async () => {
+  it('sends to the instances that answer their probe when none passes it (a broker down fails every replica), until their breakers open', async () => {
     const urls = [await instance(false), await instance(false)];
-    const pool = new UpstreamPool('order', urls, OPTIONS, pino({ level: 'silent' }));
+    const pool = new UpstreamPool('order', [...urls, 'http://127.0.0.1:1'], PROBED, pino({ level: 'silent' }));
     await pool.start();
     pool.stop();
-    expect(pool.instances().map((i) => i.healthy)).toEqual([false, false]);
+    expect(pool.instances().map((i) => i.healthy)).toEqual([false, false, false]);
+    // The third answers nothing (no process on its port): never tried.
     expect(
       pool
         .candidates()
@@ -78,6 +82,20 @@ describe('upstream pool: which instances take a request', () => {
       for (let i = 0; i < 3; i++) await expect(pool.execute(upstream, () => Promise.reject(withCode('ECONNREFUSED')))).rejects.toThrow();
     }
     expect(pool.candidates()).toEqual([]);
+  });
+
+  it('puts an instance whose breaker opened back into service once its probe is answered, ready or not', async () => {
+    const url = await instance(false);
+    const pool = new UpstreamPool('order', [url], PROBED, pino({ level: 'silent' }));
+    await pool.start();
+    pool.stop();
+    const [upstream] = pool.candidates();
+    for (let i = 0; i < 3; i++) await expect(pool.execute(upstream!, () => Promise.reject(withCode('ECONNRESET')))).rejects.toThrow();
+    expect(pool.candidates()).toEqual([]);
+    // A restarted replica, still not ready because the broker is down.
+    await pool.start();
+    pool.stop();
+    expect(pool.candidates().map((u) => u.url)).toEqual([url]);
   });
 });
 
