@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 
@@ -23,11 +25,15 @@ export interface RemoteKeySetOptions {
   retryMs?: number;
   timeoutMs?: number;
   /**
-   * Where the last good set is kept across restarts: loaded at construction, written after each
-   * fetch that changed it. Without it, a process restarted while the source is down has no keys.
+   * Where the last good set is kept across restarts, written after each fetch. A process restarted
+   * while the source is down would otherwise have no keys; the kept set serves only once a fetch
+   * has failed, and only if it was fetched within KEPT_MAX_AGE_MS.
    */
   cacheFile?: string;
 }
+
+/** A kept set older than this is not trusted: keys the issuer withdrew meanwhile would still be. */
+const KEPT_MAX_AGE_MS = 24 * 60 * 60_000;
 
 type GetKey = ReturnType<typeof createLocalJWKSet>;
 
@@ -40,6 +46,8 @@ type GetKey = ReturnType<typeof createLocalJWKSet>;
  */
 export class RemoteKeySet {
   private current: { jwks: JSONWebKeySet; getKey: GetKey } | undefined;
+  /** The set an earlier run kept, for when the source cannot be reached. */
+  private readonly kept: { jwks: JSONWebKeySet; getKey: GetKey } | undefined;
   private lastSuccessAt = 0;
   private lastFailureAt = 0;
   private inFlight: Promise<void> | undefined;
@@ -61,15 +69,28 @@ export class RemoteKeySet {
     this.retryMs = options.retryMs ?? 1_000;
     this.timeoutMs = options.timeoutMs ?? 3_000;
     this.cacheFile = options.cacheFile;
-    // Until the source answers, the set kept by an earlier run serves (an unknown kid still asks).
     const kept = this.cacheFile ? readKept(this.cacheFile) : undefined;
-    if (kept) this.current = { jwks: kept, getKey: createLocalJWKSet(kept) };
+    this.kept = kept && { jwks: kept, getKey: createLocalJWKSet(kept) };
+  }
+
+  /** Whether a fetch is under way (for tests and diagnostics). */
+  get fetching(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /** Whether a fetch has succeeded (for tests and diagnostics). */
+  get fetched(): boolean {
+    return this.lastSuccessAt > 0;
   }
 
   /** For jose's `jwtVerify`. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     this.startRefreshing();
-    if (!this.current) await this.refresh(true);
+    // A failed fetch may have fallen back on the kept set.
+    if (!this.current)
+      await this.refresh(true).catch((err: unknown) => {
+        if (!this.current) throw err;
+      });
     try {
       return await this.current!.getKey(header, token);
     } catch (err) {
@@ -133,34 +154,41 @@ export class RemoteKeySet {
       }
       const jwks = (await res.body.json()) as JSONWebKeySet;
       if (!jwks || !Array.isArray(jwks.keys)) throw new Error('not a JSON Web Key Set');
-      const changed = JSON.stringify(jwks) !== JSON.stringify(this.current?.jwks);
       this.current = { jwks, getKey: createLocalJWKSet(jwks) };
       this.lastSuccessAt = Date.now();
-      if (changed && this.cacheFile) keep(this.cacheFile, jwks);
+      if (this.cacheFile) keep(this.cacheFile, jwks);
     } catch (err) {
       if (forToken) this.lastFailureAt = Date.now();
+      // The source cannot be reached: what an earlier run kept serves until it can (an unknown kid still asks).
+      this.current ??= this.kept;
       throw new KeySourceUnavailableError(`the key set at ${this.url} is unavailable: ${(err as Error).message}`);
     }
   }
 }
 
+/** A kept set, unless missing, unreadable, empty or older than KEPT_MAX_AGE_MS. */
 function readKept(file: string): JSONWebKeySet | undefined {
   try {
-    const jwks = JSON.parse(readFileSync(file, 'utf8')) as JSONWebKeySet;
-    return Array.isArray(jwks?.keys) && jwks.keys.length > 0 ? jwks : undefined;
+    const { fetchedAt, jwks } = JSON.parse(readFileSync(file, 'utf8')) as { fetchedAt?: unknown; jwks?: JSONWebKeySet };
+    const fresh = typeof fetchedAt === 'number' && Date.now() - fetchedAt < KEPT_MAX_AGE_MS;
+    return fresh && Array.isArray(jwks?.keys) && jwks.keys.length > 0 ? jwks : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Best effort, written whole (renamed into place): keeping the set must never fail a request. */
+/**
+ * Best effort, written whole (renamed into place, readable by this user only): keeping the set must
+ * never fail a request. Processes sharing a DATA_DIR may write the same file at once.
+ */
 function keep(file: string, jwks: JSONWebKeySet): void {
+  const partial = `${file}.${randomUUID()}.tmp`;
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, JSON.stringify(jwks));
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(partial, JSON.stringify({ fetchedAt: Date.now(), jwks }), { mode: 0o600 });
     renameSync(partial, file);
   } catch {
-    // A read-only or full disk: the set still serves from memory.
+    // A read-only or full disk: the set still serves from memory; no partial file stays behind.
+    void rm(partial, { force: true }).catch(() => undefined);
   }
 }

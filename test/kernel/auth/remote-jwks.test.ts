@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -130,21 +130,20 @@ describe('AccessTokenVerifier with a remote JWKS', () => {
   });
 
   it('fetches the keys when asked to prefetch, so tokens still verify when the source goes down before the first one', async () => {
-    const { keys, source, verifier } = await setup();
+    const { keys, source, keySet, verifier } = await setup();
     verifier.prefetchKeys();
-    await waitFor(async () => source.requests === 1, 5_000, 'the prefetch');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(async () => keySet.fetched, 5_000, 'the prefetch');
     source.mode = 'error';
     expect((await verifier.verify(await sign(keys))).subject).toBe('s-1');
   });
 
   it('keeps trying to prefetch while the source is down, and stops once it has the keys', async () => {
-    const { keys, source, verifier } = await setup({ retryMs: 50 });
+    const { keys, source, keySet, verifier } = await setup({ retryMs: 50 });
     source.mode = 'error';
     verifier.prefetchKeys();
     await waitFor(async () => source.requests >= 3, 5_000, 'prefetch retries');
     source.mode = 'up';
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(async () => keySet.fetched && !keySet.fetching, 10_000, 'the prefetch to get the keys');
     const fetched = source.requests;
     // No token asked for the keys: the prefetch got them.
     source.mode = 'error';
@@ -154,11 +153,10 @@ describe('AccessTokenVerifier with a remote JWKS', () => {
   });
 
   it('does not let a failed prefetch hold back the fetch the first token asks for', async () => {
-    const { keys, source, verifier } = await setup({ retryMs: 60_000 });
+    const { keys, source, keySet, verifier } = await setup({ retryMs: 60_000 });
     source.mode = 'error';
     verifier.prefetchKeys();
-    await waitFor(async () => source.requests >= 1, 5_000, 'the prefetch');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(async () => source.requests >= 1 && !keySet.fetching, 5_000, 'the prefetch to fail');
     // The source came up (the issuer finished starting) before the prefetch's next try.
     source.mode = 'up';
     expect((await verifier.verify(await sign(keys))).subject).toBe('s-1');
@@ -185,7 +183,14 @@ describe('AccessTokenVerifier with a remote JWKS', () => {
       source.mode = 'up';
       source.keys = await generateSigningKeySet();
       expect((await new AccessTokenVerifier({ kind: 'cached', keySet: restarted }, opts).verify(await sign(source.keys))).subject).toBe('s-1');
-      expect(JSON.parse(readFileSync(cacheFile, 'utf8'))).toEqual(source.keys.jwks());
+      expect(JSON.parse(readFileSync(cacheFile, 'utf8')).jwks).toEqual(source.keys.jwks());
+
+      // A kept set older than a day is not trusted.
+      source.mode = 'error';
+      writeFileSync(cacheFile, JSON.stringify({ fetchedAt: Date.now() - 25 * 3_600_000, jwks: keys.jwks() }));
+      const stale = new RemoteKeySet(source.url, { timeoutMs: 300, retryMs: 0, cacheFile });
+      keySets.push(stale);
+      expectUnavailable(await refusal(new AccessTokenVerifier({ kind: 'cached', keySet: stale }, opts).verify(token)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
