@@ -9,7 +9,8 @@ export interface HealthReport {
   checks: Record<string, 'up' | 'down'>;
 }
 
-const CHECK_TIMEOUT_MS = 2000;
+/** How long a readiness answer may wait on a dependency: a probe must wait longer than this to hear 'not ready'. */
+export const CHECK_TIMEOUT_MS = 2000;
 
 /**
  * How long an 'up' answer stands: load balancers and the gateway probe every process every few

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, isKnownEnvVar, loadConfig } from '../../../src/kernel/config/config.loader.js';
 import type { ConfiguredModule } from '../../../src/kernel/config/module-config.js';
+import { CHECK_TIMEOUT_MS } from '../../../src/kernel/observability/health.js';
 import { ALL_MODULES } from '../../../src/runtimes/module.registry.js';
 
 /** The repository's own config/*.json. */
@@ -32,6 +33,14 @@ describe('loadConfig', () => {
     await Promise.all(Object.entries(files).map(([name, text]) => writeFile(join(dir, name), text)));
     return dir;
   }
+
+  it("has the gateway wait for a probe longer than a process takes to answer 'not ready', in every environment", () => {
+    // Shorter, and an instance whose broker is down (its readiness waits out the Kafka check) would
+    // look dead rather than up-but-not-ready, and the gateway's panic routing would skip it.
+    for (const env of ['development', 'test', 'production']) {
+      expect(loadConfig({ NODE_ENV: env }, CONFIG_DIR).gateway.healthTimeoutMs, env).toBeGreaterThan(CHECK_TIMEOUT_MS);
+    }
+  });
 
   it('reads TRUST_PROXY as hops or as proxy addresses, and trusts none by default', () => {
     expect(loadConfig({ NODE_ENV: 'test' }, CONFIG_DIR).http.trustProxy).toEqual({ hops: 0 });
