@@ -26,7 +26,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { acquireSplitLock, deleteKafkaTopics, kafkaPortOpen, POSTGRES_ADMIN_URL, startKafka, TestDatabase } from '../test/support/split/infrastructure.js';
+import {
+  acquireSplitLock,
+  deleteKafkaTopics,
+  KAFKA_BROKERS,
+  kafkaPortOpen,
+  POSTGRES_ADMIN_URL,
+  startKafka,
+  TestDatabase,
+} from '../test/support/split/infrastructure.js';
 import { ADMIN, Topology, type ProcessSpec } from '../test/support/split/topology.js';
 import {
   expectStatus,
@@ -65,6 +73,7 @@ import {
   warmUp,
   type OrderRun,
 } from './order-load.js';
+import { floorLines, type KafkaFloorOptions, runKafkaFloor } from './kafka-floor.bench.js';
 import { HOP_CONCURRENCY, requestHops } from './request-hops.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -100,6 +109,7 @@ const REPLICAS = intOption('replicas', 'BENCH_ORDER_REPLICAS', 2, 1, 4);
 const LOCK_WAIT_S = intOption('lock-wait-s', 'BENCH_LOCK_WAIT_S', 600, 0, 1_800);
 const WATCHDOG_S = intOption('watchdog-s', 'BENCH_WATCHDOG_S', 900, 120, 3_600);
 const KAFKA_BASELINE_S = intOption('kafka-baseline-s', 'BENCH_KAFKA_BASELINE_S', 300, 0, 1_800);
+const KAFKA_FLOOR_S = intOption('kafka-floor-s', 'BENCH_KAFKA_FLOOR_S', 30, 0, 300);
 const HOP_REQUESTS = intOption('hop-requests', 'BENCH_HOP_REQUESTS', 2_000, 0, 50_000);
 const TOTAL = CUSTOMERS * ORDERS;
 if (TOTAL > 5_000) throw new Error(`customers x orders must be at most 5000 (got ${TOTAL})`);
@@ -221,6 +231,28 @@ PostgreSQL activity over the whole run (${placed} orders placed; idle polling an
   } catch (err) {
     out(`
 PostgreSQL activity: not available (${(err as Error).message})`);
+  }
+}
+
+/**
+ * The open loop's Kafka traffic (same rate, same topics and groups, one message per request) moved
+ * by raw kafkajs clients with nothing of Mercato around them: the floor under the split's CPU.
+ */
+async function kafkaFloor(openCpuPerOrder: number | undefined): Promise<void> {
+  if (KAFKA_FLOOR_S === 0 || RATE === 0) return;
+  const options: KafkaFloorOptions = { brokers: [KAFKA_BROKERS], rate: RATE, seconds: KAFKA_FLOOR_S, warmUpSeconds: 10, layout: 'module' };
+  out(`\nthe open loop's Kafka traffic with raw kafkajs clients (bench/kafka-floor.bench.ts, ${KAFKA_FLOOR_S} s)  (load average ${loadLine()})`);
+  try {
+    const floor = await runKafkaFloor(options);
+    for (const l of floorLines(floor, options).slice(1)) out(l);
+    if (openCpuPerOrder !== undefined) {
+      out(
+        `ratio  Mercato CPU per order (open loop) / raw kafkajs clients' = ${fmt(openCpuPerOrder / floor.clientsPerOrder, 2)}x  ` +
+          `(${fmt(floor.clientsPerOrder, 2)} of the target's 15 ms go to the Kafka clients alone)`,
+      );
+    }
+  } catch (err) {
+    out(`  not measured: ${(err as Error).message}`);
   }
 }
 
@@ -370,6 +402,7 @@ async function main(): Promise<number> {
     out(`  gateway: ${fmt(gatewayCpu / Math.max(1, closed.postMs.length + closed.pollMs.length), 2)} ms CPU per proxied request (POST or poll)`);
 
     // ---- open loop
+    let openCpuPerOrder: number | undefined;
     if (RATE > 0) {
       meter = new ProcessMeter(groups, 500).start();
       client = clientCpu();
@@ -391,9 +424,8 @@ async function main(): Promise<number> {
       ))
         out(l);
       out(`  dropped (too many pending) ${open.dropped}, unfinished after the drain ${open.unfinished}: both count as infinitely late in the percentiles`);
-      out(
-        `  target: POST -> confirmed p99 <= 250 ms: ${fmt(summarize(open.confirmMs).p99)} ms; Mercato ${fmt(mercatoCpu(usage) / Math.max(1, open.confirmed), 2)} ms CPU per order`,
-      );
+      openCpuPerOrder = mercatoCpu(usage) / Math.max(1, open.confirmed);
+      out(`  target: POST -> confirmed p99 <= 250 ms: ${fmt(summarize(open.confirmMs).p99)} ms; Mercato ${fmt(openCpuPerOrder, 2)} ms CPU per order`);
     }
     if (PROFILE_PHASE === 'load') toggleProfiles();
     if (PROFILE_DIR)
@@ -478,6 +510,7 @@ async function main(): Promise<number> {
     out(`ratio  POST -> confirmed p50 / hello p50            = ${fmt(summarize(closed.confirmMs).p50 / h.p50, 1)}x`);
     ok &&= hello.failures === 0;
 
+    await kafkaFloor(openCpuPerOrder);
     await kafkaBaseline();
 
     out('');

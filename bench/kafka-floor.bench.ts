@@ -1,0 +1,251 @@
+/**
+ * What the split's Kafka traffic costs with nothing of Mercato around it: raw kafkajs clients in
+ * four processes laid out as the split's (users: notification; catalog: inventory; orders × 2:
+ * order and payment), passing the saga's four messages per order along the same topics and
+ * consumer groups, one message per request, at a fixed rate of orders:
+ *
+ *   order.placed (orders) → inventory → stock.reserved → payment → payment.captured → order
+ *   → order.confirmed → notification
+ *
+ * Every group receives what its topics carry, as in the split: inventory gets order.placed,
+ * payment.captured (it sells the reserved stock) and order.confirmed, notification order.placed
+ * and order.confirmed, order stock.reserved and payment.captured, payment stock.reserved: 4
+ * produce requests and 8 deliveries per order, 3 of them to a group with no handler for them. Producers and consumers use the
+ * transport's settings (idempotent, acks=all, one request in flight; eachBatch, offsets committed
+ * at most every 100 ms, 1 s long-polls). No database, no HTTP, no envelope validation: the CPU per
+ * order each process spends here (kafkajs with the idle-loop fix Mercato applies) is a floor under what the split's same process spends on Kafka.
+ *
+ *   npx tsx bench/kafka-floor.bench.ts                        # 50 orders/s for 30 s
+ *   npx tsx bench/kafka-floor.bench.ts --rate 50 --duration-s 30 --warmup-s 10 --brokers 127.0.0.1:9092
+ *   npx tsx bench/kafka-floor.bench.ts --topics type      # one topic per event type: no unhandled deliveries
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { patchKafkajsIdleLoop } from '../src/kernel/events/kafkajs-idle.patch.js';
+import { kafkaBrokerPid } from './bench.kit.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const PAD = 'x'.repeat(300);
+
+type Role = 'users' | 'catalog' | 'orders';
+interface Group {
+  group: string;
+  /** The publishing modules whose topics the group reads (Mercato's layout). */
+  topics: string[];
+  /** The event types its module has handlers for (what it would read with a topic per type). */
+  handles: string[];
+  /** What it publishes in answer to a type, as the saga's handlers do. */
+  reply: Record<string, string>;
+}
+const LAYOUT: Record<Role, Group[]> = {
+  users: [{ group: 'notification', topics: ['user', 'order'], handles: ['user.registered', 'order.confirmed', 'order.cancelled'], reply: {} }],
+  catalog: [
+    {
+      group: 'inventory',
+      topics: ['catalog', 'order', 'payment'],
+      handles: ['product.created', 'order.placed', 'payment.captured', 'order.cancelled'],
+      reply: { 'order.placed': 'stock.reserved' },
+    },
+  ],
+  orders: [
+    { group: 'payment', topics: ['inventory'], handles: ['stock.reserved'], reply: { 'stock.reserved': 'payment.captured' } },
+    {
+      group: 'order',
+      topics: ['catalog', 'inventory', 'payment'],
+      handles: ['product.created', 'product.updated', 'stock.rejected', 'payment.captured', 'payment.declined'],
+      reply: { 'payment.captured': 'order.confirmed' },
+    },
+  ],
+};
+/** `module`: one topic per publishing module (Mercato's); `type`: one per event type. */
+type TopicLayout = 'module' | 'type';
+const MODULE_TOPICS = ['user', 'catalog', 'order', 'inventory', 'payment'];
+const TYPE_TOPICS = [...new Set(Object.values(LAYOUT).flatMap((groups) => groups.flatMap((g) => [...g.handles, ...Object.values(g.reply)])))];
+/** The module that publishes a type (the topic it goes to in Mercato's layout). */
+const PUBLISHER: Record<string, string> = { user: 'user', product: 'catalog', order: 'order', stock: 'inventory', payment: 'payment' };
+const topicOf = (layout: TopicLayout, type: string): string => (layout === 'module' ? PUBLISHER[type.split('.')[0]!]! : type);
+const PROCESSES: Role[] = ['users', 'catalog', 'orders', 'orders'];
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+function bounded(name: string, fallback: number, min: number, max: number): number {
+  const value = Number(arg(name, String(fallback)));
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+/** A child: its groups consume and reply; one orders process also places the orders. */
+async function child(role: Role, prefix: string, layout: TopicLayout, brokers: string[]): Promise<void> {
+  // As in Mercato's processes: without it every connection spins in a 1 ms timer loop.
+  patchKafkajsIdleLoop();
+  const kafka = new Kafka({ clientId: `floor-${role}`, brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const counts = { delivered: 0, produced: 0 };
+  const send = async (type: string, key: string): Promise<void> => {
+    await producer.send({ topic: `${prefix}.${topicOf(layout, type)}`, acks: -1, messages: [{ key, value: PAD, headers: { ce_type: type } }] });
+    counts.produced++;
+  };
+  const consumers: Consumer[] = [];
+  for (const { group, topics, handles, reply } of LAYOUT[role]) {
+    const consumer = kafka.consumer({ groupId: `${prefix}.${group}`, maxWaitTimeInMs: 1000, sessionTimeout: 15_000, heartbeatInterval: 3000 });
+    await consumer.connect();
+    const read = layout === 'module' ? topics : handles;
+    await consumer.subscribe({ topics: read.map((t) => `${prefix}.${t}`), fromBeginning: true });
+    await consumer.run({
+      autoCommitInterval: 100,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        counts.delivered += batch.messages.length;
+        for (const message of batch.messages) {
+          const next = reply[String(message.headers?.ce_type)];
+          if (next) await send(next, String(message.key));
+          resolveOffset(message.offset);
+        }
+      },
+    });
+    consumers.push(consumer);
+  }
+  process.on('message', async (msg: { place?: string; count?: boolean; stop?: boolean }) => {
+    if (msg.place) await send('order.placed', msg.place);
+    if (msg.count) process.send!({ ...counts });
+    if (msg.stop) {
+      await Promise.all(consumers.map((c) => c.disconnect()));
+      await producer.disconnect();
+      process.exit(0);
+    }
+  });
+  // A parent that dies (or is killed) takes its clients with it.
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: true });
+}
+
+type Counts = { delivered: number; produced: number };
+
+function ask(c: ChildProcess): Promise<Counts> {
+  return new Promise((resolve) => {
+    c.once('message', (m) => resolve(m as Counts));
+    c.send({ count: true });
+  });
+}
+
+export interface KafkaFloorOptions {
+  brokers: string[];
+  /** Orders per second. */
+  rate: number;
+  /** Timed seconds, after `warmUpSeconds` untimed. */
+  seconds: number;
+  warmUpSeconds: number;
+  layout: TopicLayout;
+}
+
+export interface KafkaFloorResult {
+  orders: number;
+  producedPerOrder: number;
+  deliveriesPerOrder: number;
+  /** CPU ms per order of each client process, in the order of `processes`. */
+  perProcess: number[];
+  processes: string[];
+  clientsPerOrder: number;
+  brokerPerOrder?: number;
+}
+
+/** Runs the four client processes, places the orders and reads their CPU; removes its topics. */
+export async function runKafkaFloor(options: KafkaFloorOptions): Promise<KafkaFloorResult> {
+  const { brokers, rate, layout } = options;
+  const prefix = `floor_${randomBytes(4).toString('hex')}`;
+  const admin = new Kafka({ clientId: 'floor-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const topics = (layout === 'module' ? MODULE_TOPICS : TYPE_TOPICS).map((t) => `${prefix}.${t}`);
+  const children: ChildProcess[] = [];
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: -1 })) });
+    for (const role of PROCESSES) {
+      const c = fork(SELF, ['--child', role, '--prefix', prefix, '--topics', layout, '--brokers', brokers.join(',')], { execArgv: ['--import', 'tsx'] });
+      children.push(c);
+      await new Promise<void>((resolve) => c.once('message', () => resolve()));
+    }
+    // Let the groups settle (every replica joined and assigned) before anything is timed.
+    await new Promise((r) => setTimeout(r, 8000));
+    const placer = children[2]!;
+    const place = async (count: number): Promise<void> => {
+      const start = Date.now();
+      for (let i = 0; i < count; i++) {
+        const due = start + (i * 1000) / rate;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        placer.send({ place: randomBytes(8).toString('hex') });
+      }
+      // Let the last sagas finish (a few ms each) and one more commit interval pass.
+      await new Promise((r) => setTimeout(r, 2000));
+    };
+    // Untimed, as the split bench's warm-up: the JIT compiles kafkajs's hot paths first.
+    await place(rate * options.warmUpSeconds);
+    const broker = kafkaBrokerPid();
+    const countsBefore = await Promise.all(children.map(ask));
+    const before = children.map((c) => cpuMs(c.pid!));
+    const brokerBefore = broker ? cpuMs(broker) : 0;
+    const orders = rate * options.seconds;
+    await place(orders);
+    const used = children.map((c, i) => cpuMs(c.pid!) - before[i]!);
+    const brokerUsed = broker ? cpuMs(broker) - brokerBefore : undefined;
+    const countsAfter = await Promise.all(children.map(ask));
+    const sum = (key: keyof Counts): number => countsAfter.reduce((a, c, i) => a + c[key] - countsBefore[i]![key], 0);
+    return {
+      orders,
+      producedPerOrder: sum('produced') / orders,
+      deliveriesPerOrder: sum('delivered') / orders,
+      perProcess: used.map((ms) => ms / orders),
+      processes: PROCESSES.map((role, i) => `${role}-${i}`),
+      clientsPerOrder: used.reduce((a, b) => a + b, 0) / orders,
+      brokerPerOrder: brokerUsed === undefined ? undefined : brokerUsed / orders,
+    };
+  } finally {
+    for (const c of children) c.send({ stop: true });
+    await new Promise((r) => setTimeout(r, 3000));
+    for (const c of children) c.kill('SIGKILL');
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+/** The result as the benches print it. */
+export function floorLines(result: KafkaFloorResult, options: KafkaFloorOptions): string[] {
+  return [
+    `raw kafkajs, the split's Kafka traffic, a topic per ${options.layout}: ${result.orders} orders at ${options.rate}/s`,
+    `  per order: ${result.producedPerOrder.toFixed(2)} produce requests, ${result.deliveriesPerOrder.toFixed(2)} deliveries`,
+    '  process                 ms CPU per order',
+    ...result.processes.map((name, i) => `  ${name.padEnd(22)}  ${result.perProcess[i]!.toFixed(2)}`),
+    `  ${'clients total'.padEnd(22)}  ${result.clientsPerOrder.toFixed(2)}`,
+    ...(result.brokerPerOrder === undefined ? [] : [`  ${'kafka broker'.padEnd(22)}  ${result.brokerPerOrder.toFixed(2)}`]),
+  ];
+}
+
+if (process.argv.includes('--child')) {
+  await child(arg('child', 'users') as Role, arg('prefix', ''), arg('topics', 'module') as TopicLayout, arg('brokers', '127.0.0.1:9092').split(','));
+} else if (process.argv[1] && SELF === process.argv[1]) {
+  const options: KafkaFloorOptions = {
+    brokers: arg('brokers', '127.0.0.1:9092').split(','),
+    rate: bounded('rate', 50, 1, 500),
+    seconds: bounded('duration-s', 30, 1, 300),
+    warmUpSeconds: bounded('warmup-s', 10, 0, 120),
+    layout: arg('topics', 'module') === 'type' ? 'type' : 'module',
+  };
+  const result = await runKafkaFloor(options);
+  for (const line of floorLines(result, options)) console.log(line);
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
