@@ -315,6 +315,45 @@ export function procCpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * A process's CPU (ms): its event loop's thread and all the others. In Node 20 every thread is
+ * named `node`, so the others are told apart only as a group: V8's workers (concurrent compiler
+ * and GC jobs) and libuv's pool (none of Mercato's hot paths use it: SQLite and pino write from
+ * the event loop).
+ */
+export interface ThreadCpu {
+  eventLoop: number;
+  others: number;
+}
+
+/** CPU so far of a process's event loop and of its other threads (threads that ended are not counted). */
+export function procThreadCpuMs(pid: number): ThreadCpu {
+  const out: ThreadCpu = { eventLoop: 0, others: 0 };
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+      if (tid === String(pid)) out.eventLoop += ms;
+      else out.others += ms;
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** What each part used between two readings. */
+export function threadCpuSince(before: ThreadCpu, after: ThreadCpu): ThreadCpu {
+  return { eventLoop: after.eventLoop - before.eventLoop, others: after.others - before.others };
+}
+
 /** Resident set size now and its lifetime peak (VmHWM), in bytes; undefined if the process is gone. */
 export function procRss(pid: number): { rss: number; peak: number } | undefined {
   try {

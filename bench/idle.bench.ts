@@ -12,11 +12,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, sleep } from './bench.kit.js';
+import { freePort, procThreadCpuMs, sleep } from './bench.kit.js';
 import { cpuMsOf, deleteTopics } from './kafka-transport.bench.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,21 +24,6 @@ const TOPOLOGY = JSON.parse(readFileSync(join(ROOT, 'config/topology.json'), 'ut
 const SECONDS = Number(process.env['IDLE_SECONDS'] ?? 30);
 const SETTLE_MS = Number(process.env['IDLE_SETTLE_SECONDS'] ?? 60) * 1000;
 const POSTGRES = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-/** CPU per thread (by name), to tell the event loop from GC and pool threads. */
-function threads(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid === String(pid) ? 'main' : tid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
-    } catch {
-      // the thread ended
-    }
-  }
-  return out;
-}
 
 /** A JSON array with one private ES256 JWK, as SERVICE_TOKEN_KEYS expects. */
 function serviceTokenKeys(): string {
@@ -104,13 +89,13 @@ async function main(): Promise<void> {
       `${procs.length} process(es) ready; settling ${SETTLE_MS / 1000} s, then measuring ${SECONDS} s with no traffic (load average ${loadavg()[0]!.toFixed(2)})`,
     );
     await sleep(SETTLE_MS);
-    const before = children.map((c) => ({ total: cpuMsOf(c.pid!)!, threads: threads(c.pid!) }));
+    const before = children.map((c) => ({ total: cpuMsOf(c.pid!)!, threads: procThreadCpuMs(c.pid!) }));
     await sleep(SECONDS * 1000);
-    const after = children.map((c) => ({ total: cpuMsOf(c.pid!)!, threads: threads(c.pid!) }));
+    const after = children.map((c) => ({ total: cpuMsOf(c.pid!)!, threads: procThreadCpuMs(c.pid!) }));
     console.log('');
     procs.forEach((p, i) => {
       const used = after[i]!.total - before[i]!.total;
-      const main = (after[i]!.threads.get('main') ?? 0) - (before[i]!.threads.get('main') ?? 0);
+      const main = after[i]!.threads.eventLoop - before[i]!.threads.eventLoop;
       console.log(
         `${p.name.padEnd(10)} ${p.modules.padEnd(20)} ${used.toFixed(0).padStart(6)} ms CPU in ${SECONDS} s = ${((100 * used) / (SECONDS * 1000)).toFixed(2).padStart(5)} % of a core (event loop thread ${main.toFixed(0)} ms)`,
       );

@@ -27,9 +27,12 @@ import {
   intOption,
   measureHello,
   procRss,
+  procThreadCpuMs,
   sleep,
   summarize,
   type MeteredGroup,
+  threadCpuSince,
+  type ThreadCpu,
 } from './bench.kit.js';
 import {
   busyWarning,
@@ -99,7 +102,14 @@ async function startMercato(dataDir: string): Promise<{ server: ChildServer; bas
   return { server, base: `http://127.0.0.1:${port}` };
 }
 
-function phaseReport(title: string, run: OrderRun, usage: ReturnType<ProcessMeter['stop']>, clientMs: number, endedAt?: number): string[] {
+/** The server's CPU by kind of thread from now until the returned function is called. */
+function threadMeter(pid: number): () => ThreadCpu {
+  const before = procThreadCpuMs(pid);
+  return () => threadCpuSince(before, procThreadCpuMs(pid));
+}
+
+function phaseReport(title: string, run: OrderRun, usage: ReturnType<ProcessMeter['stop']>, clientMs: number, threads: ThreadCpu, endedAt?: number): string[] {
+  const perOrder = (ms: number) => fmt(ms / Math.max(1, run.confirmed), 2);
   return [
     '',
     `${title}  (load average ${loadLine()})`,
@@ -108,6 +118,7 @@ function phaseReport(title: string, run: OrderRun, usage: ReturnType<ProcessMete
     `  ${run.confirmed}/${run.intended} confirmed, ${fmt(ordersPerSec(run, endedAt))} orders/s, ${fmt(run.pollMs.length / Math.max(1, run.confirmed))} polls per order, failures ${run.failures.length}`,
     ...failureLines(run),
     ...cpuRows(usage, run.confirmed),
+    `  server threads: event loop ${perOrder(threads.eventLoop)}, others (V8's compiler and GC jobs) ${perOrder(threads.others)} ms CPU per order`,
     `  load generator (this process): ${fmt(clientMs / Math.max(1, run.confirmed), 2)} ms CPU per order`,
   ];
 }
@@ -167,14 +178,17 @@ async function main(): Promise<number> {
     toggleProfile();
     let meter = new ProcessMeter(groups).start();
     let client = clientCpu();
+    let threads = threadMeter(server.pid!);
     const closed = await closedLoop(api, customers, productId, ORDERS, POLL_MS, CLOSED_LIMIT_MS);
     const closedUsage = meter.stop();
+    const closedThreads = threads();
     placed += closed.intended;
     for (const l of phaseReport(
       `closed loop: ${CUSTOMERS} customers x ${ORDERS} orders, poll every ${POLL_MS} ms, after ${placed - closed.intended} orders`,
       closed,
       closedUsage,
       client(),
+      closedThreads,
     ))
       out(l);
     ok &&= closed.failures.length === 0;
@@ -184,6 +198,7 @@ async function main(): Promise<number> {
     if (RATE > 0) {
       meter = new ProcessMeter(groups).start();
       client = clientCpu();
+      threads = threadMeter(server.pid!);
       const open = await openLoop(api, customers, productId, {
         ratePerSec: RATE,
         durationMs: DURATION_S * 1000,
@@ -192,12 +207,14 @@ async function main(): Promise<number> {
         pollMs: POLL_MS,
       });
       const usage = meter.stop();
+      const openThreads = threads();
       placed += open.intended - open.dropped;
       for (const l of phaseReport(
         `open loop: ${RATE} orders/s offered for ${DURATION_S} s (latency from the intended send time; at most ${MAX_OUTSTANDING} pending, drain ${DRAIN_S} s)`,
         open,
         usage,
         client(),
+        openThreads,
         open.endedAt,
       ))
         out(l);
@@ -224,9 +241,11 @@ async function main(): Promise<number> {
       }
       meter = new ProcessMeter(groups).start();
       client = clientCpu();
+      threads = threadMeter(server.pid!);
       const late = await closedLoop(api, customers, productId, ORDERS, POLL_MS, CLOSED_LIMIT_MS);
       const lateUsage = meter.stop();
-      for (const l of phaseReport(`closed loop again, after ${placed} orders`, late, lateUsage, client())) out(l);
+      const lateThreads = threads();
+      for (const l of phaseReport(`closed loop again, after ${placed} orders`, late, lateUsage, client(), lateThreads)) out(l);
       const lateCpuPerOrder = lateUsage.groups[0]!.cpuMs / Math.max(1, late.confirmed);
       out(
         `  CPU per order after ${placed} orders / in the first closed loop (orders ${CUSTOMERS * WARMUP}-${CUSTOMERS * WARMUP + TOTAL}): ${fmt(lateCpuPerOrder, 2)} / ${fmt(closedCpuPerOrder, 2)} ms = ${fmt(lateCpuPerOrder / closedCpuPerOrder, 2)}x (target: <= 4 ms both)`,
