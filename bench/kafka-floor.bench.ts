@@ -13,7 +13,8 @@
  * deliveries per order, 3 of them to a group with no handler for them. The clients use the
  * transport's settings (idempotent producer, acks=all, one request in flight, each carrying every
  * message queued meanwhile as the relay's does; eachBatch consumers that hand a batch on without
- * waiting, offsets committed at most every 100 ms, 1 s long-polls; kafkajs's idle-loop fix). No
+ * waiting, offsets committed by a timer at most every 100 ms, 1 s long-polls; kafkajs's idle-loop
+ * fix). No
  * database, no HTTP, no envelope, no validation, no log line: what each process spends here is
  * what the Kafka client alone costs for this traffic at this rate (how many messages share a
  * request depends on the rate and on how long handlers take, so it is printed).
@@ -24,12 +25,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Consumer, Kafka, logLevel, type Message } from 'kafkajs';
 import { patchKafkajsIdleLoop } from '../src/kernel/events/kafkajs-idle.patch.js';
-import { kafkaBrokerPid } from './bench.kit.js';
+import { kafkaBrokerPid, procCpuMs } from './bench.kit.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const PAD = 'x'.repeat(300);
@@ -73,10 +73,7 @@ const PUBLISHER: Record<string, string> = { user: 'user', product: 'catalog', or
 const topicOf = (layout: TopicLayout, type: string): string => (layout === 'module' ? PUBLISHER[type.split('.')[0]!]! : type);
 const PROCESSES: Role[] = ['users', 'catalog', 'orders', 'orders'];
 
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
+const cpuMs = (pid: number): number => procCpuMs(pid) ?? 0;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -96,7 +93,7 @@ async function child(role: Role, prefix: string, layout: TopicLayout, brokers: s
   const kafka = new Kafka({ clientId: `floor-${role}`, brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const counts = { delivered: 0, produced: 0, requests: 0 };
+  const counts = { delivered: 0, produced: 0, requests: 0, fetches: 0, commits: 0 };
   // As Mercato's relay: one produce request in flight, each carrying everything queued meanwhile.
   let queued: { type: string; key: string }[] = [];
   let draining = false;
@@ -110,7 +107,13 @@ async function child(role: Role, prefix: string, layout: TopicLayout, brokers: s
         const topic = `${prefix}.${topicOf(layout, type)}`;
         byTopic.set(topic, [...(byTopic.get(topic) ?? []), { key, value: PAD, headers: { ce_type: type } }]);
       }
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      try {
+        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      } catch (err) {
+        // The run's counts then show the missing messages; the client goes on.
+        console.error(`floor ${role}: produce failed: ${(err as Error).message}`);
+        continue;
+      }
       counts.requests++;
       counts.produced += batch.length;
     }
@@ -124,21 +127,36 @@ async function child(role: Role, prefix: string, layout: TopicLayout, brokers: s
     }
   };
   const consumers: Consumer[] = [];
+  const timers: NodeJS.Timeout[] = [];
   for (const { group, topics, handles, reply } of LAYOUT[role]) {
     const consumer = kafka.consumer({ groupId: `${prefix}.${group}`, maxWaitTimeInMs: 1000, sessionTimeout: 15_000, heartbeatInterval: 3000 });
+    consumer.on(consumer.events.FETCH, () => counts.fetches++);
     await consumer.connect();
     const read = layout === 'module' ? topics : handles;
     await consumer.subscribe({ topics: read.map((t) => `${prefix}.${t}`), fromBeginning: true });
+    // As Mercato's consumer: offsets committed by a timer, at most every 100 ms (kafkajs's autoCommit
+    // would commit after every batch: ~8 commits per order at this rate instead of ~1).
+    const done = new Map<string, { topic: string; partition: number; offset: string }>();
+    timers.push(
+      setInterval(() => {
+        if (done.size === 0) return;
+        const offsets = [...done.values()];
+        done.clear();
+        counts.commits++;
+        consumer.commitOffsets(offsets).catch(() => undefined);
+      }, 100),
+    );
     await consumer.run({
-      autoCommitInterval: 100,
+      autoCommit: false,
       // As Mercato's consumer, which hands a batch to its own pipeline: replies of batches at hand go out together.
-      eachBatch: async ({ batch, resolveOffset }) => {
+      eachBatch: async ({ batch }) => {
         counts.delivered += batch.messages.length;
         for (const message of batch.messages) {
           const next = reply[String(message.headers?.ce_type)];
           if (next) produce(next, String(message.key));
-          resolveOffset(message.offset);
         }
+        const last = batch.messages.at(-1);
+        if (last) done.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) });
       },
     });
     consumers.push(consumer);
@@ -147,6 +165,7 @@ async function child(role: Role, prefix: string, layout: TopicLayout, brokers: s
     if (msg.place) produce('order.placed', msg.place);
     if (msg.count) process.send!({ ...counts });
     if (msg.stop) {
+      for (const t of timers) clearInterval(t);
       await Promise.all(consumers.map((c) => c.disconnect()));
       await producer.disconnect();
       process.exit(0);
@@ -157,14 +176,24 @@ async function child(role: Role, prefix: string, layout: TopicLayout, brokers: s
   process.send!({ ready: true });
 }
 
-type Counts = { delivered: number; produced: number; requests: number };
+type Counts = { delivered: number; produced: number; requests: number; fetches: number; commits: number };
 
-function ask(c: ChildProcess): Promise<Counts> {
-  return new Promise((resolve) => {
-    c.once('message', (m) => resolve(m as Counts));
-    c.send({ count: true });
+/** The child's next message, or a failure if it exits or stays silent for 30 s. */
+function reply<T>(c: ChildProcess, request?: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('a floor client did not answer within 30 s')), 30_000);
+    const exited = (code: number | null) => reject(new Error(`a floor client exited (${code})`));
+    c.once('exit', exited);
+    c.once('message', (m) => {
+      clearTimeout(timer);
+      c.off('exit', exited);
+      resolve(m as T);
+    });
+    if (request) c.send(request);
   });
 }
+
+const ask = (c: ChildProcess): Promise<Counts> => reply<Counts>(c, { count: true });
 
 export interface KafkaFloorOptions {
   brokers: string[];
@@ -180,6 +209,8 @@ export interface KafkaFloorResult {
   orders: number;
   producedPerOrder: number;
   produceRequestsPerOrder: number;
+  fetchesPerOrder: number;
+  commitsPerOrder: number;
   deliveriesPerOrder: number;
   /** CPU ms per order of each client process, in the order of `processes`. */
   perProcess: number[];
@@ -200,8 +231,9 @@ export async function runKafkaFloor(options: KafkaFloorOptions): Promise<KafkaFl
     await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: -1 })) });
     for (const role of PROCESSES) {
       const c = fork(SELF, ['--child', role, '--prefix', prefix, '--topics', layout, '--brokers', brokers.join(',')], { execArgv: ['--import', 'tsx'] });
+      c.on('error', (err) => console.error(`floor: ${err.message}`));
       children.push(c);
-      await new Promise<void>((resolve) => c.once('message', () => resolve()));
+      await reply(c);
     }
     // Let the groups settle (every replica joined and assigned) before anything is timed.
     await new Promise((r) => setTimeout(r, 8000));
@@ -218,7 +250,7 @@ export async function runKafkaFloor(options: KafkaFloorOptions): Promise<KafkaFl
     };
     // Untimed, as the split bench's warm-up: the JIT compiles kafkajs's hot paths first.
     await place(rate * options.warmUpSeconds);
-    const broker = kafkaBrokerPid();
+    const broker = kafkaBrokerPid(Number(brokers[0]!.split(':')[1] ?? 9092));
     const countsBefore = await Promise.all(children.map(ask));
     const before = children.map((c) => cpuMs(c.pid!));
     const brokerBefore = broker ? cpuMs(broker) : 0;
@@ -232,6 +264,8 @@ export async function runKafkaFloor(options: KafkaFloorOptions): Promise<KafkaFl
       orders,
       producedPerOrder: sum('produced') / orders,
       produceRequestsPerOrder: sum('requests') / orders,
+      fetchesPerOrder: sum('fetches') / orders,
+      commitsPerOrder: sum('commits') / orders,
       deliveriesPerOrder: sum('delivered') / orders,
       perProcess: used.map((ms) => ms / orders),
       processes: PROCESSES.map((role, i) => `${role}-${i}`),
@@ -239,10 +273,12 @@ export async function runKafkaFloor(options: KafkaFloorOptions): Promise<KafkaFl
       brokerPerOrder: brokerUsed === undefined ? undefined : brokerUsed / orders,
     };
   } finally {
-    for (const c of children) c.send({ stop: true });
+    for (const c of children) if (c.connected) c.send({ stop: true }, () => undefined);
     await new Promise((r) => setTimeout(r, 3000));
     for (const c of children) c.kill('SIGKILL');
-    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.deleteTopics({ topics }).catch((err: Error) => console.error(`floor: topics not deleted: ${err.message}`));
+    const groups = [...new Set(Object.values(LAYOUT).flatMap((gs) => gs.map((g) => `${prefix}.${g.group}`)))];
+    await admin.deleteGroups(groups).catch((err: Error) => console.error(`floor: consumer groups not deleted: ${err.message}`));
     await admin.disconnect();
   }
 }
@@ -251,7 +287,7 @@ export async function runKafkaFloor(options: KafkaFloorOptions): Promise<KafkaFl
 export function floorLines(result: KafkaFloorResult, options: KafkaFloorOptions): string[] {
   return [
     `raw kafkajs, the split's Kafka traffic, a topic per ${options.layout}: ${result.orders} orders at ${options.rate}/s`,
-    `  per order: ${result.producedPerOrder.toFixed(2)} messages produced in ${result.produceRequestsPerOrder.toFixed(2)} requests, ${result.deliveriesPerOrder.toFixed(2)} deliveries`,
+    `  per order: ${result.producedPerOrder.toFixed(2)} messages produced in ${result.produceRequestsPerOrder.toFixed(2)} requests, ${result.deliveriesPerOrder.toFixed(2)} deliveries, ${result.fetchesPerOrder.toFixed(2)} fetches, ${result.commitsPerOrder.toFixed(2)} offset commits`,
     '  process                 ms CPU per order',
     ...result.processes.map((name, i) => `  ${name.padEnd(22)}  ${result.perProcess[i]!.toFixed(2)}`),
     `  ${'clients total'.padEnd(22)}  ${result.clientsPerOrder.toFixed(2)}`,

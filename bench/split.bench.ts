@@ -235,8 +235,8 @@ PostgreSQL activity: not available (${(err as Error).message})`);
 }
 
 /**
- * The open loop's Kafka traffic (same rate, same topics and groups, one message per request) moved
- * by raw kafkajs clients with nothing of Mercato around them: the floor under the split's CPU.
+ * The open loop's Kafka traffic (same rate, same topics and groups) moved by raw kafkajs clients
+ * with nothing of Mercato around them: what the Kafka client alone costs for it.
  */
 async function kafkaFloor(openCpuPerOrder: number | undefined): Promise<void> {
   if (KAFKA_FLOOR_S === 0 || RATE === 0) return;
@@ -248,7 +248,7 @@ async function kafkaFloor(openCpuPerOrder: number | undefined): Promise<void> {
     if (openCpuPerOrder !== undefined) {
       out(
         `ratio  Mercato CPU per order (open loop) / raw kafkajs clients' = ${fmt(openCpuPerOrder / floor.clientsPerOrder, 2)}x  ` +
-          `(${fmt(floor.clientsPerOrder, 2)} of the target's 15 ms go to the Kafka clients alone)`,
+          `(raw kafkajs clients ${fmt(floor.clientsPerOrder, 2)} ms per order; the split's target is 15 for everything)`,
       );
     }
   } catch (err) {
